@@ -1,0 +1,44 @@
+# Shared by run.sh and test.sh: make sure the machine has what the portal needs (Debian 12, run as root).
+
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "Missing $*; install it (apt-get install $*) or run this script as root." >&2
+    exit 1
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Prints the newest PostgreSQL bin folder, installing PostgreSQL first when none is there.
+postgres_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    echo "Installing PostgreSQL (apt)..." >&2
+    apt_install postgresql
+    # Debian's package starts a cluster of its own on 5432; the portal uses its own cluster, so stop that one.
+    (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --force "$(basename "$(dirname "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)")")" main stop) >/dev/null 2>&1 || true
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  echo "$bin"
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "Installing Chromium (apt) for the browser tests..." >&2
+    apt_install chromium
+  fi
+}
+
+# Runs a command as the postgres user when we are root (initdb refuses root), as ourselves otherwise.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}

@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Web.Data;
+
+/// <summary>
+/// The explicit <c>migrate</c> step: applies migrations as the owner role, then grants the runtime role
+/// exactly the table privileges the portal needs. The runtime role never owns a table, so it cannot
+/// alter the schema, disable a trigger or drop what it reads.
+/// </summary>
+public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogger<DatabaseMigrator> logger)
+{
+    /// <summary>What the runtime role may do in each schema; a schema missing here is out of its reach.</summary>
+    private static readonly (string Schema, string Privileges)[] RuntimeGrants =
+    [
+        (AccountModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
+        (MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
+    ];
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var ownerConnection = DatabaseRegistration.RequiredConnectionString(configuration, DatabaseRegistration.OwnerConnectionName);
+        var runtimeRole = RuntimeRoleName();
+        var options = new DbContextOptionsBuilder<MedDbContext>();
+        DatabaseRegistration.UseMedDatabase(options, ownerConnection);
+        await using var db = new MedDbContext(options.Options);
+
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        LogApplying(logger, pending.Count);
+        await db.Database.MigrateAsync(cancellationToken);
+        await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
+        LogMigrated(logger, runtimeRole);
+    }
+
+    private string RuntimeRoleName()
+    {
+        var configured = configuration["Database:RuntimeRole"];
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        var runtime = configuration.GetConnectionString(DatabaseRegistration.RuntimeConnectionName);
+        return string.IsNullOrWhiteSpace(runtime)
+            ? throw new InvalidOperationException("Set Database:RuntimeRole (or ConnectionStrings:Runtime) so that migrate knows which role to grant.")
+            : DatabaseRegistration.UserNameOf(runtime);
+    }
+
+    private static async Task GrantRuntimeRoleAsync(MedDbContext db, string role, CancellationToken cancellationToken)
+    {
+        var quotedRole = QuoteIdentifier(role);
+        foreach (var (schema, privileges) in RuntimeGrants)
+        {
+            var quotedSchema = QuoteIdentifier(schema);
+            // Identifiers cannot be parameters; both are quoted above and come from configuration and code, not users.
+#pragma warning disable EF1002
+            await db.Database.ExecuteSqlRawAsync(
+                $"""
+                GRANT USAGE ON SCHEMA {quotedSchema} TO {quotedRole};
+                GRANT {privileges} ON ALL TABLES IN SCHEMA {quotedSchema} TO {quotedRole};
+                GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quotedSchema} TO {quotedRole};
+                """,
+                cancellationToken);
+#pragma warning restore EF1002
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applying {Count} pending migration(s)")]
+    private static partial void LogApplying(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database is up to date; runtime role {RuntimeRole} granted its privileges")]
+    private static partial void LogMigrated(ILogger logger, string runtimeRole);
+
+    private static string QuoteIdentifier(string identifier) => new NpgsqlCommandBuilder().QuoteIdentifier(identifier);
+}

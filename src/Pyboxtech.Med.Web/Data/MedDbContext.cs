@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Web.Data;
+
+/// <summary>The one database context of the portal; each module keeps its tables in its own schema.</summary>
+public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
+    : IdentityDbContext<MedUser, MedRole, Guid>(options), IDataProtectionKeyContext
+{
+    /// <summary>Schema of platform tables (Data Protection key ring) that belong to no module.</summary>
+    public const string PlatformSchema = "platform";
+
+    /// <summary>Schema of EF Core's migration history; the runtime role has no access to it.</summary>
+    public const string MigrationsSchema = "migrations";
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        AccountModel.Configure(builder);
+        builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
+    }
+}

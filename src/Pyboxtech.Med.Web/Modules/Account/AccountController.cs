@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+[Route("Account")]
+public sealed class AccountController(LoginService logins) : Controller
+{
+    public const string RefusedMessage = "The user name or password is incorrect.";
+
+    [AllowAnonymous]
+    [HttpGet("Login")]
+    public IActionResult Login(string? returnUrl = null)
+    {
+        if (User.Identity?.IsAuthenticated == true)
+        {
+            return LocalRedirect(SafeReturnUrl(returnUrl));
+        }
+
+        ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
+        return View(new LoginForm());
+    }
+
+    [AllowAnonymous]
+    [HttpPost("Login")]
+    public async Task<IActionResult> Login(LoginForm form, string? returnUrl = null)
+    {
+        ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
+        if (!ModelState.IsValid)
+        {
+            return Refused(form, message: null);
+        }
+
+        var outcome = await logins.SignInAsync(form.UserName, form.Password);
+        return outcome == LoginOutcome.SignedIn
+            ? LocalRedirect(SafeReturnUrl(returnUrl))
+            : Refused(form, RefusedMessage);
+    }
+
+    /// <summary>Any signed-in user may sign out; the fallback policy requires the sign-in.</summary>
+    [HttpPost("Logout")]
+    public async Task<IActionResult> Logout()
+    {
+        await logins.SignOutAsync(User);
+        TempData["Notice"] = "You have been signed out.";
+        return RedirectToAction(nameof(Login));
+    }
+
+    [HttpGet("AccessDenied")]
+    public IActionResult AccessDenied()
+    {
+        var view = View();
+        view.StatusCode = StatusCodes.Status403Forbidden;
+        return view;
+    }
+
+    private ViewResult Refused(LoginForm form, string? message)
+    {
+        if (message is not null)
+        {
+            ModelState.AddModelError("", message);
+        }
+
+        form.Password = "";
+        var view = View(nameof(Login), form);
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    private string SafeReturnUrl(string? returnUrl) =>
+        !string.IsNullOrEmpty(returnUrl) && Url.IsLocalUrl(returnUrl) ? returnUrl : "/";
+}

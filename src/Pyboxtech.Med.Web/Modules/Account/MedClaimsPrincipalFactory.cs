@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+/// <summary>Puts the person's display name into the session so that every page can greet them without a query.</summary>
+public sealed class MedClaimsPrincipalFactory(
+    UserManager<MedUser> userManager,
+    RoleManager<MedRole> roleManager,
+    IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<MedUser, MedRole>(userManager, roleManager, options)
+{
+    public const string DisplayNameClaim = "display_name";
+
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(MedUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim(DisplayNameClaim, user.DisplayName));
+        return identity;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+/// <summary>
+/// One account per person. Accounts are deactivated when someone leaves, never deleted,
+/// so that the audit trail keeps pointing at a real identity.
+/// </summary>
+public sealed class MedUser : IdentityUser<Guid>
+{
+    public const int DisplayNameMaxLength = 100;
+    public const int UserNameMaxLength = 64;
+
+    public string DisplayName { get; set; } = "";
+
+    public bool IsActive { get; private set; } = true;
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset? DeactivatedAt { get; private set; }
+
+    public static MedUser Create(string userName, string displayName, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        UserName = userName,
+        DisplayName = displayName,
+        CreatedAt = now,
+    };
+
+    public void Deactivate(DateTimeOffset now)
+    {
+        if (!IsActive)
+        {
+            return;
+        }
+
+        IsActive = false;
+        DeactivatedAt = now;
+    }
+
+    public void Reactivate()
+    {
+        IsActive = true;
+        DeactivatedAt = null;
+    }
+}

@@ -1,0 +1,53 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Pyboxtech.Med.Web.Platform;
+
+/// <summary>
+/// Operational logs go to the console (compact JSON in Production, for the log shipper). Request logging records
+/// method, path, status and time only: never the query string, headers, cookies or form fields.
+/// The audit trail is a separate thing and never lives here.
+/// </summary>
+public static class LoggingRegistration
+{
+    public static WebApplicationBuilder AddMedLogging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        var production = builder.Environment.IsProduction();
+        builder.Services.AddSerilog(
+            (services, logger) =>
+            {
+                logger
+                    .ReadFrom.Configuration(builder.Configuration)
+                    .MinimumLevel.Information()
+                    .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                    .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                    .Enrich.FromLogContext();
+                if (production)
+                {
+                    logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+                }
+                else
+                {
+                    logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                }
+            },
+            // Other logging providers registered by a host (tests capture the log this way) also receive every event.
+            writeToProviders: true);
+        return builder;
+    }
+
+    public static WebApplication UseMedRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.IncludeQueryInRequestPath = false;
+            options.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+        });
+        return app;
+    }
+}

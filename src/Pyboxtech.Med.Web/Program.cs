@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Razor;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Shared;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddMedLogging();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddMedDatabase();
+builder.Services.AddScoped<DatabaseMigrator>();
+builder.Services.AddMedNetwork(builder.Configuration);
+
+// The key ring lives in PostgreSQL so that restarts and several instances share it (cookies survive both).
+builder.Services.AddDataProtection()
+    .SetApplicationName("Pyboxtech-Med")
+    .PersistKeysToDbContext<MedDbContext>();
+
+builder.Services
+    .AddIdentity<MedUser, MedRole>(options =>
+    {
+        options.User.RequireUniqueEmail = false;
+        options.Password.RequiredLength = 12;
+        options.Password.RequireDigit = true;
+        options.Password.RequireNonAlphanumeric = true;
+        options.Password.RequireUppercase = false;
+        options.Password.RequireLowercase = false;
+        options.Password.RequiredUniqueChars = 1;
+        options.Lockout.AllowedForNewUsers = true;
+        options.SignIn.RequireConfirmedAccount = false;
+    })
+    .AddEntityFrameworkStores<MedDbContext>()
+    .AddSignInManager<MedSignInManager>()
+    .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
+    .AddPasswordValidator<LettersRequiredValidator>();
+
+builder.Services.ConfigureApplicationCookie(cookie =>
+{
+    cookie.Cookie.Name = "pyboxtech.session";
+    cookie.Cookie.HttpOnly = true;
+    cookie.Cookie.SameSite = SameSiteMode.Strict;
+    cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+    cookie.LoginPath = "/Account/Login";
+    cookie.LogoutPath = "/Account/Logout";
+    cookie.AccessDeniedPath = "/Account/AccessDenied";
+    cookie.ExpireTimeSpan = TimeSpan.FromMinutes(15);
+    cookie.SlidingExpiration = true;
+});
+
+// Check the security stamp on every request: sign-out and deactivation then end a session at its next request.
+builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
+
+builder.Services.AddAuthorizationBuilder()
+    .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+builder.Services.AddSingleton<FirstRunSetup>();
+builder.Services.AddHostedService<FirstRunAnnouncer>();
+builder.Services.AddScoped<LoginService>();
+
+builder.Services
+    .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+    .AddRazorOptions(razor =>
+    {
+        razor.ViewLocationFormats.Clear();
+        razor.ViewLocationFormats.Add(ModuleViewLocations.SharedViews);
+        razor.ViewLocationExpanders.Add(new ModuleViewLocations());
+    });
+builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "pyboxtech.antiforgery");
+
+builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");
+
+var app = builder.Build();
+
+if (args is ["migrate", ..])
+{
+    await using var scope = app.Services.CreateAsyncScope();
+    await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+    return 0;
+}
+
+app.UseForwardedHeaders();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/Error");
+}
+
+app.UseStatusCodePagesWithReExecute("/Error/{0}");
+app.UseStaticFiles();
+app.UseMedRequestLogging();
+app.UseRouting();
+app.UseMiddleware<SetupGateMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();
+app.MapControllers();
+
+await app.RunAsync();
+return 0;
