@@ -33,7 +33,9 @@ public static class LoggingRegistration
                     logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
                 }
             },
-            // Other logging providers registered by a host (tests capture the log this way) also receive every event.
+            // Each host keeps its own logger (tests run several hosts at once), and other logging providers
+            // registered by a host (tests capture the log this way) also receive every event.
+            preserveStaticLogger: true,
             writeToProviders: true);
         return builder;
     }
@@ -42,6 +44,7 @@ public static class LoggingRegistration
     {
         app.UseSerilogRequestLogging(options =>
         {
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.IncludeQueryInRequestPath = false;
             options.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error

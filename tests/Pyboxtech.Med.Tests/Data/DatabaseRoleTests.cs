@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Pyboxtech.Med.Tests.Infrastructure;
+
+namespace Pyboxtech.Med.Tests.Data;
+
+/// <summary>The runtime role serves requests but owns nothing: it cannot change the schema or read the migration history.</summary>
+public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    [Fact]
+    public async Task RuntimeRole_OwnsNoTableOrSchema()
+    {
+        var owned = await ScalarAsync<long>(portal.Database.SuperuserConnection, $"""
+            SELECT (SELECT count(*) FROM pg_tables WHERE tableowner = '{PostgresServer.RuntimeRole}')
+                 + (SELECT count(*) FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE r.rolname = '{PostgresServer.RuntimeRole}')
+            """);
+
+        Assert.Equal(0, owned);
+    }
+
+    [Theory]
+    [InlineData("CREATE TABLE account.sneaky (id int)")]
+    [InlineData("CREATE TABLE public.sneaky (id int)")]
+    [InlineData("DROP TABLE account.users")]
+    [InlineData("ALTER TABLE account.users ADD COLUMN sneaky int")]
+    [InlineData("TRUNCATE account.users")]
+    [InlineData("SELECT count(*) FROM migrations.ef_migrations_history")]
+    [InlineData("CREATE SCHEMA sneaky")]
+    public async Task RuntimeRole_CannotChangeTheSchemaOrReadMigrations(string sql)
+    {
+        var error = await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(portal.Database.RuntimeConnection, sql));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
+    public async Task RuntimeRole_CanReadAndWriteAccounts()
+    {
+        var count = await ScalarAsync<long>(portal.Database.RuntimeConnection, "SELECT count(*) FROM account.users");
+
+        Assert.True(count >= 0);
+    }
+
+    [Fact]
+    public async Task DataProtectionKeys_AreKeptInPostgres()
+    {
+        // Any form page needs an antiforgery token, which needs the key ring.
+        await portal.CreateBrowser().GetAsync(new Uri("/Setup", UriKind.Relative));
+
+        var keys = await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM platform.data_protection_keys");
+        Assert.True(keys >= 1, "no Data Protection key was stored in PostgreSQL");
+    }
+
+    [Fact]
+    public async Task Migrate_RunTwice_ChangesNothing()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Owner"] = portal.Database.OwnerConnection,
+            ["Database:RuntimeRole"] = PostgresServer.RuntimeRole,
+        }).Build();
+        var before = await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM migrations.ef_migrations_history");
+
+        await new Pyboxtech.Med.Web.Data.DatabaseMigrator(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pyboxtech.Med.Web.Data.DatabaseMigrator>.Instance).MigrateAsync();
+
+        Assert.Equal(before, await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM migrations.ef_migrations_history"));
+        Assert.True(before >= 1);
+    }
+
+    private static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,3 @@
+using Pyboxtech.Med.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(PostgresServerShutdown))]

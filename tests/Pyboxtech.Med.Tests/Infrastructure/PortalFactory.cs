@@ -1,0 +1,117 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal over real HTTP (in memory) on its own freshly migrated PostgreSQL database, one per test class.
+/// Only the password hash cost is lowered, so that tests can sign in often.
+/// </summary>
+public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string StrongPassword = "Correct-horse-7-battery";
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, CookieContainer> _cookieJars = [];
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public CapturedLog Log { get; } = new();
+
+    /// <summary>Overrides the runtime connection string, e.g. to point at a server that is not there.</summary>
+    protected virtual string RuntimeConnection => Database.RuntimeConnection;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        var server = await PostgresServer.InstanceAsync();
+        Database = await server.CreateDatabaseAsync();
+    }
+
+    public new virtual async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Runtime", RuntimeConnection);
+        builder.ConfigureTestServices(services =>
+        {
+            services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+            services.AddSingleton<ILoggerProvider>(Log);
+        });
+    }
+
+    /// <summary>A browser-like client: keeps cookies, does not follow redirects so tests can see them.</summary>
+    public HttpClient CreateBrowser()
+    {
+        var cookies = new CookieContainer();
+        var client = CreateDefaultClient(ClientOptions.BaseAddress, new CookieContainerHandler(cookies));
+        _cookieJars.AddOrUpdate(client, cookies);
+        return client;
+    }
+
+    /// <summary>The Cookie header a browser client would send: what an attacker who copied it would hold.</summary>
+    public string ClientCookies(HttpClient client) =>
+        _cookieJars.TryGetValue(client, out var jar) ? jar.GetCookieHeader(ClientOptions.BaseAddress) : "";
+
+    public async Task<MedUser> CreateUserAsync(string userName, string displayName, string password = StrongPassword, params string[] roles)
+    {
+        using var scope = Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+        var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<MedRole>>();
+        var user = MedUser.Create(userName, displayName, DateTimeOffset.UtcNow);
+        Check(await users.CreateAsync(user, password));
+        foreach (var role in roles)
+        {
+            if (!await roleManager.RoleExistsAsync(role))
+            {
+                Check(await roleManager.CreateAsync(MedRole.Create(role, role)));
+            }
+
+            Check(await users.AddToRoleAsync(user, role));
+        }
+
+        return user;
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<MedDbContext, Task<T>> query)
+    {
+        using var scope = Services.CreateScope();
+        return await query(scope.ServiceProvider.GetRequiredService<MedDbContext>());
+    }
+
+    public Task<int> UserCountAsync() => WithDbAsync(db => db.Users.CountAsync());
+
+    /// <summary>Signs in through the real login form and returns the signed-in client.</summary>
+    public async Task<HttpClient> SignInAsync(string userName, string password = StrongPassword)
+    {
+        var client = CreateBrowser();
+        var form = await HtmlForm.LoadAsync(client, "/Account/Login");
+        var response = await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = password });
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Sign-in of {userName} failed with {(int)response.StatusCode}.");
+        }
+
+        return client;
+    }
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pyboxtech.Med.Web.Data;
+
+namespace Pyboxtech.Med.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL server per test run: a throwaway cluster started here, or the server named by
+/// <c>PYBOX_TEST_POSTGRES</c> (a connection string of a role that may create roles and databases).
+/// Migrations are applied once to a template database; every test class gets a copy of it, so each
+/// class starts from a freshly migrated, empty database.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    public const string OwnerRole = "pybox_test_owner";
+    public const string RuntimeRole = "pybox_test_app";
+
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly SemaphoreSlim CopyGate = new(1, 1);
+
+    private readonly string _adminConnection;
+    private readonly string? _clusterDirectory;
+    private readonly string _pgBin;
+    private readonly string _password;
+    private readonly string _templateName;
+    private readonly List<string> _databases = [];
+
+    private PostgresServer(string adminConnection, string? clusterDirectory, string pgBin, string password)
+    {
+        _adminConnection = adminConnection;
+        _clusterDirectory = clusterDirectory;
+        _pgBin = pgBin;
+        _password = password;
+        _templateName = "pybox_template_" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public static Task<PostgresServer> InstanceAsync() => Shared.Value;
+
+    internal static bool IsStarted => Shared.IsValueCreated && Shared.Value.IsCompletedSuccessfully;
+
+    /// <summary>A clean, migrated database and the connection strings of its two roles.</summary>
+    public async Task<TestDatabase> CreateDatabaseAsync()
+    {
+        var name = "pybox_test_" + Guid.NewGuid().ToString("N")[..12];
+        await CopyGate.WaitAsync();
+        try
+        {
+            await ExecuteAsync(_adminConnection, $"CREATE DATABASE {name} TEMPLATE {_templateName} OWNER {OwnerRole}");
+            _databases.Add(name);
+        }
+        finally
+        {
+            CopyGate.Release();
+        }
+
+        return new TestDatabase(name, ConnectionFor(name, OwnerRole), ConnectionFor(name, RuntimeRole), ConnectionFor(name, null));
+    }
+
+    /// <summary>Runs SQL as the server's superuser in a given database (tests that play the attacker or the DBA).</summary>
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_clusterDirectory is not null)
+        {
+            RunAsPostgres(Path.Combine(_pgBin, "pg_ctl"), $"-D {_clusterDirectory}/data -m immediate -w stop", ignoreFailure: true);
+            Directory.Delete(_clusterDirectory, recursive: true);
+            return;
+        }
+
+        foreach (var database in _databases.Append(_templateName))
+        {
+            await ExecuteAsync(_adminConnection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    internal static async Task StopIfStartedAsync()
+    {
+        if (IsStarted)
+        {
+            await (await Shared.Value).DisposeAsync();
+        }
+    }
+
+    private string ConnectionFor(string database, string? role)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_adminConnection) { Database = database };
+        if (role is not null)
+        {
+            builder.Username = role;
+            builder.Password = _password;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var existing = Environment.GetEnvironmentVariable("PYBOX_TEST_POSTGRES");
+        var server = string.IsNullOrWhiteSpace(existing)
+            ? StartThrowawayCluster(password)
+            : new PostgresServer(existing, null, "", password);
+        await server.PrepareTemplateAsync();
+        return server;
+    }
+
+    private static PostgresServer StartThrowawayCluster(string password)
+    {
+        var pgBin = Directory.GetDirectories("/usr/lib/postgresql")
+            .Select(d => Path.Combine(d, "bin"))
+            .Where(d => File.Exists(Path.Combine(d, "initdb")))
+            .OrderByDescending(d => int.Parse(Path.GetFileName(Path.GetDirectoryName(d)!), System.Globalization.CultureInfo.InvariantCulture))
+            .FirstOrDefault()
+            ?? throw new InvalidOperationException("PostgreSQL is not installed: run scripts/test.sh, which installs it, or set PYBOX_TEST_POSTGRES.");
+        var directory = Directory.CreateTempSubdirectory("pybox-pg-").FullName;
+        if (IsRoot())
+        {
+            Run("chown", $"postgres:postgres {directory}");
+        }
+
+        var port = FreePort();
+        RunAsPostgres(Path.Combine(pgBin, "initdb"), $"-D {directory}/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync");
+        // fsync off: a test cluster that dies is thrown away anyway. Benchmarks use durable settings.
+        RunAsPostgres(Path.Combine(pgBin, "pg_ctl"),
+            $"-D {directory}/data -l {directory}/log -w -o \"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start");
+        var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true";
+        return new PostgresServer(admin, directory, pgBin, password);
+    }
+
+    private async Task PrepareTemplateAsync()
+    {
+        await ExecuteAsync(_adminConnection, $"""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OwnerRole}') THEN CREATE ROLE {OwnerRole} LOGIN; END IF;
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{RuntimeRole}') THEN CREATE ROLE {RuntimeRole} LOGIN; END IF;
+            END $$;
+            ALTER ROLE {OwnerRole} PASSWORD '{_password}';
+            ALTER ROLE {RuntimeRole} PASSWORD '{_password}';
+            """);
+        await ExecuteAsync(_adminConnection, $"CREATE DATABASE {_templateName} OWNER {OwnerRole}");
+        await ExecuteAsync(ConnectionFor(_templateName, null), "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Owner"] = ConnectionFor(_templateName, OwnerRole),
+            ["Database:RuntimeRole"] = RuntimeRole,
+        }).Build();
+        await new DatabaseMigrator(configuration, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+        // A template cannot be copied while anyone is connected to it.
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private static bool IsRoot() => Environment.UserName == "root";
+
+    private static void RunAsPostgres(string program, string arguments, bool ignoreFailure = false)
+    {
+        if (IsRoot())
+        {
+            Run("runuser", $"-u postgres -- {program} {arguments}", ignoreFailure);
+        }
+        else
+        {
+            Run(program, arguments, ignoreFailure);
+        }
+    }
+
+    private static void Run(string program, string arguments, bool ignoreFailure = false)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0 && !ignoreFailure)
+        {
+            throw new InvalidOperationException($"{program} {arguments} failed ({process.ExitCode}): {error.Result}{output.Result}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
+
+public sealed record TestDatabase(string Name, string OwnerConnection, string RuntimeConnection, string SuperuserConnection);
+
+/// <summary>Stops the shared server when the test run ends.</summary>
+public sealed class PostgresServerShutdown : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() => await PostgresServer.StopIfStartedAsync();
+}

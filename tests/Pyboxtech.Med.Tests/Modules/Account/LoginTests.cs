@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Account;
+
+public sealed partial class LoginTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("dr.nguyen", "Dr Linh Nguyen");
+            await portal.CreateUserAsync("former.nurse", "Sam Former");
+            await portal.CreateUserAsync("other.user", "Kim Other");
+            using var scope = portal.Services.CreateScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+            var leaver = (await users.FindByNameAsync("former.nurse"))!;
+            leaver.Deactivate(DateTimeOffset.UtcNow);
+            await users.UpdateAsync(leaver);
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Login_WithCorrectPassword_OpensTheDashboardWithTheUsersName()
+    {
+        var client = await portal.SignInAsync("dr.nguyen");
+
+        var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Dr Linh Nguyen", html, StringComparison.Ordinal);
+        Assert.Contains("Sign out", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_UserNameWithOtherCaseAndSpaces_SignsIn()
+    {
+        var client = await portal.SignInAsync("  DR.NGUYEN ");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_WrongPasswordUnknownUserAndDeactivatedUser_LookTheSame()
+    {
+        var wrongPassword = await FailedLoginAsync("dr.nguyen", "Not-the-password-1");
+        var unknownUser = await FailedLoginAsync("nobody.here", "Not-the-password-1");
+        var deactivated = await FailedLoginAsync("former.nurse", PortalFactory.StrongPassword);
+
+        Assert.Equal(HttpStatusCode.BadRequest, wrongPassword.Status);
+        Assert.Equal(wrongPassword.Status, unknownUser.Status);
+        Assert.Equal(wrongPassword.Status, deactivated.Status);
+        Assert.Contains(AccountController.RefusedMessage, wrongPassword.Body, StringComparison.Ordinal);
+        // Same page apart from the user name typed back into the form.
+        Assert.Equal(wrongPassword.Body, unknownUser.Body.Replace("nobody.here", "dr.nguyen", StringComparison.Ordinal));
+        Assert.Equal(wrongPassword.Body, deactivated.Body.Replace("former.nurse", "dr.nguyen", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Login_Refused_NeverEchoesThePassword()
+    {
+        var refused = await FailedLoginAsync("dr.nguyen", "Echo-me-not-42!");
+
+        Assert.DoesNotContain("Echo-me-not-42!", refused.Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("   ", "x")]
+    public async Task Login_EmptyFields_ShowsWhatIsMissing(string userName, string password)
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = password });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Enter your user name.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Login_OversizedUserName_IsRefusedWithoutError()
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = new string('a', 10_000), ["Password"] = "x" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The user name is too long.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Login_ReturnUrlToAnotherSite_IsIgnored()
+    {
+        var client = portal.CreateBrowser();
+        var form = await HtmlForm.LoadAsync(client, "/Account/Login?returnUrl=https%3A%2F%2Fevil.example%2Fphish");
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = "dr.nguyen", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Login_AfterBeingSentToLogin_ReturnsToThePageAskedFor()
+    {
+        var client = portal.CreateBrowser();
+        var challenge = await client.GetAsync(new Uri("/?from=test", UriKind.Relative));
+        var loginPath = challenge.Headers.Location!.PathAndQuery;
+        var form = await HtmlForm.LoadAsync(client, loginPath);
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = "dr.nguyen", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.Equal("/?from=test", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Logout_OldCookie_NoLongerOpensAPage()
+    {
+        var client = await portal.SignInAsync("other.user");
+        var cookies = portal.ClientCookies(client);
+        var dashboard = await client.GetStringAsync(new Uri("/", UriKind.Relative));
+        var logout = HtmlForm.Parse(client, dashboard, "/", "form[action='/Account/Logout']");
+
+        var response = await logout.SubmitAsync([]);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/Account/Login", response.Headers.Location?.OriginalString);
+        // Someone who kept a copy of the session cookie gets nothing with it.
+        using var stolen = portal.CreateBrowser();
+        stolen.DefaultRequestHeaders.Add("Cookie", cookies);
+        var replay = await stolen.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, replay.StatusCode);
+        Assert.StartsWith("/Account/Login", replay.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Logout_WithoutAntiforgeryToken_IsRefusedAndKeepsTheSession()
+    {
+        var client = await portal.SignInAsync("dr.nguyen");
+
+        var response = await client.PostAsync(new Uri("/Account/Logout", UriKind.Relative), new FormUrlEncodedContent([]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Session_OfUserDeactivatedMeanwhile_IsEndedAtTheNextRequest()
+    {
+        await portal.CreateUserAsync("leaving.soon", "Pat Leaving");
+        var client = await portal.SignInAsync("leaving.soon");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+
+        using (var scope = portal.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+            var user = (await users.FindByNameAsync("leaving.soon"))!;
+            user.Deactivate(DateTimeOffset.UtcNow);
+            await users.UpdateAsync(user);
+        }
+
+        var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> FailedLoginAsync(string userName, string password)
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        var response = await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = password });
+        var body = await response.Content.ReadAsStringAsync();
+        // Each page carries its own antiforgery token; everything else must match.
+        return (response.StatusCode, AntiforgeryValue().Replace(body, "value=\"TOKEN\""));
+    }
+
+    [GeneratedRegex("value=\"CfDJ8[^\"]*\"")]
+    private static partial Regex AntiforgeryValue();
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Sockets;
+using Pyboxtech.Med.Tests.Infrastructure;
+
+namespace Pyboxtech.Med.Tests.Platform;
+
+public sealed class HealthTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    [Fact]
+    public async Task Health_DatabaseReachable_Answers200AndIsNotAudited()
+    {
+        var response = await portal.CreateBrowser().GetAsync(new Uri("/health", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+}
+
+/// <summary>A portal whose database is not there: health says so with 503 instead of pretending.</summary>
+public sealed class HealthWithoutDatabaseTests(UnreachableDatabasePortal portal) : IClassFixture<UnreachableDatabasePortal>
+{
+    [Fact]
+    public async Task Health_DatabaseUnreachable_Answers503()
+    {
+        var response = await portal.CreateBrowser().GetAsync(new Uri("/health", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync());
+    }
+}
+
+public sealed class UnreachableDatabasePortal : PortalFactory
+{
+    private readonly int _closedPort = ClosedPort();
+
+    protected override string RuntimeConnection =>
+        $"Host=127.0.0.1;Port={_closedPort};Database=nothing;Username=nobody;Password=none;Timeout=3";
+
+    public override ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private static int ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
