@@ -14,6 +14,7 @@ builder.AddMedLogging();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.Configure<ClinicOptions>(builder.Configuration.GetSection(ClinicOptions.Section));
 builder.Services.AddMedDatabase();
 builder.Services.AddScoped<DatabaseMigrator>();
 builder.Services.AddMedNetwork(builder.Configuration);

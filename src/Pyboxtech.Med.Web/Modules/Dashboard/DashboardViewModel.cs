@@ -1,5 +1,6 @@
 namespace Pyboxtech.Med.Web.Modules.Dashboard;
 
+/// <summary>The dashboard; both times are already in the clinic's time zone.</summary>
 public sealed record DashboardViewModel(
     string DisplayName,
     string UserName,
@@ -8,7 +9,7 @@ public sealed record DashboardViewModel(
     DateTimeOffset Now,
     string ClientAddress)
 {
-    public string Greeting => Now.ToLocalTime().Hour switch
+    public string Greeting => Now.Hour switch
     {
         < 12 => "Good morning",
         < 18 => "Good afternoon",

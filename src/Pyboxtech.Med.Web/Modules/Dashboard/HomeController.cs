@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Platform;
 
 namespace Pyboxtech.Med.Web.Modules.Dashboard;
 
 /// <summary>The home page every signed-in user lands on; open to any signed-in user.</summary>
 [Route("")]
-public sealed class HomeController(UserManager<MedUser> users, TimeProvider clock) : Controller
+public sealed class HomeController(UserManager<MedUser> users, TimeProvider clock, IOptions<ClinicOptions> clinic) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index()
@@ -22,8 +24,8 @@ public sealed class HomeController(UserManager<MedUser> users, TimeProvider cloc
             user.DisplayName,
             user.UserName ?? "",
             roles.Order(StringComparer.Ordinal).ToList(),
-            user.CreatedAt,
-            clock.GetUtcNow(),
+            clinic.Value.ToClinicTime(user.CreatedAt),
+            clinic.Value.ToClinicTime(clock.GetUtcNow()),
             HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown"));
     }
 }

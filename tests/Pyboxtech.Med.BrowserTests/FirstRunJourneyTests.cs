@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.BrowserTests;
+
+/// <summary>A clinic's first morning with the portal, in a real browser: setup, sign in, dashboard, sign out.</summary>
+public sealed class FirstRunJourneyTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    [Fact]
+    public async Task FirstRun_SetupSignInDashboardSignOut_WorksInChromium()
+    {
+        await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await context.NewPageAsync();
+
+        // Any address leads to setup while no account exists.
+        await page.GotoAsync(portal.BaseAddress + "/");
+        Assert.EndsWith("/Setup", page.Url, StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "setup.png"), FullPage = true });
+
+        var token = portal.Services.GetRequiredService<FirstRunSetup>().PendingToken!;
+        await page.GetByLabel("Setup token").FillAsync(token);
+        await page.GetByLabel("User name").FillAsync("admin.patel");
+        await page.GetByLabel("Full name").FillAsync("Priya Patel");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Morning-coffee-42!");
+        await page.GetByLabel("Repeat password").FillAsync("Morning-coffee-42!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
+
+        await page.WaitForURLAsync("**/Account/Login");
+        Assert.Contains("Setup is complete", await page.GetByTestId("notice").InnerTextAsync(), StringComparison.Ordinal);
+
+        // A typo first: the person is told, in words, and stays on the page.
+        await page.GetByLabel("User name").FillAsync("admin.patel");
+        await page.GetByLabel("Password").FillAsync("Morning-coffee-41!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        Assert.Contains(AccountController.RefusedMessage, await page.GetByTestId("form-errors").InnerTextAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "login-refused.png"), FullPage = true });
+
+        await page.GetByLabel("Password").FillAsync("Morning-coffee-42!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        Assert.Equal("Priya Patel", await page.GetByTestId("display-name").InnerTextAsync());
+        Assert.Contains("Priya Patel", await page.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(MedRole.SystemAdministrator, await page.Locator("#account-heading + dl").InnerTextAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "dashboard.png"), FullPage = true });
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.WaitForURLAsync("**/Account/Login");
+        Assert.Contains("You have been signed out.", await page.GetByTestId("notice").InnerTextAsync(), StringComparison.Ordinal);
+
+        // Back to the dashboard after signing out: the login page, not the dashboard.
+        await page.GotoAsync(portal.BaseAddress + "/");
+        Assert.Contains("/Account/Login", page.Url, StringComparison.Ordinal);
+        Assert.Equal(0, await page.GetByTestId("display-name").CountAsync());
+    }
+}
