@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Platform;
@@ -18,6 +19,8 @@ builder.Services.Configure<ClinicOptions>(builder.Configuration.GetSection(Clini
 builder.Services.AddMedDatabase();
 builder.Services.AddScoped<DatabaseMigrator>();
 builder.Services.AddMedNetwork(builder.Configuration);
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddMedAuditing(builder.Configuration);
 
 // The key ring lives in PostgreSQL so that restarts and several instances share it (cookies survive both).
 builder.Services.AddDataProtection()
@@ -79,11 +82,17 @@ builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");
 
 var app = builder.Build();
 
-if (args is ["migrate", ..])
+switch (args)
 {
-    await using var scope = app.Services.CreateAsyncScope();
-    await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
-    return 0;
+    case ["migrate", ..]:
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+        }
+
+        return 0;
+    case ["verify-audit", .. var options]:
+        return await AuditCommands.VerifyAsync(app.Services, options);
 }
 
 app.UseForwardedHeaders();

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 
 namespace Pyboxtech.Med.Web.Data;
@@ -16,6 +17,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
     [
         (AccountModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         (MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
+        // The audit trail is append-only: the portal may add and read rows, never change or remove them.
+        (AuditEvent.Schema, "SELECT, INSERT"),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 
 namespace Pyboxtech.Med.Web.Data;
@@ -17,10 +18,14 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>Read-only from the app's side: rows are added through <see cref="AuditTrail"/> only.</summary>
+    public IQueryable<AuditEvent> AuditEvents => Set<AuditEvent>().AsNoTracking();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
         AccountModel.Configure(builder);
+        AuditModel.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
@@ -61,14 +62,16 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
             return (SetupOutcome.AlreadyCompleted, []);
         }
 
+        using var scope = scopes.CreateScope();
+        var services = scope.ServiceProvider;
+        var audit = services.GetRequiredService<AuditTrail>();
         if (!TokenMatches(form.SetupToken))
         {
             LogWrongToken(logger);
+            await audit.RecordAsync(new AuditEntry(AuditEventType.SetupRefusedInvalidToken, AuditOutcome.Failed) { Module = "Account", UserName = form.UserName }, cancellationToken);
             return (SetupOutcome.InvalidToken, []);
         }
 
-        using var scope = scopes.CreateScope();
-        var services = scope.ServiceProvider;
         var db = services.GetRequiredService<MedDbContext>();
         var users = services.GetRequiredService<UserManager<MedUser>>();
         var roles = services.GetRequiredService<RoleManager<MedRole>>();
@@ -96,6 +99,18 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
         }
 
         await users.AddToRoleAsync(administrator, MedRole.SystemAdministrator);
+        await audit.RecordAsync(
+            new AuditEntry(AuditEventType.SetupCompleted, AuditOutcome.Succeeded)
+            {
+                Module = "Account",
+                UserId = administrator.Id,
+                UserName = administrator.UserName,
+                SubjectType = "User",
+                SubjectId = administrator.Id.ToString(),
+                Details = $"First system administrator created; role {MedRole.SystemAdministrator}.",
+            },
+            db,
+            cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         MarkCompleted();
         LogCompleted(logger, administrator.UserName ?? "");

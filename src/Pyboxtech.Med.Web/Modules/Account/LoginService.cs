@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Pyboxtech.Med.Web.Auditing;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -15,7 +16,8 @@ public enum LoginOutcome
 public sealed class LoginService(
     UserManager<MedUser> userManager,
     MedSignInManager signInManager,
-    IPasswordHasher<MedUser> passwordHasher)
+    IPasswordHasher<MedUser> passwordHasher,
+    AuditTrail audit)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
     private static readonly Lazy<MedUser> DummyUser = new(() => new MedUser());
@@ -23,14 +25,32 @@ public sealed class LoginService(
 
     public async Task<LoginOutcome> SignInAsync(string userName, string password)
     {
-        var user = await userManager.FindByNameAsync(userName.Trim());
+        var typed = userName.Trim();
+        var user = await userManager.FindByNameAsync(typed);
         if (user is null)
         {
             passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
+            await RecordAsync(AuditEventType.LoginFailedUnknownUser, AuditOutcome.Failed, null, typed);
             return LoginOutcome.Refused;
         }
 
+        var wasLockedOut = await userManager.IsLockedOutAsync(user);
         var result = await signInManager.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
+        var (type, outcome) = result switch
+        {
+            { Succeeded: true } => (AuditEventType.LoginSucceeded, AuditOutcome.Succeeded),
+            { IsLockedOut: true } when wasLockedOut => (AuditEventType.LoginRefusedLockedOut, AuditOutcome.Denied),
+            { IsLockedOut: true } => (AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
+            { IsNotAllowed: true } => (AuditEventType.LoginRefusedDeactivated, AuditOutcome.Denied),
+            _ => (AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
+        };
+        await RecordAsync(type, outcome, user.Id, user.UserName);
+        if (result.IsLockedOut && !wasLockedOut)
+        {
+            // This failure was the one that locked the account.
+            await RecordAsync(AuditEventType.AccountLockedOut, AuditOutcome.Succeeded, user.Id, user.UserName);
+        }
+
         return result.Succeeded ? LoginOutcome.SignedIn : LoginOutcome.Refused;
     }
 
@@ -39,12 +59,16 @@ public sealed class LoginService(
         var user = await userManager.GetUserAsync(principal);
         if (user is not null)
         {
+            await RecordAsync(AuditEventType.Logout, AuditOutcome.Succeeded, user.Id, user.UserName);
             // A new stamp makes the cookie just used worthless at its next request, wherever a copy of it is.
             await userManager.UpdateSecurityStampAsync(user);
         }
 
         await signInManager.SignOutAsync();
     }
+
+    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName) =>
+        audit.RecordAsync(new AuditEntry(type, outcome) { Module = "Account", UserId = userId, UserName = userName });
 
     private string DummyHash() =>
         _dummyHash ??= passwordHasher.HashPassword(DummyUser.Value, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
@@ -16,7 +15,7 @@ public sealed class ErrorController : Controller
     public IActionResult Index(int? statusCode = null)
     {
         var code = statusCode is >= 400 and < 600 ? statusCode.Value : StatusCodes.Status500InternalServerError;
-        var view = View("Error", new ErrorViewModel(code, Activity.Current?.Id ?? HttpContext.TraceIdentifier));
+        var view = View("Error", new ErrorViewModel(code, Pyboxtech.Med.Web.Auditing.CorrelationId.Of(HttpContext)));
         view.StatusCode = code;
         return view;
     }

@@ -1,0 +1,81 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using Pyboxtech.Med.Web.Data;
+
+namespace Pyboxtech.Med.Web.Auditing;
+
+/// <summary>
+/// The one call every module uses to record an event: <c>await audit.RecordAsync(new AuditEntry(...))</c>.
+/// It returns once the row is durably stored and throws when it cannot be, so the caller's request fails
+/// instead of going on unrecorded. A change records its row with <see cref="RecordAsync(AuditEntry, MedDbContext, CancellationToken)"/>
+/// so that both commit in the same transaction.
+/// </summary>
+public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, TimeProvider clock)
+{
+    public Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        writer.AppendAsync(Complete(entry), cancellationToken);
+
+    /// <summary>Inserts the row on the context's connection, inside its current transaction if one is open.</summary>
+    public async Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+
+        await using var command = AuditSql.Insert(Complete(entry));
+        command.Connection = connection;
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private AuditRecord Complete(AuditEntry entry)
+    {
+        var context = http.HttpContext;
+        var user = context?.User;
+        var signedIn = user?.Identity?.IsAuthenticated == true;
+        Guid? userId = entry.UserId ?? (signedIn && Guid.TryParse(user!.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null);
+        var userName = entry.UserName ?? (signedIn ? user!.FindFirstValue(ClaimTypes.Name) : null);
+        return new AuditRecord(
+            clock.GetUtcNow(),
+            userId,
+            Cut(userName, AuditLimits.UserName),
+            Cut(context?.Connection.RemoteIpAddress?.ToString(), AuditLimits.ClientIp),
+            Cut(context?.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, AuditLimits.UserAgent),
+            entry.Type,
+            Cut(entry.Action ?? (context is null ? "system" : $"{context.Request.Method} {context.Request.Path}"), AuditLimits.Action)!,
+            Cut(entry.Module, AuditLimits.Name),
+            entry.Outcome,
+            Cut(entry.SubjectType, AuditLimits.Name),
+            Cut(entry.SubjectId, AuditLimits.SubjectId),
+            Cut(context is null ? null : CorrelationId.Of(context), AuditLimits.SubjectId),
+            Cut(entry.Details, AuditLimits.Details));
+    }
+
+    private static string? Cut(string? value, int length)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        // Control characters would make the trail hard to read and export; a NUL cannot be stored at all.
+        var clean = string.Create(value.Length, value, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        });
+        return clean.Length <= length ? clean : clean[..length];
+    }
+}
+
+/// <summary>The id that ties a request's log lines, its audit rows and the reference shown on an error page together.</summary>
+public static class CorrelationId
+{
+    public static string Of(HttpContext context) => context.TraceIdentifier;
+}

@@ -1,0 +1,116 @@
+using System.Threading.Channels;
+using Npgsql;
+using Pyboxtech.Med.Web.Data;
+
+namespace Pyboxtech.Med.Web.Auditing;
+
+/// <summary>
+/// Appends audit rows for many concurrent requests: rows waiting at the same moment are inserted together in one
+/// transaction (one commit, one disk flush for all), and each caller's task completes only after that commit.
+/// The hash chain stays correct with any number of writers and instances because the database trigger assigns
+/// sequence and hashes under a transaction-scoped lock.
+/// </summary>
+public sealed partial class AuditWriter(AuditDatabase database, ILogger<AuditWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 256;
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    {
+        var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new AuditUnavailableException("The audit trail is shutting down; the request cannot be recorded.");
+        }
+
+        // The row may still be written after the caller gives up waiting; that is the safe direction.
+        return pending.Written.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        // Keep draining after a stop request, so that every request already accepted gets its row or its error.
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            try
+            {
+                await WriteAsync(batch);
+                batch.ForEach(p => p.Written.TrySetResult());
+            }
+            catch (Exception ex)
+            {
+                LogWriteFailed(logger, batch.Count, ex);
+                var failure = new AuditUnavailableException("The audit trail could not be written.", ex);
+                batch.ForEach(p => p.Written.TrySetException(failure));
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insert = new NpgsqlBatch(connection, transaction);
+        foreach (var pending in batch)
+        {
+            insert.BatchCommands.Add(AuditSql.BatchInsert(pending.Record));
+        }
+
+        await insert.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Audit trail write failed for {Count} row(s); the requests waiting for them fail")]
+    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+
+    private sealed record Pending(AuditRecord Record, TaskCompletionSource Written);
+}
+
+/// <summary>The audit row could not be written; the request that needed it must not go on.</summary>
+public sealed class AuditUnavailableException : Exception
+{
+    public AuditUnavailableException()
+    {
+    }
+
+    public AuditUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public AuditUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The runtime role's connection pool for the audit writer, verifier and exports (outside EF Core).</summary>
+public sealed class AuditDatabase(IConfiguration configuration) : IAsyncDisposable
+{
+    private readonly Lazy<NpgsqlDataSource> _dataSource = new(() =>
+        NpgsqlDataSource.Create(DatabaseRegistration.RequiredConnectionString(configuration, DatabaseRegistration.RuntimeConnectionName)));
+
+    public NpgsqlDataSource DataSource => _dataSource.Value;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource.IsValueCreated)
+        {
+            await _dataSource.Value.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Mvc.Controllers;
+
+namespace Pyboxtech.Med.Web.Auditing;
+
+/// <summary>
+/// Records every request to a gated endpoint, granted or denied, by anyone (anonymous visitors included), at the
+/// moment the authorization decision is made: after it, so the outcome is known, and before the endpoint runs, so
+/// no page is produced when its row cannot be written. Endpoints marked [AllowAnonymous] are not gated and not
+/// recorded here; the events on them (sign-in attempts, setup) are recorded by their own code.
+/// </summary>
+public sealed class AuditingAuthorizationResultHandler(AuditTrail audit) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _standard = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        var (type, outcome) = authorizeResult switch
+        {
+            { Succeeded: true } => (AuditEventType.RequestGranted, AuditOutcome.Succeeded),
+            { Forbidden: true } => (AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied),
+            _ => (AuditEventType.RequestDeniedUnauthenticated, AuditOutcome.Denied),
+        };
+        await audit.RecordAsync(new AuditEntry(type, outcome) { Module = ModuleOf(context.GetEndpoint()) }, context.RequestAborted);
+        await _standard.HandleAsync(next, context, policy, authorizeResult);
+    }
+
+    /// <summary>The module of a controller: the folder under Modules/ that holds it.</summary>
+    public static string? ModuleOf(Endpoint? endpoint)
+    {
+        var ns = endpoint?.Metadata.GetMetadata<ControllerActionDescriptor>()?.ControllerTypeInfo.Namespace;
+        const string marker = ".Modules.";
+        var at = ns?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
+        return at < 0 ? null : ns![(at + marker.Length)..].Split('.')[0];
+    }
+}
