@@ -28,11 +28,11 @@ public sealed class BrowserPortal : PortalFactory
         }
     }
 
+    protected override bool UseRealServer => true;
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        UseKestrel(0);
-        StartServer();
         BaseAddress = ClientOptions.BaseAddress.ToString().TrimEnd('/');
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -14,7 +14,10 @@ public static class NetworkRegistration
         var trusted = configuration.GetSection("Network:TrustedProxies").Get<string[]>() ?? [];
         services.Configure<ForwardedHeadersOptions>(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // With no known proxy at all, ASP.NET Core would believe forwarded headers from anyone: read none then.
+            options.ForwardedHeaders = trusted.Any(t => !string.IsNullOrWhiteSpace(t))
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto
+                : ForwardedHeaders.None;
             options.ForwardLimit = 1;
             options.KnownIPNetworks.Clear();
             options.KnownProxies.Clear();

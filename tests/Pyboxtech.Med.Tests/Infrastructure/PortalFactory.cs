@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.Account;
 
@@ -29,15 +30,30 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Overrides the runtime connection string, e.g. to point at a server that is not there.</summary>
     protected virtual string RuntimeConnection => Database.RuntimeConnection;
 
+    /// <summary>Extra configuration of the host under test.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
+
+    /// <summary>Serve on a real Kestrel port (real client addresses, a browser can connect) instead of in memory.</summary>
+    protected virtual bool UseRealServer => false;
+
+    /// <summary>Where this host appends audit chain heads: a file of its own.</summary>
+    public string AuditHeadFile { get; } = Path.Combine(Path.GetTempPath(), $"pybox-heads-{Guid.NewGuid():N}.log");
+
     public virtual async ValueTask InitializeAsync()
     {
         var server = await PostgresServer.InstanceAsync();
         Database = await server.CreateDatabaseAsync();
+        if (UseRealServer)
+        {
+            UseKestrel(0);
+            StartServer();
+        }
     }
 
     public new virtual async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        File.Delete(AuditHeadFile);
         GC.SuppressFinalize(this);
     }
 
@@ -45,6 +61,12 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Runtime", RuntimeConnection);
+        builder.UseSetting("Audit:HeadFile", AuditHeadFile);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
         {
             services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
@@ -56,7 +78,12 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient CreateBrowser()
     {
         var cookies = new CookieContainer();
-        var client = CreateDefaultClient(ClientOptions.BaseAddress, new CookieContainerHandler(cookies));
+        var client = UseRealServer
+            ? new HttpClient(new CookieContainerHandler(cookies) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false } })
+            {
+                BaseAddress = ClientOptions.BaseAddress,
+            }
+            : CreateDefaultClient(ClientOptions.BaseAddress, new CookieContainerHandler(cookies));
         _cookieJars.AddOrUpdate(client, cookies);
         return client;
     }
@@ -92,6 +119,15 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public Task<int> UserCountAsync() => WithDbAsync(db => db.Users.CountAsync());
+
+    /// <summary>The audit trail as stored, oldest first.</summary>
+    public Task<List<AuditEvent>> AuditRowsAsync() => WithDbAsync(db => db.AuditEvents.OrderBy(e => e.Sequence).ToListAsync());
+
+    public async Task<List<AuditEvent>> AuditRowsAfterAsync(long sequence) =>
+        (await AuditRowsAsync()).Where(e => e.Sequence > sequence).ToList();
+
+    public async Task<long> LastAuditSequenceAsync() =>
+        await WithDbAsync(db => db.AuditEvents.Select(e => (long?)e.Sequence).MaxAsync()) ?? 0;
 
     /// <summary>Signs in through the real login form and returns the signed-in client.</summary>
     public async Task<HttpClient> SignInAsync(string userName, string password = StrongPassword)

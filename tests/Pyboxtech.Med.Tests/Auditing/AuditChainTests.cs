@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Tests.Auditing;
+
+/// <summary>
+/// The trail defends itself in the database, and what a superuser does behind its back is found by the verifier.
+/// Each test gets a database of its own, filled through the real trigger by the runtime role.
+/// </summary>
+public sealed class AuditChainTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private AuditDatabase _audit = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
+        _audit = new AuditDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runtime"] = _db.RuntimeConnection,
+        }).Build());
+    }
+
+    public async ValueTask DisposeAsync() => await _audit.DisposeAsync();
+
+    [Fact]
+    public async Task Verify_UntouchedTrail_IsIntact()
+    {
+        await AppendAsync(25);
+
+        var result = await VerifyAsync();
+
+        Assert.True(result.Intact, result.Summary);
+        Assert.Equal(25, result.RowsChecked);
+        Assert.StartsWith("Intact", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_RowsWithAnyCharacters_HashTheSameInSqlAndDotNet()
+    {
+        await using var connection = new NpgsqlConnection(_db.RuntimeConnection);
+        await connection.OpenAsync();
+        foreach (var name in new[] { "Zoë Ñúñez", "王小明", "emoji 🩺💉", "pipe|and:colon~", "", "12:ab" })
+        {
+            await using var insert = AuditSql.Insert(Record(name) with { Details = name, SubjectId = name });
+            insert.Connection = connection;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var result = await VerifyAsync();
+
+        Assert.True(result.Intact, result.Summary);
+        Assert.Equal(6, result.RowsChecked);
+    }
+
+    [Fact]
+    public async Task Append_ManyConcurrentWriters_BuildOneGaplessChain()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => AppendAsync(25)));
+
+        var result = await VerifyAsync();
+
+        Assert.True(result.Intact, result.Summary);
+        Assert.Equal(400, result.RowsChecked);
+        Assert.Equal(400, result.LastSequence);
+    }
+
+    [Theory]
+    [InlineData("UPDATE audit.events SET user_name = 'someone else' WHERE sequence = 1")]
+    [InlineData("DELETE FROM audit.events WHERE sequence = 1")]
+    [InlineData("TRUNCATE audit.events")]
+    public async Task RuntimeRole_CannotUpdateDeleteOrTruncate(string sql)
+    {
+        await AppendAsync(3);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(_db.RuntimeConnection, sql));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+        Assert.True((await VerifyAsync()).Intact);
+    }
+
+    [Theory]
+    [InlineData("UPDATE audit.events SET user_name = 'someone else' WHERE sequence = 1")]
+    [InlineData("DELETE FROM audit.events WHERE sequence = 1")]
+    [InlineData("TRUNCATE audit.events")]
+    public async Task OwnerRole_IsRefusedByTheTrigger(string sql)
+    {
+        await AppendAsync(3);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(_db.OwnerConnection, sql));
+
+        Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal(3, (await VerifyAsync()).RowsChecked);
+    }
+
+    [Fact]
+    public async Task Insert_WithChosenSequenceAndHash_GetsTheChainsOwnInstead()
+    {
+        await AppendAsync(2);
+
+        await PostgresServer.ExecuteAsync(_db.RuntimeConnection, """
+            INSERT INTO audit.events (sequence, occurred_at, event_type, action, outcome, previous_hash, hash)
+            VALUES (999, now(), 2000, 'GET /forged', 1, '\x00', '\x00')
+            """);
+
+        var result = await VerifyAsync();
+        Assert.True(result.Intact, result.Summary);
+        Assert.Equal(3, result.LastSequence);
+    }
+
+    [Fact]
+    public async Task Superuser_EditingARow_IsReportedAtThatRow()
+    {
+        await AppendAsync(10);
+
+        await AsSuperuserWithoutTriggersAsync("UPDATE audit.events SET user_name = 'innocent' WHERE sequence = 5");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Intact);
+        Assert.Equal(5, result.ProblemSequence);
+        Assert.Contains("altered", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Superuser_DeletingAMiddleRow_IsReportedAtThatRow()
+    {
+        await AppendAsync(10);
+
+        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence = 6");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Intact);
+        Assert.Equal(6, result.ProblemSequence);
+        Assert.Contains("missing", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Superuser_DeletingTheLastRows_IsFoundAgainstASavedHead()
+    {
+        await AppendAsync(10);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+
+        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence > 7");
+
+        var result = await VerifyAsync(head!);
+        Assert.False(result.Intact);
+        Assert.Equal(8, result.ProblemSequence);
+        Assert.Contains("cut off", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Superuser_RewritingTheChainFromARow_IsFoundAgainstASavedHead()
+    {
+        await AppendAsync(10);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+
+        // Delete the tail and let the trigger write a new, internally consistent one: only the saved head knows.
+        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence > 7");
+        await AppendAsync(3);
+
+        Assert.True((await VerifyAsync()).Intact);
+        var result = await VerifyAsync(head!);
+        Assert.False(result.Intact);
+        Assert.Equal(10, result.ProblemSequence);
+        Assert.Contains("rewritten", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Superuser_InsertingARowOutOfOrder_IsReportedAtThatRow()
+    {
+        await AppendAsync(5);
+
+        await AsSuperuserWithoutTriggersAsync("""
+            INSERT INTO audit.events (sequence, occurred_at, event_type, action, outcome, previous_hash, hash)
+            VALUES (6, now(), 1000, 'POST /Account/Login', 1, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 32), 'hex'))
+            """);
+
+        var result = await VerifyAsync();
+        Assert.False(result.Intact);
+        Assert.Equal(6, result.ProblemSequence);
+        Assert.Contains("out of order", result.Summary, StringComparison.Ordinal);
+    }
+
+    private Task<AuditVerification> VerifyAsync(params AuditHead[] heads) => new AuditChainVerifier(_audit).VerifyAsync(heads);
+
+    private async Task AppendAsync(int count)
+    {
+        await using var connection = new NpgsqlConnection(_db.RuntimeConnection);
+        await connection.OpenAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await using var insert = AuditSql.Insert(Record($"user{i}"));
+            insert.Connection = connection;
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>What a database superuser can do: switch the triggers off for the session and change rows.</summary>
+    private async Task AsSuperuserWithoutTriggersAsync(string sql) =>
+        await PostgresServer.ExecuteAsync(_db.SuperuserConnection, $"SET session_replication_role = replica; {sql}");
+
+    private static AuditRecord Record(string userName) => new(
+        DateTimeOffset.UtcNow, Guid.NewGuid(), userName, "10.1.2.3", "TestAgent", AuditEventType.RequestGranted,
+        "GET /", "Dashboard", AuditOutcome.Succeeded, "Patient", "42", "corr-1", null);
+}
