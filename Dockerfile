@@ -38,6 +38,9 @@ ENV ASPNETCORE_ENVIRONMENT=Production \
 # Files stay owned by root, so the app cannot rewrite its own binaries.
 COPY --from=build /app/publish ./
 
+# The one place the app writes: the audit chain heads (a named volume in compose, initialised with this owner).
+RUN mkdir -p /var/lib/pyboxtech-med && chown "$APP_UID" /var/lib/pyboxtech-med
+
 # $APP_UID is the non-root `app` user (uid 1654) that the .NET 8+ images create; numeric so that
 # "run as non-root" checks can verify it.
 USER $APP_UID

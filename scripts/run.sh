@@ -68,6 +68,7 @@ export ConnectionStrings__Owner="Host=127.0.0.1;Port=$port;Database=pyboxtech_me
 export ConnectionStrings__Runtime="Host=127.0.0.1;Port=$port;Database=pyboxtech_med;Username=med_app;Password=$MED_APP_PASSWORD"
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 export ASPNETCORE_URLS="$url"
+export Audit__HeadFile="$local_dir/audit-heads.log"
 
 cd "$root/src/Pyboxtech.Med.Web"
 dotnet build -c Release -nologo -v quiet

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Razor;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.AuditLog;
 using Pyboxtech.Med.Web.Platform;
 using Pyboxtech.Med.Web.Shared;
 
@@ -67,6 +68,8 @@ builder.Services.AddAuthorizationBuilder()
 builder.Services.AddSingleton<FirstRunSetup>();
 builder.Services.AddHostedService<FirstRunAnnouncer>();
 builder.Services.AddScoped<LoginService>();
+builder.Services.AddScoped<AuditLogService>();
+builder.Services.AddScoped<AuditReports>();
 
 builder.Services
     .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))

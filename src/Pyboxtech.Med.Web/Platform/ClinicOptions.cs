@@ -8,6 +8,14 @@ public sealed class ClinicOptions
     /// <summary>An IANA time zone such as Australia/Sydney; the server's own zone is irrelevant (containers run in UTC).</summary>
     public string TimeZone { get; set; } = "Australia/Sydney";
 
+    /// <summary>Opening hours, for the report of activity outside them.</summary>
+    public TimeOnly OpensAt { get; set; } = new(7, 0);
+
+    public TimeOnly ClosesAt { get; set; } = new(19, 0);
+
+    public DayOfWeek[] OpenDays { get; set; } =
+        [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday];
+
     public TimeZoneInfo Zone => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 
     public DateTimeOffset ToClinicTime(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Zone);

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Web.Modules.AuditLog;
+
+/// <summary>The viewer's and the export's filter; every field optional, dates in the clinic's time zone.</summary>
+public sealed class AuditFilterForm : IValidatableObject
+{
+    [DataType(DataType.Date)]
+    public DateOnly? From { get; set; }
+
+    [DataType(DataType.Date)]
+    public DateOnly? To { get; set; }
+
+    [StringLength(AuditLimits.UserName, ErrorMessage = "The user name is too long.")]
+    [Display(Name = "User name")]
+    public string? User { get; set; }
+
+    [StringLength(AuditLimits.ClientIp, ErrorMessage = "The IP address is too long.")]
+    [Display(Name = "IP address")]
+    public string? Ip { get; set; }
+
+    [Display(Name = "Event")]
+    public AuditEventType? EventType { get; set; }
+
+    public AuditOutcome? Outcome { get; set; }
+
+    [StringLength(AuditLimits.Name, ErrorMessage = "The module name is too long.")]
+    public string? Module { get; set; }
+
+    [StringLength(AuditLimits.Name, ErrorMessage = "The subject type is too long.")]
+    [Display(Name = "Subject type")]
+    public string? SubjectType { get; set; }
+
+    [StringLength(AuditLimits.SubjectId, ErrorMessage = "The subject id is too long.")]
+    [Display(Name = "Subject id")]
+    public string? SubjectId { get; set; }
+
+    /// <summary>Keyset paging: show rows older than this sequence number.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "The page position is not valid.")]
+    public long? Before { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (From is { } from && To is { } to && to < from)
+        {
+            yield return new ValidationResult("The end date is before the start date.", [nameof(To)]);
+        }
+
+        if (EventType is { } type && !Enum.IsDefined(type))
+        {
+            yield return new ValidationResult("Choose an event from the list.", [nameof(EventType)]);
+        }
+
+        if (Outcome is { } outcome && !Enum.IsDefined(outcome))
+        {
+            yield return new ValidationResult("Choose an outcome from the list.", [nameof(Outcome)]);
+        }
+    }
+
+    /// <summary>The filter in words, for the audit row that records who looked at what.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        Add("from", From?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Add("to", To?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Add("user", User);
+        Add("ip", Ip);
+        Add("event", EventType?.ToString());
+        Add("outcome", Outcome?.ToString());
+        Add("module", Module);
+        Add("subject", SubjectType is null && SubjectId is null ? null : $"{SubjectType}:{SubjectId}");
+        Add("before", Before?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return parts.Count == 0 ? "no filter" : string.Join("; ", parts);
+
+        void Add(string name, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                parts.Add($"{name}={value.Trim()}");
+            }
+        }
+    }
+}

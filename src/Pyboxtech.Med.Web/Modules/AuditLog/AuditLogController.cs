@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Platform;
+
+namespace Pyboxtech.Med.Web.Modules.AuditLog;
+
+/// <summary>
+/// The audit trail for auditors: read-only viewer, CSV export, chain verification and reports. Looking at the trail
+/// is itself recorded. Until the permission matrix exists, only the system administrator may open it.
+/// </summary>
+[Authorize(Roles = MedRole.SystemAdministrator)]
+[Route("Audit")]
+public sealed class AuditLogController(
+    AuditLogService log,
+    AuditReports reports,
+    AuditTrail audit,
+    AuditChainVerifier verifier,
+    AuditHeadFile heads,
+    IOptions<ClinicOptions> clinic,
+    TimeProvider clock) : Controller
+{
+    private const string Module = "AuditLog";
+
+    [HttpGet("")]
+    public async Task<IActionResult> Index(AuditFilterForm filter, CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            return InvalidFilter(filter);
+        }
+
+        await RecordAsync(AuditEventType.AuditViewed, AuditOutcome.Succeeded, filter.Describe(), cancellationToken);
+        var page = await log.PageAsync(filter, cancellationToken);
+        return View(new AuditLogViewModel(filter, page.Rows.Select(Row).ToList(), page.OlderBefore, VerificationNotice()));
+    }
+
+    [HttpGet("Export")]
+    public async Task<IActionResult> Export(AuditFilterForm filter, CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            return InvalidFilter(filter);
+        }
+
+        // Recorded before the first byte leaves: an export that cannot be recorded does not happen.
+        await RecordAsync(AuditEventType.AuditExported, AuditOutcome.Succeeded, filter.Describe(), cancellationToken);
+        var now = clinic.Value.ToClinicTime(clock.GetUtcNow());
+        Response.ContentType = "text/csv; charset=utf-8";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{now.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture)}.csv\"";
+        await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
+        await log.WriteCsvAsync(filter, writer, cancellationToken);
+        await writer.FlushAsync(cancellationToken);
+        return new EmptyResult();
+    }
+
+    [HttpPost("Verify")]
+    public async Task<IActionResult> Verify(CancellationToken cancellationToken)
+    {
+        var result = await verifier.VerifyAsync(await heads.ReadAllAsync(cancellationToken), cancellationToken);
+        await RecordAsync(AuditEventType.AuditVerified, result.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed, result.Summary, cancellationToken);
+        TempData["VerifyIntact"] = result.Intact;
+        TempData["VerifySummary"] = $"{result.Summary} Checked in {result.Elapsed.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture)} s.";
+        return RedirectToAction(nameof(Index));
+    }
+
+    [HttpGet("Reports")]
+    public async Task<IActionResult> Reports(ReportRangeForm range, CancellationToken cancellationToken)
+    {
+        var today = DateOnly.FromDateTime(clinic.Value.ToClinicTime(clock.GetUtcNow()).DateTime);
+        range.To ??= today;
+        range.From ??= range.To.Value.AddDays(-29);
+        string? problem = null;
+        if (!ModelState.IsValid || !range.IsValid(out problem))
+        {
+            if (problem is not null)
+            {
+                ModelState.AddModelError("", problem);
+            }
+
+            var invalid = View(new AuditReportViewModel(range, null));
+            invalid.StatusCode = StatusCodes.Status400BadRequest;
+            return invalid;
+        }
+
+        await RecordAsync(AuditEventType.AuditReportViewed, AuditOutcome.Succeeded, $"from={range.From:yyyy-MM-dd}; to={range.To:yyyy-MM-dd}", cancellationToken);
+        return View(new AuditReportViewModel(range, await reports.BuildAsync(range.From.Value, range.To.Value, cancellationToken)));
+    }
+
+    private ViewResult InvalidFilter(AuditFilterForm filter)
+    {
+        var view = View(nameof(Index), new AuditLogViewModel(filter, [], null, null));
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, string details, CancellationToken cancellationToken) =>
+        audit.RecordAsync(new AuditEntry(type, outcome) { Module = Module, Details = details }, cancellationToken);
+
+    private AuditRowViewModel Row(AuditEvent e) => new(
+        e.Sequence,
+        log.ClinicTime(e.OccurredAt),
+        e.UserName,
+        e.ClientIp,
+        e.EventType,
+        e.Outcome,
+        e.Action,
+        e.Module,
+        e.SubjectType is null && e.SubjectId is null ? null : $"{e.SubjectType} {e.SubjectId}".Trim(),
+        e.UserAgent,
+        e.CorrelationId,
+        e.Details);
+
+    private (bool Intact, string Summary)? VerificationNotice() =>
+        TempData["VerifySummary"] is string summary ? (TempData["VerifyIntact"] is true, summary) : null;
+}

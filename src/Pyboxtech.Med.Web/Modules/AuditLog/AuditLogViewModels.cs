@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Web.Modules.AuditLog;
+
+public sealed record AuditRowViewModel(
+    long Sequence,
+    DateTimeOffset At,
+    string? UserName,
+    string? ClientIp,
+    AuditEventType EventType,
+    AuditOutcome Outcome,
+    string Action,
+    string? Module,
+    string? Subject,
+    string? UserAgent,
+    string? CorrelationId,
+    string? Details)
+{
+    public string EventName => AuditNames.Of(EventType);
+}
+
+public sealed record AuditLogViewModel(
+    AuditFilterForm Filter,
+    IReadOnlyList<AuditRowViewModel> Rows,
+    long? OlderBefore,
+    (bool Intact, string Summary)? Verification)
+{
+    /// <summary>The current filter as query values, for the paging and export links.</summary>
+    public Dictionary<string, string> RouteValues(long? before = null)
+    {
+        var values = new Dictionary<string, string>();
+        Add(nameof(AuditFilterForm.From), Filter.From?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Add(nameof(AuditFilterForm.To), Filter.To?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Add(nameof(AuditFilterForm.User), Filter.User);
+        Add(nameof(AuditFilterForm.Ip), Filter.Ip);
+        Add(nameof(AuditFilterForm.EventType), Filter.EventType?.ToString());
+        Add(nameof(AuditFilterForm.Outcome), Filter.Outcome?.ToString());
+        Add(nameof(AuditFilterForm.Module), Filter.Module);
+        Add(nameof(AuditFilterForm.SubjectType), Filter.SubjectType);
+        Add(nameof(AuditFilterForm.SubjectId), Filter.SubjectId);
+        Add(nameof(AuditFilterForm.Before), before?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return values;
+
+        void Add(string key, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                values[key] = value;
+            }
+        }
+    }
+}
+
+public sealed class ReportRangeForm
+{
+    public const int MaxDays = 366;
+
+    [DataType(DataType.Date)]
+    public DateOnly? From { get; set; }
+
+    [DataType(DataType.Date)]
+    public DateOnly? To { get; set; }
+
+    public bool IsValid(out string? problem)
+    {
+        problem = (From, To) switch
+        {
+            ({ } from, { } to) when to < from => "The end date is before the start date.",
+            ({ } from, { } to) when to.DayNumber - from.DayNumber >= MaxDays => "Choose a range of at most a year.",
+            _ => null,
+        };
+        return problem is null;
+    }
+}
+
+public sealed record AuditReportViewModel(ReportRangeForm Range, AuditReport? Report);

@@ -1,0 +1,202 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.AuditLog;
+
+/// <summary>The auditor's view of the trail: filter, page, export, verify, report; and looking is itself recorded.</summary>
+public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private HttpClient _admin = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("auditor", "Avery Auditor", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+            await InsertAsync(Enumerable.Range(1, 120).Select(i => Record("bulk.user", "Patient", (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            await InsertAsync([Record("=HYPERLINK(\"http://evil\")", null, null)]);
+        }
+
+        _admin = await portal.SignInAsync("auditor");
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Viewer_AsAdministrator_ShowsNewestRowsFirstAndRecordsTheViewing()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
+
+        var sequences = Sequences(html);
+        Assert.Equal(50, sequences.Count);
+        Assert.Equal(sequences.OrderByDescending(s => s), sequences);
+        var recorded = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(recorded, r => r.EventType == AuditEventType.AuditViewed && r.UserName == "auditor" && r.Details == "no filter");
+    }
+
+    [Fact]
+    public async Task Viewer_FilteredBySubject_ShowsWhoOpenedThatPatientOnly()
+    {
+        var html = await _admin.GetStringAsync(new Uri("/Audit?SubjectType=Patient&SubjectId=1", UriKind.Relative));
+
+        var rows = Rows(html);
+        Assert.Equal(40, rows.Count);
+        Assert.All(rows, r => Assert.Contains("Patient 1", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Viewer_OlderPages_FollowWithoutOverlapOrGap()
+    {
+        var seen = new List<long>();
+        var path = "/Audit?User=bulk.user";
+        while (path is not null)
+        {
+            var html = await _admin.GetStringAsync(new Uri(path, UriKind.Relative));
+            seen.AddRange(Sequences(html));
+            path = new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=older]")?.GetAttribute("href");
+        }
+
+        Assert.Equal(120, seen.Count);
+        Assert.Equal(120, seen.Distinct().Count());
+        Assert.Equal(seen.OrderByDescending(s => s), seen);
+    }
+
+    [Theory]
+    [InlineData("/Audit?From=2026-05-02&To=2026-05-01", "The end date is before the start date.")]
+    [InlineData("/Audit?EventType=NotAnEvent", "The value 'NotAnEvent' is not valid for Event.")]
+    [InlineData("/Audit?Before=-5", "The page position is not valid.")]
+    [InlineData("/Audit/Export?From=yesterday", "The value 'yesterday' is not valid for From.")]
+    public async Task Viewer_MalformedFilter_ExplainsAndShowsNothing(string path, string message)
+    {
+        var response = await _admin.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains(message, HtmlForm.Errors(html));
+        Assert.Empty(Sequences(html));
+    }
+
+    [Fact]
+    public async Task Viewer_OversizedFilterValue_IsRefusedWithAMessage()
+    {
+        var response = await _admin.GetAsync(new Uri("/Audit?User=" + new string('x', 5000), UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The user name is too long.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task Export_HoldsExactlyTheFilteredRowsAndIsRecorded()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await _admin.GetAsync(new Uri("/Audit/Export?User=bulk.user&SubjectType=Patient&SubjectId=2", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("attachment", response.Content.Headers.ContentDisposition?.ToString(), StringComparison.Ordinal);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("sequence,occurred_at_utc", lines[0], StringComparison.Ordinal);
+        var expected = (await portal.AuditRowsAsync()).Where(r => r.UserName == "bulk.user" && r.SubjectId == "2").Select(r => r.Sequence).ToList();
+        Assert.Equal(40, expected.Count);
+        Assert.Equal(expected, lines.Skip(1).Select(l => long.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        var recorded = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(recorded, r => r.EventType == AuditEventType.AuditExported && r.Details!.Contains("subject=Patient:2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Export_CellThatLooksLikeAFormula_StaysText()
+    {
+        var csv = await _admin.GetStringAsync(new Uri("/Audit/Export?User=" + Uri.EscapeDataString("=HYPERLINK(\"http://evil\")"), UriKind.Relative));
+
+        var line = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.DoesNotContain(",=HYPERLINK", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(",\"=HYPERLINK", line, StringComparison.Ordinal);
+        Assert.Contains("HYPERLINK", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyButton_ReportsIntactAndIsRecorded()
+    {
+        var page = await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
+        var verify = HtmlForm.Parse(_admin, page, "/Audit", "form[action='/Audit/Verify']");
+
+        var response = await verify.SubmitAsync([]);
+        var html = await _admin.GetStringAsync(new Uri(response.Headers.Location!.OriginalString, UriKind.Relative));
+
+        var notice = new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=verification]")!.TextContent;
+        Assert.Contains("Chain verified.", notice, StringComparison.Ordinal);
+        Assert.Contains("Intact", notice, StringComparison.Ordinal);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.AuditVerified && r.Outcome == AuditOutcome.Succeeded);
+    }
+
+    [Fact]
+    public async Task Reports_ShowFailedSignInsLockoutsAndRefusals()
+    {
+        await portal.CreateUserAsync("target.user", "Tess Target");
+        for (var i = 0; i < 6; i++)
+        {
+            var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+            await form.SubmitAsync(new() { ["UserName"] = "target.user", ["Password"] = "Wrong-password-1" });
+        }
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit/Reports", UriKind.Relative));
+
+        var document = new HtmlParser().ParseDocument(html);
+        Assert.Contains("(6 in all)", document.QuerySelector("[data-testid=failed-total]")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("target.user", document.QuerySelector("[data-testid=lockouts]")!.TextContent, StringComparison.Ordinal);
+        Assert.Single(document.QuerySelectorAll("svg.bar-chart rect.bar"), r => r.GetAttribute("height") != "0");
+    }
+
+    [Fact]
+    public async Task Reports_BackwardsRange_IsRefusedWithAMessage()
+    {
+        var response = await _admin.GetAsync(new Uri("/Audit/Reports?From=2026-03-01&To=2026-02-01", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The end date is before the start date.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task VerifyCommand_AndHeadExport_AgreeThatTheChainIsIntact()
+    {
+        var exporter = portal.Services.GetRequiredService<AuditHeadExporter>();
+
+        var head = await exporter.ExportAsync();
+
+        var line = Assert.Single(await File.ReadAllLinesAsync(portal.AuditHeadFile), l => l.Contains($" {head!.Sequence} ", StringComparison.Ordinal));
+        Assert.EndsWith(head!.HashHex, line, StringComparison.Ordinal);
+        Assert.Contains(portal.Log.Entries, e => e.Contains($"Audit chain head: sequence {head.Sequence}", StringComparison.Ordinal));
+        Assert.Equal(0, await AuditCommands.VerifyAsync(portal.Services, []));
+    }
+
+    private static List<long> Sequences(string html) =>
+        new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=audit-row] td:first-child")
+            .Select(td => long.Parse(td.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+    private static List<string> Rows(string html) =>
+        new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=audit-row]").Select(r => r.TextContent).ToList();
+
+    private async Task InsertAsync(IEnumerable<AuditRecord> records)
+    {
+        await using var connection = new NpgsqlConnection(portal.Database.RuntimeConnection);
+        await connection.OpenAsync();
+        foreach (var record in records)
+        {
+            await using var insert = AuditSql.Insert(record);
+            insert.Connection = connection;
+            await insert.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static AuditRecord Record(string userName, string? subjectType, string? subjectId) => new(
+        DateTimeOffset.UtcNow, null, userName, "10.9.8.7", "Seeder", AuditEventType.RecordViewed,
+        "GET /Patients/x", "Patients", AuditOutcome.Succeeded, subjectType, subjectId, "seed", null);
+}
