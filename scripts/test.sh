@@ -30,7 +30,7 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0} + ${e:-0}))
 done
 
-projects=$(find "$root/tests" -name '*.csproj' | wc -l)
+projects=$(grep -l 'Microsoft.NET.Test.Sdk' "$root"/tests/*/*.csproj | wc -l)
 trx_count=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
 if [ "$trx_count" -lt "$projects" ]; then
   echo "Only $trx_count of $projects test projects reported results." >&2

@@ -28,6 +28,8 @@ public sealed class AuditChainVerifier(AuditDatabase database)
         var wanted = savedHeads.GroupBy(h => h.Sequence).ToDictionary(g => g.Key, g => g.Last().Hash);
         var found = new Dictionary<long, byte[]>();
         byte[] previous = AuditHash.Genesis.ToArray();
+        var computed = new byte[AuditHash.Length];
+        byte[] scratch = [];
         long expected = 1;
         long rows = 0;
 
@@ -50,7 +52,7 @@ public sealed class AuditChainVerifier(AuditDatabase database)
                     $"Row {row.Sequence} does not follow row {row.Sequence - 1}: the row before it was altered or replaced, or this row was inserted out of order.");
             }
 
-            var computed = AuditHash.Compute(previous, row);
+            AuditHash.Compute(previous, row, computed, ref scratch);
             if (!computed.AsSpan().SequenceEqual(hash))
             {
                 return Done(false, rows, row.Sequence, row.Sequence, $"Row {row.Sequence} was altered: its content no longer matches its hash.");

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,46 +19,107 @@ public static class AuditHash
 
     public static byte[] Compute(ReadOnlySpan<byte> previousHash, in AuditHashFields row)
     {
-        var writer = new ArrayBufferWriter<byte>(512);
-        writer.Write(previousHash);
-        Field(writer, row.Sequence.ToString(CultureInfo.InvariantCulture), first: true);
-        Field(writer, MicrosecondsSinceEpoch(row.OccurredAtUtc).ToString(CultureInfo.InvariantCulture));
-        Field(writer, row.UserId?.ToString("D"));
-        Field(writer, row.UserName);
-        Field(writer, row.ClientIp);
-        Field(writer, row.UserAgent);
-        Field(writer, row.EventType.ToString(CultureInfo.InvariantCulture));
-        Field(writer, row.Action);
-        Field(writer, row.Module);
-        Field(writer, row.Outcome.ToString(CultureInfo.InvariantCulture));
-        Field(writer, row.SubjectType);
-        Field(writer, row.SubjectId);
-        Field(writer, row.CorrelationId);
-        Field(writer, row.Details);
-        return SHA256.HashData(writer.WrittenSpan);
+        var hash = new byte[Length];
+        byte[] scratch = [];
+        Compute(previousHash, row, hash, ref scratch);
+        return hash;
+    }
+
+    /// <summary>Hashes into <paramref name="destination"/>, reusing <paramref name="scratch"/>: the verifier does this millions of times.</summary>
+    public static void Compute(ReadOnlySpan<byte> previousHash, in AuditHashFields row, Span<byte> destination, ref byte[] scratch)
+    {
+        var needed = Length + 160 + Utf8Length(row.UserName) + Utf8Length(row.ClientIp) + Utf8Length(row.UserAgent)
+            + Utf8Length(row.Action) + Utf8Length(row.Module) + Utf8Length(row.SubjectType) + Utf8Length(row.SubjectId)
+            + Utf8Length(row.CorrelationId) + Utf8Length(row.Details) + (14 * 12);
+        if (scratch.Length < needed)
+        {
+            scratch = new byte[Math.Max(needed, 1024)];
+        }
+
+        var text = scratch.AsSpan();
+        previousHash.CopyTo(text);
+        var at = previousHash.Length;
+        Number(text, ref at, row.Sequence, first: true);
+        Number(text, ref at, MicrosecondsSinceEpoch(row.OccurredAtUtc));
+        if (row.UserId is { } userId)
+        {
+            Separator(text, ref at);
+            at += Prefix(text[at..], 36);
+            userId.TryFormat(text[at..], out var written, "D");
+            at += written;
+        }
+        else
+        {
+            Null(text, ref at);
+        }
+
+        Field(text, ref at, row.UserName);
+        Field(text, ref at, row.ClientIp);
+        Field(text, ref at, row.UserAgent);
+        Number(text, ref at, row.EventType);
+        Field(text, ref at, row.Action);
+        Field(text, ref at, row.Module);
+        Number(text, ref at, row.Outcome);
+        Field(text, ref at, row.SubjectType);
+        Field(text, ref at, row.SubjectId);
+        Field(text, ref at, row.CorrelationId);
+        Field(text, ref at, row.Details);
+        SHA256.HashData(text[..at], destination);
     }
 
     public static long MicrosecondsSinceEpoch(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
-    private static void Field(ArrayBufferWriter<byte> writer, string? value, bool first = false)
+    private static int Utf8Length(string? value) => value is null ? 1 : Encoding.UTF8.GetMaxByteCount(value.Length) + 12;
+
+    private static void Separator(Span<byte> text, ref int at)
+    {
+        if (at > Length)
+        {
+            text[at++] = (byte)'|';
+        }
+    }
+
+    private static void Null(Span<byte> text, ref int at)
+    {
+        Separator(text, ref at);
+        text[at++] = (byte)'~';
+    }
+
+    private static void Number(Span<byte> text, ref int at, long value, bool first = false)
     {
         if (!first)
         {
-            writer.Write("|"u8);
+            text[at++] = (byte)'|';
         }
 
+        // The value's own digits, prefixed by their count, exactly as the SQL side writes octet_length(value::text).
+        Span<byte> digits = stackalloc byte[24];
+        value.TryFormat(digits, out var length, default, CultureInfo.InvariantCulture);
+        at += Prefix(text[at..], length);
+        digits[..length].CopyTo(text[at..]);
+        at += length;
+    }
+
+    private static void Field(Span<byte> text, ref int at, string? value)
+    {
         if (value is null)
         {
-            writer.Write("~"u8);
+            Null(text, ref at);
             return;
         }
 
+        Separator(text, ref at);
         var length = Encoding.UTF8.GetByteCount(value);
-        var prefix = writer.GetSpan(24);
-        length.TryFormat(prefix, out var written, default, CultureInfo.InvariantCulture);
-        prefix[written++] = (byte)':';
-        writer.Advance(written);
-        Encoding.UTF8.GetBytes(value, writer);
+        at += Prefix(text[at..], length);
+        at += Encoding.UTF8.GetBytes(value, text[at..]);
+    }
+
+    /// <summary>Writes <c>length:</c> and returns how many bytes that took.</summary>
+    private static int Prefix(Span<byte> text, int length)
+    {
+        length.TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+        text[written] = (byte)':';
+        return written + 1;
     }
 }
 

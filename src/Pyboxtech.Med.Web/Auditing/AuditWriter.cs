@@ -102,7 +102,16 @@ public sealed class AuditUnavailableException : Exception
 public sealed class AuditDatabase(IConfiguration configuration) : IAsyncDisposable
 {
     private readonly Lazy<NpgsqlDataSource> _dataSource = new(() =>
-        NpgsqlDataSource.Create(DatabaseRegistration.RequiredConnectionString(configuration, DatabaseRegistration.RuntimeConnectionName)));
+    {
+        var builder = new NpgsqlDataSourceBuilder(DatabaseRegistration.RequiredConnectionString(configuration, DatabaseRegistration.RuntimeConnectionName));
+        // The audit INSERT runs for every request: prepared once per connection, PostgreSQL skips parsing and planning it.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 8;
+        }
+
+        return builder.Build();
+    });
 
     public NpgsqlDataSource DataSource => _dataSource.Value;
 

@@ -18,12 +18,13 @@ public static class LoggingRegistration
         builder.Services.AddSerilog(
             (services, logger) =>
             {
+                // Defaults first; the "Serilog" configuration section, when present, overrides them.
                 logger
-                    .ReadFrom.Configuration(builder.Configuration)
                     .MinimumLevel.Information()
                     .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                     .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-                    .Enrich.FromLogContext();
+                    .Enrich.FromLogContext()
+                    .ReadFrom.Configuration(builder.Configuration);
                 if (production)
                 {
                     logger.WriteTo.Console(new RenderedCompactJsonFormatter());

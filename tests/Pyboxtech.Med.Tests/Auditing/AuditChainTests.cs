@@ -40,14 +40,8 @@ public sealed class AuditChainTests : IAsyncLifetime
     [Fact]
     public async Task Verify_RowsWithAnyCharacters_HashTheSameInSqlAndDotNet()
     {
-        await using var connection = new NpgsqlConnection(_db.RuntimeConnection);
-        await connection.OpenAsync();
-        foreach (var name in new[] { "Zoë Ñúñez", "王小明", "emoji 🩺💉", "pipe|and:colon~", "", "12:ab" })
-        {
-            await using var insert = AuditSql.Insert(Record(name) with { Details = name, SubjectId = name });
-            insert.Connection = connection;
-            await insert.ExecuteNonQueryAsync();
-        }
+        string[] names = ["Zoë Ñúñez", "王小明", "emoji 🩺💉", "pipe|and:colon~", "", "12:ab"];
+        await AuditRows.InsertAsync(_db.RuntimeConnection, names.Select(name => Record(name) with { Details = name, SubjectId = name }));
 
         var result = await VerifyAsync();
 
@@ -185,17 +179,8 @@ public sealed class AuditChainTests : IAsyncLifetime
 
     private Task<AuditVerification> VerifyAsync(params AuditHead[] heads) => new AuditChainVerifier(_audit).VerifyAsync(heads);
 
-    private async Task AppendAsync(int count)
-    {
-        await using var connection = new NpgsqlConnection(_db.RuntimeConnection);
-        await connection.OpenAsync();
-        for (var i = 0; i < count; i++)
-        {
-            await using var insert = AuditSql.Insert(Record($"user{i}"));
-            insert.Connection = connection;
-            await insert.ExecuteNonQueryAsync();
-        }
-    }
+    private Task AppendAsync(int count) =>
+        AuditRows.InsertAsync(_db.RuntimeConnection, Enumerable.Range(0, count).Select(i => Record($"user{i}")));
 
     /// <summary>What a database superuser can do: switch the triggers off for the session and change rows.</summary>
     private async Task AsSuperuserWithoutTriggersAsync(string sql) =>

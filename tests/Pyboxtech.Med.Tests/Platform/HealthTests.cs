@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Pyboxtech.Med.Tests.Infrastructure;
 
 namespace Pyboxtech.Med.Tests.Platform;
@@ -31,19 +30,10 @@ public sealed class HealthWithoutDatabaseTests(UnreachableDatabasePortal portal)
 
 public sealed class UnreachableDatabasePortal : PortalFactory
 {
-    private readonly int _closedPort = ClosedPort();
+    private readonly int _closedPort = PostgresServer.FreePort();
 
     protected override string RuntimeConnection =>
         $"Host=127.0.0.1;Port={_closedPort};Database=nothing;Username=nobody;Password=none;Timeout=3";
 
     public override ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    private static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

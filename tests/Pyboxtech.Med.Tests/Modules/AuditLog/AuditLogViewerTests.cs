@@ -1,7 +1,6 @@
 using System.Net;
 using AngleSharp.Html.Parser;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
@@ -18,8 +17,8 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
         if (await portal.UserCountAsync() == 0)
         {
             await portal.CreateUserAsync("auditor", "Avery Auditor", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
-            await InsertAsync(Enumerable.Range(1, 120).Select(i => Record("bulk.user", "Patient", (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture))));
-            await InsertAsync([Record("=HYPERLINK(\"http://evil\")", null, null)]);
+            await AuditRows.InsertAsync(portal.Database.RuntimeConnection, Enumerable.Range(1, 120).Select(i => Record("bulk.user", "Patient", (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            await AuditRows.InsertAsync(portal.Database.RuntimeConnection, [Record("=HYPERLINK(\"http://evil\")", null, null)]);
         }
 
         _admin = await portal.SignInAsync("auditor");
@@ -183,18 +182,6 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
 
     private static List<string> Rows(string html) =>
         new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=audit-row]").Select(r => r.TextContent).ToList();
-
-    private async Task InsertAsync(IEnumerable<AuditRecord> records)
-    {
-        await using var connection = new NpgsqlConnection(portal.Database.RuntimeConnection);
-        await connection.OpenAsync();
-        foreach (var record in records)
-        {
-            await using var insert = AuditSql.Insert(record);
-            insert.Connection = connection;
-            await insert.ExecuteNonQueryAsync();
-        }
-    }
 
     private static AuditRecord Record(string userName, string? subjectType, string? subjectId) => new(
         DateTimeOffset.UtcNow, null, userName, "10.9.8.7", "Seeder", AuditEventType.RecordViewed,

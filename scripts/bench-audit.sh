@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Audit trail benchmarks (issue 3) for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
+# (fsync, synchronous_commit and full_page_writes at their defaults: on).
+#   bash scripts/bench-audit.sh [QUERY_ROWS=10000000] [VERIFY_ROWS=1000000]
+# Prints the figures; takes about 10 minutes on 2 cores. Not part of the test suite (no timing belongs in a test).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/lib.sh"
+query_rows=${1:-10000000}
+verify_rows=${2:-1000000}
+bin=$(postgres_bin)
+command -v wrk >/dev/null || apt_install wrk
+
+dir=$(mktemp -d /tmp/pybox-bench.XXXXXX)
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+port=55499
+as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200" start >/dev/null
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pkill -f "Benchmarks.dll serve" 2>/dev/null || true
+  pkill -f "^sleep 100000" 2>/dev/null || true
+  as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+psql_admin() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+psql_admin -c "CREATE ROLE med_owner LOGIN PASSWORD 'bench'; CREATE ROLE med_app LOGIN PASSWORD 'bench';"
+conn() { echo "Host=127.0.0.1;Port=$port;Database=$1;Username=$2;Password=bench;Maximum Pool Size=100"; }
+
+cd "$root"
+dotnet build -c Release -nologo -v quiet tests/Pyboxtech.Med.Benchmarks >/dev/null
+web="src/Pyboxtech.Med.Web/bin/Release/net10.0/Pyboxtech.Med.Web.dll"
+bench="tests/Pyboxtech.Med.Benchmarks/bin/Release/net10.0/Pyboxtech.Med.Benchmarks.dll"
+make_db() {
+  psql_admin -c "CREATE DATABASE $1 OWNER med_owner"
+  psql_admin -d "$1" -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+  ConnectionStrings__Owner="$(conn "$1" med_owner)" Database__RuntimeRole=med_app dotnet "$web" migrate >/dev/null
+}
+
+echo "== machine: $(nproc) cores, PostgreSQL $("$bin/postgres" --version | awk '{print $3}'), fsync on, $(date -u +%FT%TZ)"
+
+make_db bench_append
+export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_append med_app)
+if [ -z "${SKIP_AB:-}" ]; then
+echo "== (b) appending rows, 32 concurrent writers"
+dotnet "$bench" append 32 10
+echo "== (c) verifying the chain"
+dotnet "$bench" verify "$verify_rows"
+fi
+
+echo "== (a) signed-in dashboard, wrk -t2 -c32 -d15s, auditing on vs off (after a 5 s warm-up each; alternating rounds, same database)"
+start_server() { # on|off PORT: the portal on PORT, signed in once; its log holds the cookie
+  (sleep 100000 | dotnet "$bench" serve "$1" "$2" >"$dir/serve-$1.log" 2>&1) >/dev/null 2>&1 &
+  pids+=($!)
+}
+cookie_of() { # on|off
+  for _ in $(seq 1 120); do grep -q READY "$dir/serve-$1.log" 2>/dev/null && break; sleep 0.5; done
+  sed -n 's/^COOKIE=//p' "$dir/serve-$1.log"
+}
+start_server on 5601
+cookie_on=$(cookie_of on)     # one after the other: the first creates the benchmark user
+start_server off 5602
+cookie_off=$(cookie_of off)
+for mode in on off; do
+  grep -q READY "$dir/serve-$mode.log" || { echo "the '$mode' portal did not start:"; tail -n 30 "$dir/serve-$mode.log"; exit 1; }
+done
+run_wrk() { wrk -t2 -c32 -d15s -H "Cookie: $2" "http://127.0.0.1:$1/" | awk -v label="$3" '
+  /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /Latency/ && !lat {lat=$2}
+  END {printf "%s: %s requests/s, average latency %s, non-2xx %s\n", label, rps, lat, (bad==""?0:bad)}'; }
+wrk -t2 -c32 -d5s -H "Cookie: $cookie_on" "http://127.0.0.1:5601/" >/dev/null   # warm-up: JIT, pools, caches
+wrk -t2 -c32 -d5s -H "Cookie: $cookie_off" "http://127.0.0.1:5602/" >/dev/null
+for round in 1 2 3; do
+  run_wrk 5601 "$cookie_on" "round $round audit on "
+  run_wrk 5602 "$cookie_off" "round $round audit off"
+done
+
+make_db bench_query
+PYBOX_BENCH_RUNTIME=$(conn bench_query med_app)
+export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_query;Username=postgres"
+echo "== (d) viewer queries, first page, on $query_rows rows"
+dotnet "$bench" query "$query_rows"
