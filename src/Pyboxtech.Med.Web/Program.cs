@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Mvc.Razor;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Administration;
 using Pyboxtech.Med.Web.Modules.AuditLog;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Shared;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -62,14 +64,18 @@ builder.Services.ConfigureApplicationCookie(cookie =>
 // Check the security stamp on every request: sign-out and deactivation then end a session at its next request.
 builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
 
+// Deny by default: an endpoint without a declaration still needs a signed-in user, and a test fails it anyway.
 builder.Services.AddAuthorizationBuilder()
     .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+builder.Services.AddSingleton<PermissionMatrix>();
+builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 
 builder.Services.AddSingleton<FirstRunSetup>();
 builder.Services.AddHostedService<FirstRunAnnouncer>();
 builder.Services.AddScoped<LoginService>();
 builder.Services.AddScoped<AuditLogService>();
 builder.Services.AddScoped<AuditReports>();
+builder.Services.AddScoped<AdministrationService>();
 
 builder.Services
     .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))

@@ -26,9 +26,14 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit) : IAuth
         await _standard.HandleAsync(next, context, policy, authorizeResult);
     }
 
-    /// <summary>The module of a controller: the folder under Modules/ that holds it.</summary>
+    /// <summary>The module an endpoint declares a permission for, else the folder under Modules/ that holds its controller.</summary>
     public static string? ModuleOf(Endpoint? endpoint)
     {
+        if (endpoint?.Metadata.GetMetadata<Security.RequirePermissionAttribute>() is { } permission)
+        {
+            return permission.Module.ToString();
+        }
+
         var ns = endpoint?.Metadata.GetMetadata<ControllerActionDescriptor>()?.ControllerTypeInfo.Namespace;
         const string marker = ".Modules.";
         var at = ns?.IndexOf(marker, StringComparison.Ordinal) ?? -1;

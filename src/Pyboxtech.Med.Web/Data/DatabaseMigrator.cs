@@ -17,6 +17,7 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
     [
         (AccountModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         (MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
+        (Security.PermissionModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         // The audit trail is append-only: the portal may add and read rows, never change or remove them.
         (AuditEvent.Schema, "SELECT, INSERT"),
     ];

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Data;
 
@@ -18,6 +19,10 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<RoleGrant> RoleGrants => Set<RoleGrant>();
+
+    public DbSet<UserRestriction> UserRestrictions => Set<UserRestriction>();
+
     /// <summary>Read-only from the app's side: rows are added through <see cref="AuditTrail"/> only.</summary>
     public IQueryable<AuditEvent> AuditEvents => Set<AuditEvent>().AsNoTracking();
 
@@ -26,6 +31,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         base.OnModelCreating(builder);
         AccountModel.Configure(builder);
         AuditModel.Configure(builder);
+        PermissionModel.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
     }
 }

@@ -95,7 +95,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Portal portal) : IClassFixtu
         Assert.Equal(AuditEventType.RequestDeniedForbidden, row.EventType);
         Assert.Equal(AuditOutcome.Denied, row.Outcome);
         Assert.Equal("dr.audit", row.UserName);
-        Assert.Equal("AuditLog", row.Module);
+        Assert.Equal("Audit", row.Module);
     }
 
     [Fact]

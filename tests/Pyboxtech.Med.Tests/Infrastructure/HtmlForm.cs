@@ -49,6 +49,15 @@ public sealed class HtmlForm
             .Where(i => i.Type is not "submit" and not "checkbox" || i.IsChecked)
             .GroupBy(i => i.Name!)
             .ToDictionary(g => g.Key, g => g.First().Value);
+        // Like a browser: a select sends its selected option (or its first one).
+        foreach (var select in form.QuerySelectorAll("select[name]").OfType<IHtmlSelectElement>())
+        {
+            var option = select.Options.FirstOrDefault(o => o.IsSelected) ?? (select.Options.Length > 0 ? select.Options[0] : null);
+            if (option is not null)
+            {
+                fields[select.Name!] = option.Value;
+            }
+        }
         var action = form.GetAttribute("action") is { Length: > 0 } a ? a : pagePath;
         return new HtmlForm(client, action, fields);
     }

@@ -1,10 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Controllers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -49,6 +49,32 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
+    public void EveryEndpoint_DeclaresAModulePermissionAnySignedInUserOrAnonymity()
+    {
+        var undeclared = Endpoints()
+            .Where(e => e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null
+                        && e.Endpoint.Metadata.GetMetadata<RequirePermissionAttribute>() is null
+                        && e.Endpoint.Metadata.GetMetadata<AnySignedInUserAttribute>() is null
+                        && e.Name != "GET /health")
+            .Select(e => e.Name)
+            .ToList();
+
+        Assert.True(undeclared.Count == 0, "Endpoints without a permission declaration: " + string.Join(", ", undeclared));
+    }
+
+    [Fact]
+    public void EveryEndpointThatChangesData_NeedsWriteAccess()
+    {
+        var readOnlyWrites = Endpoints()
+            .Where(e => e.Method != "GET" && e.Endpoint.Metadata.GetMetadata<RequirePermissionAttribute>() is { Level: < AccessLevel.Write } permission
+                        && !(permission.Module == MedModule.Audit && e.Name == "POST /Audit/Verify"))
+            .Select(e => e.Name)
+            .ToList();
+
+        Assert.True(readOnlyWrites.Count == 0, "Unsafe methods gated by Read only: " + string.Join(", ", readOnlyWrites));
+    }
+
+    [Fact]
     public async Task AnonymousRequest_ToEveryProtectedEndpoint_IsSentToLogin()
     {
         var protectedEndpoints = Endpoints().Where(e => e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null).ToList();
@@ -79,9 +105,7 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
         {
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"];
             var template = "/" + endpoint.RoutePattern.RawText?.TrimStart('/');
-            var path = endpoint.Metadata.GetMetadata<ControllerActionDescriptor>() is { } action
-                ? links.GetPathByRouteValues(null, SampleValues(endpoint, action)) ?? template
-                : template;
+            var path = EndpointPaths.SamplePath(endpoint, links);
             foreach (var method in methods)
             {
                 found.Add((endpoint, method, path, $"{method} {template}"));
@@ -89,16 +113,5 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
         }
 
         return found;
-    }
-
-    private static RouteValueDictionary SampleValues(RouteEndpoint endpoint, ControllerActionDescriptor action)
-    {
-        var values = new RouteValueDictionary(action.RouteValues.Where(v => v.Value is not null).ToDictionary(v => v.Key, v => (object?)v.Value));
-        foreach (var parameter in endpoint.RoutePattern.Parameters.Where(p => !values.ContainsKey(p.Name)))
-        {
-            values[parameter.Name] = parameter.ParameterPolicies.Any(p => p.Content is "int" or "long") ? "1" : Guid.NewGuid().ToString();
-        }
-
-        return values;
     }
 }

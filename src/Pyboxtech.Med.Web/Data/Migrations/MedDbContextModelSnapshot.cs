@@ -365,6 +365,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lockout_end");
 
+                    b.Property<bool>("MustChangePassword")
+                        .HasColumnType("boolean")
+                        .HasColumnName("must_change_password");
+
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)")
@@ -411,6 +415,46 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("users", "account");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
+                {
+                    b.Property<Guid>("RoleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("role_id");
+
+                    b.Property<int>("Module")
+                        .HasColumnType("integer")
+                        .HasColumnName("module");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer")
+                        .HasColumnName("level");
+
+                    b.HasKey("RoleId", "Module")
+                        .HasName("pk_role_permissions");
+
+                    b.ToTable("role_permissions", "security");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserRestriction", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<int>("Module")
+                        .HasColumnType("integer")
+                        .HasColumnName("module");
+
+                    b.Property<int>("MaxLevel")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_level");
+
+                    b.HasKey("UserId", "Module")
+                        .HasName("pk_user_restrictions");
+
+                    b.ToTable("user_restrictions", "security");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -468,6 +512,26 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedRole", null)
+                        .WithMany()
+                        .HasForeignKey("RoleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_role_permissions_roles_role_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserRestriction", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_restrictions_users_user_id");
                 });
 #pragma warning restore 612, 618
         }

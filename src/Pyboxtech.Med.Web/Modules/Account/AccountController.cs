@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -37,7 +38,7 @@ public sealed class AccountController(LoginService logins) : Controller
             : Refused(form, RefusedMessage);
     }
 
-    /// <summary>Any signed-in user may sign out; the fallback policy requires the sign-in.</summary>
+    [AnySignedInUser]
     [HttpPost("Logout")]
     public async Task<IActionResult> Logout()
     {
@@ -46,6 +47,7 @@ public sealed class AccountController(LoginService logins) : Controller
         return RedirectToAction(nameof(Login));
     }
 
+    [AnySignedInUser]
     [HttpGet("AccessDenied")]
     public IActionResult AccessDenied()
     {

@@ -19,6 +19,9 @@ public sealed class MedUser : IdentityUser<Guid>
 
     public DateTimeOffset? DeactivatedAt { get; private set; }
 
+    /// <summary>Set when an administrator issued a temporary password; the user must choose their own at next sign-in.</summary>
+    public bool MustChangePassword { get; set; }
+
     public static MedUser Create(string userName, string displayName, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),

@@ -1,19 +1,18 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Auditing;
-using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.AuditLog;
 
 /// <summary>
 /// The audit trail for auditors: read-only viewer, CSV export, chain verification and reports. Looking at the trail
-/// is itself recorded. Until the permission matrix exists, only the system administrator may open it.
+/// is itself recorded. Read access to the Audit module opens all of it: nothing here changes the trail.
 /// </summary>
-[Authorize(Roles = MedRole.SystemAdministrator)]
+[RequirePermission(MedModule.Audit, AccessLevel.Read)]
 [Route("Audit")]
 public sealed class AuditLogController(
     AuditLogService log,

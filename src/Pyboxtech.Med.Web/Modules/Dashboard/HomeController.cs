@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Dashboard;
 
 /// <summary>The home page every signed-in user lands on; open to any signed-in user.</summary>
+[AnySignedInUser]
 [Route("")]
 public sealed class HomeController(UserManager<MedUser> users, TimeProvider clock, IOptions<ClinicOptions> clinic) : Controller
 {

@@ -13,10 +13,14 @@ public sealed class SetupTests(PortalFactory portal) : IClassFixture<PortalFacto
         ?? throw new InvalidOperationException("No setup token is pending.");
 
     [Fact]
-    public async Task Migrate_EmptyDatabase_CreatesNoAccountAndNoRole()
+    public async Task Migrate_EmptyDatabase_CreatesNoAccountOnlyTheDefaultRoles()
     {
         Assert.Equal(0, await portal.UserCountAsync());
-        Assert.Equal(0, await portal.WithDbAsync(db => db.Roles.CountAsync()));
+        var roles = await portal.WithDbAsync(db => db.Roles.Select(r => r.Name!).ToListAsync());
+        Assert.Equal(
+            ["Allied health", "Doctor", "Locum", "Nurse", "Practice manager", "Receptionist", "Student or researcher", MedRole.SystemAdministrator],
+            roles.Order(StringComparer.Ordinal));
+        Assert.Equal(0, await portal.WithDbAsync(db => db.UserRoles.CountAsync()));
     }
 
     [Theory]

@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Administration;
+
+public enum UserStatusFilter
+{
+    Active,
+    Deactivated,
+    Locked,
+    All,
+}
+
+public sealed class UserFilterForm
+{
+    [StringLength(100, ErrorMessage = "The search text is too long.")]
+    public string? Search { get; set; }
+
+    public UserStatusFilter Status { get; set; } = UserStatusFilter.Active;
+
+    public Guid? RoleId { get; set; }
+}
+
+public sealed class CreateUserForm
+{
+    [Required(ErrorMessage = "Choose a user name.")]
+    [StringLength(MedUser.UserNameMaxLength, MinimumLength = 3, ErrorMessage = "The user name must be 3 to 64 characters.")]
+    [RegularExpression(@"^[A-Za-z0-9][A-Za-z0-9._\-]*$", ErrorMessage = "Use letters, digits, dots, dashes and underscores only, starting with a letter or digit.")]
+    [Display(Name = "User name")]
+    public string UserName { get; set; } = "";
+
+    [Required(ErrorMessage = "Enter the person's full name.")]
+    [StringLength(MedUser.DisplayNameMaxLength, ErrorMessage = "The name must be at most 100 characters.")]
+    [Display(Name = "Full name")]
+    public string DisplayName { get; set; } = "";
+
+    public List<Guid> RoleIds { get; set; } = [];
+}
+
+public sealed class EditUserForm
+{
+    [Required(ErrorMessage = "Enter the person's full name.")]
+    [StringLength(MedUser.DisplayNameMaxLength, ErrorMessage = "The name must be at most 100 characters.")]
+    [Display(Name = "Full name")]
+    public string DisplayName { get; set; } = "";
+
+    public List<Guid> RoleIds { get; set; } = [];
+
+    /// <summary>Per module: no entry means no restriction; otherwise the most this user may have there.</summary>
+    public Dictionary<MedModule, AccessLevel> Restrictions { get; set; } = [];
+}
+
+public sealed class SaveRoleForm
+{
+    [Required(ErrorMessage = "Enter the role's name.")]
+    [StringLength(64, MinimumLength = 2, ErrorMessage = "The role name must be 2 to 64 characters.")]
+    public string Name { get; set; } = "";
+
+    [StringLength(300, ErrorMessage = "The description must be at most 300 characters.")]
+    public string? Description { get; set; }
+}
+
+/// <summary>The whole matrix as posted by the grid: one cell per role and module.</summary>
+public sealed class SaveMatrixForm
+{
+    public List<MatrixCellInput> Cells { get; set; } = [];
+}
+
+/// <summary>Every part required: a cell that arrives incomplete is refused, never read as "None".</summary>
+public sealed class MatrixCellInput
+{
+    [Required(ErrorMessage = "A cell of the grid names no role.")]
+    public Guid? RoleId { get; set; }
+
+    [Required(ErrorMessage = "A cell of the grid names no module.")]
+    public MedModule? Module { get; set; }
+
+    [Required(ErrorMessage = "A cell of the grid has no level.")]
+    public AccessLevel? Level { get; set; }
+}

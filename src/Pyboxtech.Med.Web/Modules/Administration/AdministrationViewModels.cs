@@ -1,0 +1,19 @@
+using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Administration;
+
+public sealed record UserListViewModel(UserFilterForm Filter, IReadOnlyList<UserListRow> Users, IReadOnlyList<MedRole> Roles);
+
+public sealed record CreateUserViewModel(CreateUserForm Form, IReadOnlyList<MedRole> Roles);
+
+public sealed record UserCreatedViewModel(Guid Id, string UserName, string DisplayName, string TemporaryPassword);
+
+public sealed record UserDetailsViewModel(UserDetails Details, IReadOnlyList<MedRole> Roles, bool IsSelf);
+
+public sealed record RolesViewModel(IReadOnlyList<MedRole> Roles, MatrixSnapshot Matrix)
+{
+    public static IReadOnlyList<MedModule> Modules { get; } = Enum.GetValues<MedModule>();
+
+    public static string Label(MedModule module) => module == MedModule.ClinicalNotes ? "Clinical notes" : module.ToString();
+}

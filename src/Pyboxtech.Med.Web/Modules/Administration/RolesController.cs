@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Administration;
+
+/// <summary>Roles and the permission matrix: one grid of roles x modules, None / Read / Write.</summary>
+[Route("Administration/Roles")]
+public sealed class RolesController(AdministrationService administration, PermissionMatrix matrix) : Controller
+{
+    [HttpGet("")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    public async Task<IActionResult> Index(CancellationToken cancellationToken) => View(await ModelAsync(cancellationToken));
+
+    [HttpPost("Matrix")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Matrix(SaveMatrixForm form, CancellationToken cancellationToken) =>
+        SaveAsync(() => administration.SaveMatrixAsync(form, ActorId, cancellationToken), "The permission matrix was saved. It applies from every user's next request.", cancellationToken);
+
+    [HttpPost("")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Create(SaveRoleForm form, CancellationToken cancellationToken) =>
+        SaveAsync(() => administration.SaveRoleAsync(null, form, ActorId, cancellationToken), $"The role {form.Name.Trim()} was created with no access; give it access in the grid.", cancellationToken);
+
+    [HttpPost("{id:guid}")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Edit(Guid id, SaveRoleForm form, CancellationToken cancellationToken) =>
+        SaveAsync(() => administration.SaveRoleAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken);
+
+    [HttpPost("{id:guid}/Delete")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken) =>
+        SaveAsync(() => administration.DeleteRoleAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken);
+
+    private async Task<IActionResult> SaveAsync(Func<Task<IReadOnlyList<string>>> save, string notice, CancellationToken cancellationToken)
+    {
+        var errors = ModelState.IsValid ? await save() : [];
+        if (ModelState.IsValid && errors.Count == 0)
+        {
+            TempData["Notice"] = notice;
+            return RedirectToAction(nameof(Index));
+        }
+
+        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        var view = View(nameof(Index), await ModelAsync(cancellationToken));
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    private async Task<RolesViewModel> ModelAsync(CancellationToken cancellationToken) =>
+        new(await administration.RolesAsync(), await matrix.CurrentAsync(cancellationToken));
+
+    private Guid ActorId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+}

@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+
+namespace Pyboxtech.Med.Web.Modules.Administration;
+
+/// <summary>
+/// A temporary password an administrator can read out or hand over: four groups of four from an alphabet without
+/// look-alikes (no 0/O, 1/l/I), with letters, a digit in every group and dashes, so it meets the password policy.
+/// About 95 bits of randomness; the user must replace it at first sign-in.
+/// </summary>
+public static class TemporaryPassword
+{
+    private const string Letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    private const string Digits = "23456789";
+
+    public static string Generate()
+    {
+        var groups = new string[4];
+        for (var g = 0; g < groups.Length; g++)
+        {
+            var chars = new char[4];
+            for (var i = 0; i < 3; i++)
+            {
+                chars[i] = Letters[RandomNumberGenerator.GetInt32(Letters.Length)];
+            }
+
+            chars[3] = Digits[RandomNumberGenerator.GetInt32(Digits.Length)];
+            RandomNumberGenerator.Shuffle(chars.AsSpan());
+            groups[g] = new string(chars);
+        }
+
+        return string.Join('-', groups);
+    }
+}

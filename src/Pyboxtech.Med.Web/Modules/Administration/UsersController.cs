@@ -1,0 +1,114 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Administration;
+
+/// <summary>Accounts: list, create (with a temporary password shown once), edit roles and restrictions, deactivate, reactivate.</summary>
+[Route("Administration/Users")]
+public sealed class UsersController(AdministrationService administration) : Controller
+{
+    [HttpGet("")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    public async Task<IActionResult> Index(UserFilterForm filter, CancellationToken cancellationToken)
+    {
+        var roles = await administration.RolesAsync();
+        if (!ModelState.IsValid)
+        {
+            var invalid = View(new UserListViewModel(filter, [], roles));
+            invalid.StatusCode = StatusCodes.Status400BadRequest;
+            return invalid;
+        }
+
+        return View(new UserListViewModel(filter, await administration.ListUsersAsync(filter, cancellationToken), roles));
+    }
+
+    [HttpGet("New")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> Create() => View(new CreateUserViewModel(new CreateUserForm(), await administration.RolesAsync()));
+
+    [HttpPost("New")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> Create(CreateUserForm form, CancellationToken cancellationToken)
+    {
+        if (ModelState.IsValid)
+        {
+            var (user, password, errors) = await administration.CreateUserAsync(form, ActorId, cancellationToken);
+            if (user is not null)
+            {
+                // Shown in this response only, never stored in readable form or sent again.
+                Response.Headers.CacheControl = "no-store";
+                return View("Created", new UserCreatedViewModel(user.Id, user.UserName ?? "", user.DisplayName, password!));
+            }
+
+            errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        }
+
+        var view = View(new CreateUserViewModel(form, await administration.RolesAsync()));
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    [HttpGet("{id:guid}")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken)
+    {
+        var details = await administration.UserAsync(id, cancellationToken);
+        return details is null ? NotFound() : View(new UserDetailsViewModel(details, await administration.RolesAsync(), ActorId == id));
+    }
+
+    [HttpPost("{id:guid}")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> Details(Guid id, EditUserForm form, CancellationToken cancellationToken)
+    {
+        if (ModelState.IsValid)
+        {
+            var errors = await administration.UpdateUserAsync(id, form, ActorId, cancellationToken);
+            if (errors.Count == 0)
+            {
+                TempData["Notice"] = "The account was saved.";
+                return RedirectToAction(nameof(Details), new { id });
+            }
+
+            errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        }
+
+        return await RedisplayAsync(id, cancellationToken);
+    }
+
+    [HttpPost("{id:guid}/Deactivate")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Deactivate(Guid id, CancellationToken cancellationToken) => SetActiveAsync(id, false, cancellationToken);
+
+    [HttpPost("{id:guid}/Reactivate")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> Reactivate(Guid id, CancellationToken cancellationToken) => SetActiveAsync(id, true, cancellationToken);
+
+    private async Task<IActionResult> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
+    {
+        var errors = await administration.SetActiveAsync(id, active, ActorId, cancellationToken);
+        if (errors.Count == 0)
+        {
+            TempData["Notice"] = active ? "The account was reactivated." : "The account was deactivated and its sessions ended.";
+            return RedirectToAction(nameof(Details), new { id });
+        }
+
+        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        return await RedisplayAsync(id, cancellationToken);
+    }
+
+    private async Task<IActionResult> RedisplayAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var details = await administration.UserAsync(id, cancellationToken);
+        if (details is null)
+        {
+            return NotFound();
+        }
+
+        var view = View(nameof(Details), new UserDetailsViewModel(details, await administration.RolesAsync(), ActorId == id));
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    private Guid ActorId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+}

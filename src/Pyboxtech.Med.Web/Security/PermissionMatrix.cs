@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Data;
+
+namespace Pyboxtech.Med.Web.Security;
+
+/// <summary>
+/// The role x module matrix and the per-user restrictions, held in memory and reloaded after every change, so a
+/// permission check costs a dictionary lookup and an administrator's change applies to the very next request.
+/// A user's access to a module is the highest level among their roles, capped by any restriction on them.
+/// </summary>
+public sealed class PermissionMatrix(IServiceScopeFactory scopes)
+{
+    private readonly Lock _gate = new();
+    private MatrixSnapshot? _snapshot;
+    private long _version;
+
+    public async ValueTask<MatrixSnapshot> CurrentAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot is not null)
+        {
+            return snapshot;
+        }
+
+        var version = Interlocked.Read(ref _version);
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+        var roles = await db.Roles.AsNoTracking().Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
+        var cells = await db.RoleGrants.AsNoTracking().ToListAsync(cancellationToken);
+        var restrictions = await db.UserRestrictions.AsNoTracking().ToListAsync(cancellationToken);
+        var loaded = new MatrixSnapshot(
+            roles.ToDictionary(
+                r => r.Name ?? "",
+                r => cells.Where(c => c.RoleId == r.Id).ToDictionary(c => c.Module, c => c.Level),
+                StringComparer.Ordinal),
+            restrictions.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Module, r => r.MaxLevel)));
+        lock (_gate)
+        {
+            // A change that landed while we were loading makes this copy stale: use it once, do not keep it.
+            if (_version == version)
+            {
+                _snapshot = loaded;
+            }
+        }
+
+        return loaded;
+    }
+
+    /// <summary>Called after every change to roles, the matrix or restrictions (after the transaction commits).</summary>
+    public void Invalidate()
+    {
+        lock (_gate)
+        {
+            _version++;
+            _snapshot = null;
+        }
+    }
+}
+
+/// <summary>The matrix at one moment.</summary>
+public sealed class MatrixSnapshot(
+    IReadOnlyDictionary<string, Dictionary<MedModule, AccessLevel>> roles,
+    IReadOnlyDictionary<Guid, Dictionary<MedModule, AccessLevel>> restrictions)
+{
+    public AccessLevel RoleLevel(string role, MedModule module) =>
+        roles.TryGetValue(role, out var cells) && cells.TryGetValue(module, out var level) ? level : AccessLevel.None;
+
+    public AccessLevel? Restriction(Guid userId, MedModule module) =>
+        restrictions.TryGetValue(userId, out var caps) && caps.TryGetValue(module, out var cap) ? cap : null;
+
+    public AccessLevel Effective(IEnumerable<string> userRoles, Guid? userId, MedModule module)
+    {
+        var level = AccessLevel.None;
+        foreach (var role in userRoles)
+        {
+            var granted = RoleLevel(role, module);
+            if (granted > level)
+            {
+                level = granted;
+            }
+        }
+
+        return userId is { } id && Restriction(id, module) is { } cap && cap < level ? cap : level;
+    }
+
+    public AccessLevel Effective(ClaimsPrincipal user, MedModule module) =>
+        user.Identity?.IsAuthenticated == true
+            ? Effective(user.FindAll(ClaimTypes.Role).Select(c => c.Value), UserId(user), module)
+            : AccessLevel.None;
+
+    private static Guid? UserId(ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+}
