@@ -9,6 +9,7 @@ using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Modules.Administration;
 using Pyboxtech.Med.Web.Modules.AuditLog;
+using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Platform;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Shared;
@@ -76,6 +77,7 @@ builder.Services.AddScoped<LoginService>();
 builder.Services.AddScoped<AuditLogService>();
 builder.Services.AddScoped<AuditReports>();
 builder.Services.AddScoped<AdministrationService>();
+builder.Services.AddScoped<PatientService>();
 
 builder.Services
     .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))

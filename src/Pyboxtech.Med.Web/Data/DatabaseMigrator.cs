@@ -18,6 +18,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         (AccountModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         (MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
         (Security.PermissionModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
+        // Patients are never deleted by the portal.
+        (Modules.Patients.Patient.Schema, "SELECT, INSERT, UPDATE"),
         // The audit trail is append-only: the portal may add and read rows, never change or remove them.
         (AuditEvent.Schema, "SELECT, INSERT"),
     ];

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Data;
@@ -19,6 +20,8 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<Patient> Patients => Set<Patient>();
+
     public DbSet<RoleGrant> RoleGrants => Set<RoleGrant>();
 
     public DbSet<UserRestriction> UserRestrictions => Set<UserRestriction>();
@@ -32,6 +35,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         AccountModel.Configure(builder);
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
+        PatientModel.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
     }
 }

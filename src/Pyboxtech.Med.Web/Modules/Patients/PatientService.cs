@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Patients;
+
+public sealed record PatientSearchRow(Guid Id, string MedicalRecordNumber, string FamilyName, string GivenNames, DateOnly DateOfBirth, Sex Sex);
+
+public sealed record RegisterOutcome(Patient? Patient, IReadOnlyList<PatientSearchRow> PossibleDuplicates);
+
+/// <summary>
+/// Registering, finding, viewing and changing patients. Every view, registration and change is recorded with the
+/// patient as subject; a change and its audit row commit together. The audit trail gets the names of changed fields,
+/// never their values.
+/// </summary>
+public sealed partial class PatientService(MedDbContext db, AuditTrail audit, TimeProvider clock)
+{
+    public const int MaxResults = 50;
+
+    private static readonly string[] DateFormats = ["d/M/yyyy", "dd/MM/yyyy", "yyyy-MM-dd", "d-M-yyyy", "d.M.yyyy"];
+
+    public async Task<IReadOnlyList<PatientSearchRow>> SearchAsync(string query, CancellationToken cancellationToken)
+    {
+        var patients = db.Patients.AsNoTracking();
+        var words = query.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5).ToList();
+        foreach (var word in words)
+        {
+            if (MedicalRecordNumberPattern().IsMatch(word))
+            {
+                var number = word.ToUpperInvariant();
+                patients = patients.Where(p => p.MedicalRecordNumber == number);
+            }
+            else if (DateOnly.TryParseExact(word, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var born))
+            {
+                patients = patients.Where(p => p.DateOfBirth == born);
+            }
+            else
+            {
+                // Prefix of the family or a given name; served by the lower(...) text_pattern_ops indexes.
+                var prefix = Escape(word.ToLowerInvariant()) + "%";
+#pragma warning disable CA1304, CA1311, CA1862
+                patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), prefix, "\\") || EF.Functions.Like(p.GivenNames.ToLower(), prefix, "\\"));
+#pragma warning restore CA1304, CA1311, CA1862
+            }
+        }
+
+        var rows = words.Count == 0 ? [] : await patients
+            .OrderBy(p => p.FamilyName).ThenBy(p => p.GivenNames).ThenBy(p => p.DateOfBirth)
+            .Take(MaxResults)
+            .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
+            .ToListAsync(cancellationToken);
+        // The search itself is recorded (how many patients it showed), not what was typed: that is patient data.
+        await audit.RecordAsync(new AuditEntry(AuditEventType.RecordViewed, AuditOutcome.Succeeded)
+        {
+            Module = nameof(MedModule.Patients),
+            SubjectType = "PatientSearch",
+            Details = $"{rows.Count} patient(s) listed",
+        }, cancellationToken);
+        return rows;
+    }
+
+    /// <summary>The patient, recorded as viewed; null (a 404 for the caller) when there is no such patient.</summary>
+    public async Task<Patient?> ViewAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (patient is not null)
+        {
+            await audit.RecordAsync(Entry(AuditEventType.RecordViewed, patient.Id, null), cancellationToken);
+        }
+
+        return patient;
+    }
+
+    public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
+    {
+        var family = form.FamilyName.Trim().ToLowerInvariant();
+        var given = form.GivenNames.Trim().ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862
+        var duplicates = await db.Patients.AsNoTracking()
+            .Where(p => p.DateOfBirth == form.DateOfBirth && p.FamilyName.ToLower() == family && p.GivenNames.ToLower() == given)
+#pragma warning restore CA1304, CA1311, CA1862
+            .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
+            .ToListAsync(cancellationToken);
+        if (duplicates.Count > 0 && !form.ConfirmNotDuplicate)
+        {
+            return new RegisterOutcome(null, duplicates);
+        }
+
+        var patient = Patient.Register(clock.GetUtcNow(), by);
+        Apply(form, patient);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Patients.Add(patient);
+        await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(Entry(AuditEventType.RecordCreated, patient.Id, duplicates.Count > 0 ? "registered although a patient with the same name and date of birth exists" : "registered"), db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new RegisterOutcome(patient, []);
+    }
+
+    /// <summary>Saves the changes; false when a colleague changed the patient since the form was opened.</summary>
+    public async Task<bool?> UpdateAsync(Guid id, EditPatientForm form, Guid by, CancellationToken cancellationToken)
+    {
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (patient is null)
+        {
+            return null;
+        }
+
+        if (form.Version is { } version)
+        {
+            db.Entry(patient).Property(p => p.Version).OriginalValue = version;
+        }
+
+        Apply(form, patient);
+        var changed = db.Entry(patient).Properties.Where(p => p.IsModified).Select(p => p.Metadata.Name).ToList();
+        if (changed.Count == 0)
+        {
+            return true;
+        }
+
+        patient.Touch(clock.GetUtcNow(), by);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+
+        await audit.RecordAsync(Entry(AuditEventType.RecordChanged, id, "changed: " + string.Join(", ", changed)), db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static void Apply(EditPatientForm form, Patient patient)
+    {
+        patient.FamilyName = form.FamilyName.Trim();
+        patient.GivenNames = form.GivenNames.Trim();
+        patient.DateOfBirth = form.DateOfBirth!.Value;
+        patient.Sex = form.Sex!.Value;
+        patient.Phone = Clean(form.Phone);
+        patient.Email = Clean(form.Email);
+        patient.AddressLine = Clean(form.AddressLine);
+        patient.Suburb = Clean(form.Suburb);
+        patient.State = Clean(form.State)?.ToUpperInvariant();
+        patient.Postcode = Clean(form.Postcode);
+        patient.MedicareNumber = Clean(form.MedicareNumber) is { } medicare ? EditPatientForm.Digits(medicare) : null;
+        patient.MedicareReference = Clean(form.MedicareReference);
+        patient.InsuranceNumber = Clean(form.InsuranceNumber);
+    }
+
+    private static AuditEntry Entry(AuditEventType type, Guid patientId, string? details) =>
+        new(type, AuditOutcome.Succeeded) { Module = nameof(MedModule.Patients), SubjectType = "Patient", SubjectId = patientId.ToString(), Details = details };
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    [GeneratedRegex("^MRN[0-9]+$", RegexOptions.IgnoreCase)]
+    private static partial Regex MedicalRecordNumberPattern();
+}

@@ -1,0 +1,113 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Mvc;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Patients;
+
+[Route("Patients")]
+public sealed class PatientsController(PatientService patients) : Controller
+{
+    [HttpGet("")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Read)]
+    public async Task<IActionResult> Index(string? q, CancellationToken cancellationToken)
+    {
+        if (q is { Length: > 200 })
+        {
+            ModelState.AddModelError("q", "The search text is too long.");
+            var invalid = View(new PatientSearchViewModel(q[..200], []));
+            invalid.StatusCode = StatusCodes.Status400BadRequest;
+            return invalid;
+        }
+
+        var rows = string.IsNullOrWhiteSpace(q) ? [] : await patients.SearchAsync(q, cancellationToken);
+        return View(new PatientSearchViewModel(q, rows));
+    }
+
+    [HttpGet("New")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    public IActionResult Register() => View(new RegisterPatientViewModel(new EditPatientForm(), []));
+
+    [HttpPost("New")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    public async Task<IActionResult> Register(EditPatientForm form, CancellationToken cancellationToken)
+    {
+        if (ModelState.IsValid)
+        {
+            var outcome = await patients.RegisterAsync(form, ActorId, cancellationToken);
+            if (outcome.Patient is { } patient)
+            {
+                TempData["Notice"] = $"{patient.FullName} is registered as {patient.MedicalRecordNumber}.";
+                return RedirectToAction(nameof(Details), new { id = patient.Id });
+            }
+
+            ModelState.AddModelError("", "A patient with the same name and date of birth is already registered. Open the record below, or tick the box to confirm this is a different person.");
+            return Invalid(View(new RegisterPatientViewModel(form, outcome.PossibleDuplicates)));
+        }
+
+        return Invalid(View(new RegisterPatientViewModel(form, [])));
+    }
+
+    [HttpGet("{id:guid}")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Read)]
+    public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
+        await patients.ViewAsync(id, cancellationToken) is { } patient ? View(patient) : NotFound();
+
+    [HttpGet("{id:guid}/Edit")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    public async Task<IActionResult> Edit(Guid id, CancellationToken cancellationToken) =>
+        await patients.ViewAsync(id, cancellationToken) is { } patient ? View(new EditPatientViewModel(id, patient.FullName, patient.MedicalRecordNumber, FormOf(patient))) : NotFound();
+
+    [HttpPost("{id:guid}/Edit")]
+    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    public async Task<IActionResult> Edit(Guid id, EditPatientForm form, CancellationToken cancellationToken)
+    {
+        if (ModelState.IsValid)
+        {
+            switch (await patients.UpdateAsync(id, form, ActorId, cancellationToken))
+            {
+                case null:
+                    return NotFound();
+                case true:
+                    TempData["Notice"] = "The patient's details were saved.";
+                    return RedirectToAction(nameof(Details), new { id });
+                case false:
+                    ModelState.AddModelError("", "Someone else changed this patient while you were editing. Open the record again to see their changes, then make yours.");
+                    return Invalid(View(new EditPatientViewModel(id, $"{form.GivenNames} {form.FamilyName}", "", form)), StatusCodes.Status409Conflict);
+            }
+        }
+
+        return Invalid(View(new EditPatientViewModel(id, $"{form.GivenNames} {form.FamilyName}", "", form)));
+    }
+
+    private static ViewResult Invalid(ViewResult view, int status = StatusCodes.Status400BadRequest)
+    {
+        view.StatusCode = status;
+        return view;
+    }
+
+    private static EditPatientForm FormOf(Patient p) => new()
+    {
+        FamilyName = p.FamilyName,
+        GivenNames = p.GivenNames,
+        DateOfBirth = p.DateOfBirth,
+        Sex = p.Sex,
+        Phone = p.Phone,
+        Email = p.Email,
+        AddressLine = p.AddressLine,
+        Suburb = p.Suburb,
+        State = p.State,
+        Postcode = p.Postcode,
+        MedicareNumber = p.MedicareNumber,
+        MedicareReference = p.MedicareReference,
+        InsuranceNumber = p.InsuranceNumber,
+        Version = p.Version,
+    };
+
+    private Guid ActorId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
+}
+
+public sealed record PatientSearchViewModel(string? Query, IReadOnlyList<PatientSearchRow> Results);
+
+public sealed record RegisterPatientViewModel(EditPatientForm Form, IReadOnlyList<PatientSearchRow> PossibleDuplicates);
+
+public sealed record EditPatientViewModel(Guid Id, string Name, string MedicalRecordNumber, EditPatientForm Form);

@@ -1,0 +1,170 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Patients;
+
+/// <summary>Reception registers, finds and edits patients; every look and change is in the audit trail.</summary>
+public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private HttpClient _reception = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("front.desk", "Fran Desk", PortalFactory.StrongPassword, "Receptionist");
+            await portal.CreateUserAsync("student.sam", "Sam Student", PortalFactory.StrongPassword, "Student or researcher");
+            await portal.CreateUserAsync("sys.admin", "Sys Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        }
+
+        _reception = await portal.SignInAsync("front.desk");
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Register_ValidPatient_IssuesARecordNumberAndRecordsTheRegistration()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await RegisterAsync(Valid("Nguyen", "Thi Lan", "1984-02-29"));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var page = await _reception.GetStringAsync(response.Headers.Location!);
+        var mrn = new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=mrn]")!.TextContent;
+        Assert.Matches("^MRN[0-9]{6,}$", mrn);
+        var patient = await portal.WithDbAsync(db => db.Patients.SingleAsync(p => p.MedicalRecordNumber == mrn));
+        Assert.Equal("Nguyen", patient.FamilyName);
+        Assert.Equal("4950634451", patient.MedicareNumber);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(rows, r => r.EventType == AuditEventType.RecordCreated && r.SubjectId == patient.Id.ToString() && r.UserName == "front.desk");
+        Assert.Contains(rows, r => r.EventType == AuditEventType.RecordViewed && r.SubjectId == patient.Id.ToString());
+    }
+
+    [Fact]
+    public async Task Register_BadFields_NamesEveryProblemAndSavesNothing()
+    {
+        var count = await portal.WithDbAsync(db => db.Patients.CountAsync());
+        var bad = Valid("<script>alert(1)</script>", "", "2999-01-01");
+        bad["MedicareNumber"] = "1234567890";
+        bad["Postcode"] = "20OO";
+        bad["Email"] = "not-an-email";
+        bad["Sex"] = "Robot";
+
+        var response = await RegisterAsync(bad);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        var errors = HtmlForm.Errors(html);
+        Assert.Contains("The family name may hold letters, spaces, apostrophes, dots and dashes only.", errors);
+        Assert.Contains("Enter the given names.", errors);
+        Assert.Contains("The date of birth must be between 1900 and today.", errors);
+        Assert.Contains("The Medicare number is not valid: it has 10 digits and its 9th is a check digit.", errors);
+        Assert.Contains("The postcode has 4 digits.", errors);
+        Assert.Contains("Enter a valid email address.", errors);
+        Assert.DoesNotContain("<script>alert(1)</script>", html, StringComparison.Ordinal);
+        Assert.Equal(count, await portal.WithDbAsync(db => db.Patients.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Register_SameNameAndBirthDate_WarnsFirstThenRegistersOnConfirmation()
+    {
+        Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid("Okafor", "Chidi", "1990-07-01"))).StatusCode);
+
+        var warned = await RegisterAsync(Valid("OKAFOR", "chidi", "1990-07-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, warned.StatusCode);
+        Assert.Contains("already registered", await warned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Patients.CountAsync(p => p.FamilyName == "Okafor" || p.FamilyName == "OKAFOR")));
+
+        var confirmed = Valid("Okafor", "Chidi", "1990-07-01");
+        confirmed["ConfirmNotDuplicate"] = "true";
+        Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(confirmed)).StatusCode);
+        Assert.Equal(2, await portal.WithDbAsync(db => db.Patients.CountAsync(p => p.FamilyName == "Okafor")));
+    }
+
+    [Fact]
+    public async Task Search_ByNamePrefixBirthDateOrRecordNumber_FindsThePatient()
+    {
+        var response = await RegisterAsync(Valid("Papadopoulos", "Eleni", "1975-11-03"));
+        var id = Guid.Parse(response.Headers.Location!.OriginalString.Split('/')[^1]);
+        var mrn = await portal.WithDbAsync(db => db.Patients.Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
+
+        foreach (var query in new[] { "papad", "Papadopoulos Ele", "eleni 3/11/1975", mrn.ToLowerInvariant(), "1975-11-03 papa" })
+        {
+            var html = await _reception.GetStringAsync(new Uri("/Patients?q=" + Uri.EscapeDataString(query), UriKind.Relative));
+            var rows = new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=patient-row]");
+            Assert.Contains(rows, r => r.TextContent.Contains(mrn, StringComparison.Ordinal));
+        }
+
+        var none = await _reception.GetStringAsync(new Uri("/Patients?q=zzzz%25_", UriKind.Relative));
+        Assert.Contains("No patient matches", none, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/Patients/00000000-0000-0000-0000-000000000001")]
+    [InlineData("/Patients/00000000-0000-0000-0000-000000000001/Edit")]
+    [InlineData("/Patients/not-a-guid")]
+    [InlineData("/Patients/1")]
+    public async Task MissingOrMalformedPatientId_Is404(string path)
+    {
+        var response = await _reception.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Edit_FromAStaleCopy_IsRefusedAndKeepsTheColleaguesChange()
+    {
+        var created = await RegisterAsync(Valid("Kowalski", "Anna", "1966-05-05"));
+        var path = created.Headers.Location!.OriginalString + "/Edit";
+        var first = await HtmlForm.LoadAsync(_reception, path);
+        var second = await HtmlForm.LoadAsync(_reception, path);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await first.SubmitAsync(new() { ["Phone"] = "02 9999 0000" })).StatusCode);
+        var stale = await second.SubmitAsync(new() { ["Phone"] = "03 1111 2222" });
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("Someone else changed this patient", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("02 9999 0000", await portal.WithDbAsync(db => db.Patients.Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
+        var change = (await portal.AuditRowsAsync()).Last(r => r.EventType == AuditEventType.RecordChanged);
+        Assert.Equal("changed: Phone", change.Details);
+        Assert.DoesNotContain("9999", change.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadOnlyRole_CanSearchButNotRegister_AndAdministratorSeesNoPatients()
+    {
+        var student = await portal.SignInAsync("student.sam");
+        Assert.Equal(HttpStatusCode.OK, (await student.GetAsync(new Uri("/Patients?q=a", UriKind.Relative))).StatusCode);
+        var register = await student.GetAsync(new Uri("/Patients/New", UriKind.Relative));
+        Assert.StartsWith("/Account/AccessDenied", register.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+
+        var admin = await portal.SignInAsync("sys.admin");
+        var search = await admin.GetAsync(new Uri("/Patients?q=a", UriKind.Relative));
+        Assert.StartsWith("/Account/AccessDenied", search.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.DoesNotContain("Patients", await admin.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    private async Task<HttpResponseMessage> RegisterAsync(Dictionary<string, string> values) =>
+        await (await HtmlForm.LoadAsync(_reception, "/Patients/New")).SubmitAsync(values);
+
+    private static Dictionary<string, string> Valid(string family, string given, string born) => new()
+    {
+        ["FamilyName"] = family,
+        ["GivenNames"] = given,
+        ["DateOfBirth"] = born,
+        ["Sex"] = "Female",
+        ["Phone"] = "0412 345 678",
+        ["Email"] = "patient@example.org",
+        ["AddressLine"] = "1 Example St",
+        ["Suburb"] = "Newtown",
+        ["State"] = "NSW",
+        ["Postcode"] = "2042",
+        ["MedicareNumber"] = "4950 63445 1",
+        ["MedicareReference"] = "1",
+    };
+}
