@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Playwright;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.BrowserTests;
+
+/// <summary>The administrator creates a receptionist in Chromium; the receptionist registers a patient and is refused administration and audit.</summary>
+public sealed class ReceptionJourneyTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    [Fact]
+    public async Task AdministratorCreatesReceptionist_WhoRegistersAPatientAndIsRefusedAdministration()
+    {
+        await portal.CreateUserAsync("practice.admin", "Alex Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        await using var adminContext = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var admin = await adminContext.NewPageAsync();
+        await SignInAsync(admin, "practice.admin", PortalFactory.StrongPassword);
+
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Administration" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "New user" }).ClickAsync();
+        await admin.GetByLabel("User name").FillAsync("mia.reception");
+        await admin.GetByLabel("Full name").FillAsync("Mia Reception");
+        await admin.GetByLabel("Receptionist").CheckAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        var password = await admin.GetByTestId("temporary-password").InnerTextAsync();
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "user-created.png"), FullPage = true });
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Roles and permissions" }).ClickAsync();
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "permission-matrix.png"), FullPage = true });
+
+        await using var deskContext = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var desk = await deskContext.NewPageAsync();
+        await SignInAsync(desk, "mia.reception", password);
+        Assert.Equal(0, await desk.GetByRole(AriaRole.Link, new() { Name = "Administration" }).CountAsync());
+        Assert.Equal(0, await desk.GetByRole(AriaRole.Link, new() { Name = "Audit trail" }).CountAsync());
+
+        await desk.GetByRole(AriaRole.Link, new() { Name = "Patients" }).First.ClickAsync();
+        await desk.GetByRole(AriaRole.Link, new() { Name = "Register a patient" }).ClickAsync();
+        await desk.GetByLabel("Family name").FillAsync("Tran");
+        await desk.GetByLabel("Given names").FillAsync("Minh");
+        await desk.GetByLabel("Date of birth").FillAsync("1979-08-15");
+        await desk.GetByLabel("Sex").SelectOptionAsync("Male");
+        await desk.GetByLabel("Phone").FillAsync("0400 111 222");
+        await desk.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        Assert.Contains("TRAN, Minh", await desk.GetByTestId("patient-name").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Matches("^MRN[0-9]+$", await desk.GetByTestId("mrn").InnerTextAsync());
+        await desk.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "patient-registered.png"), FullPage = true });
+
+        foreach (var path in new[] { "/Administration/Users", "/Audit" })
+        {
+            var response = await desk.GotoAsync(portal.BaseAddress + path);
+            Assert.Equal((int)HttpStatusCode.Forbidden, response!.Status);
+            Assert.Contains("You do not have access to this page", await desk.Locator("h1").InnerTextAsync(), StringComparison.Ordinal);
+        }
+
+        await desk.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "access-denied.png"), FullPage = true });
+    }
+
+    private async Task SignInAsync(IPage page, string userName, string password)
+    {
+        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Administration;
+
+/// <summary>The practice administrator creates, changes and retires accounts; the rules that protect access hold.</summary>
+public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private HttpClient _admin = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("head.admin", "Harper Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        }
+
+        _admin = await portal.SignInAsync("head.admin");
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task CreateUser_ShowsATemporaryPasswordOnceThatSignsInAndMustBeChanged()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        var (html, password) = await CreateUserAsync("r.lee", "Robin Lee", "Receptionist");
+
+        Assert.Matches("^[A-Za-z2-9]{4}(-[A-Za-z2-9]{4}){3}$", password);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "r.lee"));
+        Assert.True(user.MustChangePassword);
+        Assert.DoesNotContain(password, user.PasswordHash ?? "", StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await (await portal.SignInAsync("r.lee", password)).GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
+        var created = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.UserCreated);
+        Assert.Contains("roles=[Receptionist]", created.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, created.Details, StringComparison.Ordinal);
+        Assert.Contains("shown only now", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateUser_TakenNameOrBadInput_ExplainsAndCreatesNobody()
+    {
+        await CreateUserAsync("taken.name", "First Person", "Nurse");
+        var count = await portal.UserCountAsync();
+        var form = await HtmlForm.LoadAsync(_admin, "/Administration/Users/New");
+
+        var taken = await form.SubmitAsync(new() { ["UserName"] = "taken.name", ["DisplayName"] = "Second Person" });
+        var bad = await form.SubmitAsync(new() { ["UserName"] = "<b>x</b>", ["DisplayName"] = new string('n', 300), ["RoleIds"] = Guid.NewGuid().ToString() });
+
+        Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
+        Assert.Contains("The user name taken.name is taken.", HtmlForm.Errors(await taken.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = HtmlForm.Errors(await bad.Content.ReadAsStringAsync());
+        Assert.Contains("Use letters, digits, dots, dashes and underscores only, starting with a letter or digit.", errors);
+        Assert.Contains("The name must be at most 100 characters.", errors);
+        Assert.Equal(count, await portal.UserCountAsync());
+    }
+
+    [Fact]
+    public async Task Deactivate_EndsTheLiveSessionAndKeepsTheAccountListed()
+    {
+        var (_, password) = await CreateUserAsync("leaving.nurse", "Lee Leaving", "Nurse");
+        var nurse = await portal.SignInAsync("leaving.nurse", password);
+        Assert.Equal(HttpStatusCode.OK, (await nurse.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+
+        var response = await PostOnDetailsAsync("leaving.nurse", "Deactivate");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var refused = await nurse.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.StartsWith("/Account/Login", refused.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var list = await _admin.GetStringAsync(new Uri("/Administration/Users?Status=Deactivated", UriKind.Relative));
+        Assert.Contains("Lee Leaving", list, StringComparison.Ordinal);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.UserDeactivated && r.UserName == "head.admin");
+    }
+
+    [Fact]
+    public async Task LastAdministrator_CannotDeactivateThemselvesOrDropTheirOwnRole()
+    {
+        var self = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "head.admin"));
+
+        var deactivate = await _admin.PostAsync(new Uri($"/Administration/Users/{self.Id}/Deactivate", UriKind.Relative),
+            new FormUrlEncodedContent([new("__RequestVerificationToken", await TokenAsync($"/Administration/Users/{self.Id}"))]));
+        var page = await _admin.GetStringAsync(new Uri($"/Administration/Users/{self.Id}", UriKind.Relative));
+        var edit = HtmlForm.Parse(_admin, page, "/", $"form[action='/Administration/Users/{self.Id}']");
+        var fields = edit.Fields.Where(f => f.Key != "RoleIds").ToDictionary(f => f.Key, f => f.Value);
+        var dropRole = await _admin.PostAsync(new Uri(edit.Action, UriKind.Relative), new FormUrlEncodedContent(fields));
+
+        Assert.Equal(HttpStatusCode.BadRequest, deactivate.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, dropRole.StatusCode);
+        Assert.Contains("take away your own Administration access", await dropRole.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var after = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "head.admin"));
+        Assert.True(after.IsActive);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync(new Uri("/Administration/Users", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Restriction_LowersOnePersonsAccessAtTheirNextRequest()
+    {
+        var (_, password) = await CreateUserAsync("limited.desk", "Lim Desk", "Receptionist");
+        var desk = await portal.SignInAsync("limited.desk", password);
+        Assert.Equal(HttpStatusCode.OK, (await desk.GetAsync(new Uri("/Patients/New", UriKind.Relative))).StatusCode);
+
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "limited.desk").Select(u => u.Id).SingleAsync());
+        var form = await HtmlForm.LoadAsync(_admin, $"/Administration/Users/{id}", $"form[action='/Administration/Users/{id}']");
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Restrictions[Patients]"] = "Read" })).StatusCode);
+
+        var write = await desk.GetAsync(new Uri("/Patients/New", UriKind.Relative));
+        Assert.StartsWith("/Account/AccessDenied", write.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await desk.GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
+        var details = await _admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+        var why = new HtmlParser().ParseDocument(details).QuerySelector("[data-testid=effective-access]")!.TextContent;
+        Assert.Contains("Receptionist: Write", why, StringComparison.Ordinal);
+        Assert.Contains("restricted to Read for this person", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DeleteRole_StillAssignedIsRefused_UnassignedIsDeleted()
+    {
+        var roles = await _admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative));
+        var create = HtmlForm.Parse(_admin, roles, "/", "form[action='/Administration/Roles']");
+        Assert.Equal(HttpStatusCode.Redirect, (await create.SubmitAsync(new() { ["Name"] = "Visiting dietitian", ["Description"] = "Two days a week" })).StatusCode);
+        var adminRole = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == MedRole.SystemAdministrator).Select(r => r.Id).SingleAsync());
+        var newRole = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Visiting dietitian").Select(r => r.Id).SingleAsync());
+        var token = await TokenAsync("/Administration/Roles");
+
+        var refused = await _admin.PostAsync(new Uri($"/Administration/Roles/{adminRole}/Delete", UriKind.Relative), new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
+        var deleted = await _admin.PostAsync(new Uri($"/Administration/Roles/{newRole}/Delete", UriKind.Relative), new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("is still assigned", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        Assert.False(await portal.WithDbAsync(db => db.Roles.AnyAsync(r => r.Name == "Visiting dietitian")));
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.RoleDeleted);
+    }
+
+    [Fact]
+    public async Task MatrixPost_WithAMissingLevel_IsRefusedAndChangesNothing()
+    {
+        var before = await portal.WithDbAsync(db => db.RoleGrants.CountAsync());
+        var roleId = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Doctor").Select(r => r.Id).SingleAsync());
+
+        var response = await _admin.PostAsync(new Uri("/Administration/Roles/Matrix", UriKind.Relative), new FormUrlEncodedContent(
+        [
+            new("__RequestVerificationToken", await TokenAsync("/Administration/Roles")),
+            new("Cells[0].RoleId", roleId.ToString()),
+            new("Cells[0].Module", "Patients"),
+        ]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("A cell of the grid has no level.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(before, await portal.WithDbAsync(db => db.RoleGrants.CountAsync()));
+    }
+
+    [Theory]
+    [InlineData("/Administration/Users/00000000-0000-0000-0000-000000000009")]
+    [InlineData("/Administration/Users/nope")]
+    public async Task UnknownUserId_Is404(string path) =>
+        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+
+    private async Task<(string Html, string Password)> CreateUserAsync(string userName, string displayName, string role)
+    {
+        var form = await HtmlForm.LoadAsync(_admin, "/Administration/Users/New");
+        var roleId = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == role).Select(r => r.Id).SingleAsync());
+        var response = await form.SubmitAsync(new() { ["UserName"] = userName, ["DisplayName"] = displayName, ["RoleIds"] = roleId.ToString() });
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (html, new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=temporary-password]")!.TextContent);
+    }
+
+    private async Task<HttpResponseMessage> PostOnDetailsAsync(string userName, string action)
+    {
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == userName).Select(u => u.Id).SingleAsync());
+        var page = await _admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+        return await HtmlForm.Parse(_admin, page, "/", $"form[action='/Administration/Users/{id}/{action}']").SubmitAsync([]);
+    }
+
+    private async Task<string> TokenAsync(string path)
+    {
+        var html = await _admin.GetStringAsync(new Uri(path, UriKind.Relative));
+        return new HtmlParser().ParseDocument(html).QuerySelector($"input[name={HtmlForm.AntiforgeryField}]")!.GetAttribute("value")!;
+    }
+}
