@@ -89,6 +89,7 @@ builder.Services
     });
 builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "pyboxtech.antiforgery");
 
+builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");
 
 var app = builder.Build();
@@ -107,9 +108,12 @@ switch (args)
 }
 
 app.UseForwardedHeaders();
+app.UseMiddleware<SecurityHeadersMiddleware>();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error");
+    // One year, only ever sent over HTTPS (behind the compose proxy).
+    app.UseHsts();
 }
 
 app.UseStatusCodePagesWithReExecute("/Error/{0}");

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Data;
 
 namespace Pyboxtech.Med.Web.Auditing;
@@ -19,6 +20,7 @@ public static class AuditCommands
         await using (var scope = services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+            await using var transaction = await db.Database.BeginTransactionAsync();
             await services.GetRequiredService<AuditTrail>().RecordAsync(
                 new AuditEntry(AuditEventType.AuditVerified, result.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed)
                 {
@@ -27,6 +29,7 @@ public static class AuditCommands
                     Details = result.Summary,
                 },
                 db);
+            await transaction.CommitAsync();
         }
 
         Console.WriteLine(result.Summary);

@@ -12,6 +12,7 @@ public enum AuditEventType
     LoginFailedUnknownUser = 1002,
     LoginRefusedLockedOut = 1003,
     LoginRefusedDeactivated = 1004,
+    LoginRejectedMalformed = 1005,
     Logout = 1010,
     SetupCompleted = 1100,
     SetupRefusedInvalidToken = 1101,

@@ -39,9 +39,12 @@ public sealed class AuditHeadFile(IOptions<AuditOptions> options)
     public async Task<IReadOnlyList<AuditHead>> ReadAllAsync(CancellationToken cancellationToken = default) =>
         File.Exists(Path) ? Parse(await File.ReadAllLinesAsync(Path, cancellationToken)) : [];
 
+    /// <summary>Saved heads; a line that is not <c>time sequence hash</c> with a positive sequence and 64 hex digits is skipped.</summary>
     public static IReadOnlyList<AuditHead> Parse(IEnumerable<string> lines) =>
         lines.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(parts => parts.Length == 3 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out _) && parts[2].Length == AuditHash.Length * 2)
+            .Where(parts => parts.Length == 3
+                            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence >= 1
+                            && parts[2].Length == AuditHash.Length * 2 && parts[2].All(char.IsAsciiHexDigit))
             .Select(parts => new AuditHead(long.Parse(parts[1], CultureInfo.InvariantCulture), Convert.FromHexString(parts[2])))
             .ToList();
 }

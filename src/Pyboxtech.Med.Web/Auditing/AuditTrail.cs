@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Pyboxtech.Med.Web.Data;
 
+using Pyboxtech.Med.Web.Shared.Text;
+
 namespace Pyboxtech.Med.Web.Auditing;
 
 /// <summary>
@@ -17,9 +19,20 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
     public Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
         writer.AppendAsync(Complete(entry), cancellationToken);
 
-    /// <summary>Inserts the row on the context's connection, inside its current transaction if one is open.</summary>
+    /// <summary>
+    /// Inserts the row inside the context's open READ COMMITTED transaction, so that it commits or rolls back with the
+    /// change. Make it the transaction's last statement: the chain lock it takes is held until the commit.
+    /// </summary>
     public async Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default)
     {
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("An audit row for a change must be written inside the change's transaction.");
+        if (transaction.IsolationLevel is not (System.Data.IsolationLevel.ReadCommitted or System.Data.IsolationLevel.Unspecified))
+        {
+            // The chain trigger must see the newest committed row, which a snapshot transaction would not.
+            throw new InvalidOperationException("Audit rows can only be written in READ COMMITTED transactions.");
+        }
+
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open)
         {
@@ -28,7 +41,7 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
 
         await using var command = AuditSql.Insert(Complete(entry));
         command.Connection = connection;
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
+        command.Transaction = (NpgsqlTransaction)transaction;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -55,23 +68,7 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
             Cut(entry.Details, AuditLimits.Details));
     }
 
-    private static string? Cut(string? value, int length)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        // Control characters would make the trail hard to read and export; a NUL cannot be stored at all.
-        var clean = string.Create(value.Length, value, (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
-            }
-        });
-        return clean.Length <= length ? clean : clean[..length];
-    }
+    private static string? Cut(string? value, int length) => value is null ? null : PlainText.Clean(value, length);
 }
 
 /// <summary>The id that ties a request's log lines, its audit rows and the reference shown on an error page together.</summary>

@@ -45,13 +45,39 @@ public sealed partial class AuditWriter(AuditDatabase database, ILogger<AuditWri
                 await WriteAsync(batch);
                 batch.ForEach(p => p.Written.TrySetResult());
             }
+            catch (Exception ex) when (batch.Count > 1)
+            {
+                // One bad row must not fail the requests queued with it: write them one by one.
+                LogBatchFailed(logger, batch.Count, ex);
+                foreach (var pending in batch)
+                {
+                    await WriteAloneAsync(pending);
+                }
+            }
             catch (Exception ex)
             {
-                LogWriteFailed(logger, batch.Count, ex);
-                var failure = new AuditUnavailableException("The audit trail could not be written.", ex);
-                batch.ForEach(p => p.Written.TrySetException(failure));
+                Fail(batch[0], ex);
             }
         }
+    }
+
+    private async Task WriteAloneAsync(Pending pending)
+    {
+        try
+        {
+            await WriteAsync([pending]);
+            pending.Written.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            Fail(pending, ex);
+        }
+    }
+
+    private void Fail(Pending pending, Exception ex)
+    {
+        LogWriteFailed(logger, ex);
+        pending.Written.TrySetException(new AuditUnavailableException("The audit trail could not be written.", ex));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -74,8 +100,11 @@ public sealed partial class AuditWriter(AuditDatabase database, ILogger<AuditWri
         await transaction.CommitAsync();
     }
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Audit trail write failed for {Count} row(s); the requests waiting for them fail")]
-    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Audit trail write failed; the request waiting for it fails")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit batch of {Count} rows failed; writing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 
     private sealed record Pending(AuditRecord Record, TaskCompletionSource Written);
 }

@@ -133,15 +133,8 @@ namespace Pyboxtech.Med.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql("""
-                DROP FUNCTION IF EXISTS audit.chain_event() CASCADE;
-                DROP FUNCTION IF EXISTS audit.refuse_change() CASCADE;
-                DROP FUNCTION IF EXISTS audit.field(text);
-                """);
-
-            migrationBuilder.DropTable(
-                name: "events",
-                schema: "audit");
+            // Rolling back would drop the audit trail, which must be retained indefinitely. Restore a backup instead.
+            throw new NotSupportedException("The audit trail migration cannot be reverted: audit.events is retained indefinitely.");
         }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -29,6 +30,7 @@ public sealed class AccountController(LoginService logins) : Controller
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         if (!ModelState.IsValid)
         {
+            await logins.RecordMalformedAsync(form.UserName);
             return Refused(form, message: null);
         }
 
@@ -64,11 +66,22 @@ public sealed class AccountController(LoginService logins) : Controller
         }
 
         form.Password = "";
+        if (form.UserName is not null && !PlainText.IsPlain(form.UserName))
+        {
+            // Hidden characters are not echoed back into the page.
+            form.UserName = "";
+            ModelState.Remove(nameof(form.UserName) + ".RawValue");
+            ModelState.SetModelValue(nameof(form.UserName), "", "");
+        }
+
         var view = View(nameof(Login), form);
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;
     }
 
+    /// <summary>Only a path on this site, in plain ASCII (a Location header cannot carry anything else).</summary>
     private string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && Url.IsLocalUrl(returnUrl) ? returnUrl : "/";
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.Length <= 2000 && returnUrl.All(c => c is > ' ' and < '\u007f') && Url.IsLocalUrl(returnUrl)
+            ? returnUrl
+            : "/";
 }

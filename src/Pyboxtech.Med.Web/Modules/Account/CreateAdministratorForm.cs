@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -7,6 +8,7 @@ public sealed class CreateAdministratorForm
     [Required(ErrorMessage = "Enter the setup token printed in the server log.")]
     [StringLength(200, ErrorMessage = "The setup token is not valid.")]
     [Display(Name = "Setup token")]
+    [PlainText]
     public string SetupToken { get; set; } = "";
 
     [Required(ErrorMessage = "Choose a user name.")]
@@ -18,6 +20,7 @@ public sealed class CreateAdministratorForm
     [Required(ErrorMessage = "Enter the administrator's full name.")]
     [StringLength(MedUser.DisplayNameMaxLength, ErrorMessage = "The name must be at most 100 characters.")]
     [Display(Name = "Full name")]
+    [PlainText]
     public string DisplayName { get; set; } = "";
 
     [Required(ErrorMessage = "Choose a password.")]

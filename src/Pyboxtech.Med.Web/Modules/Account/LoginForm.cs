@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -7,6 +8,7 @@ public sealed class LoginForm
     [Required(ErrorMessage = "Enter your user name.")]
     [StringLength(256, ErrorMessage = "The user name is too long.")]
     [Display(Name = "User name")]
+    [PlainText]
     public string UserName { get; set; } = "";
 
     [Required(ErrorMessage = "Enter your password.")]

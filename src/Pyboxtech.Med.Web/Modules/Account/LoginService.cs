@@ -36,6 +36,12 @@ public sealed class LoginService(
 
         var wasLockedOut = await userManager.IsLockedOutAsync(user);
         var result = await signInManager.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
+        if ((result.IsLockedOut && wasLockedOut) || result.IsNotAllowed)
+        {
+            // Identity refuses these without hashing; spend the same work so the answer takes as long as any other.
+            passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
+        }
+
         var (type, outcome) = result switch
         {
             { Succeeded: true } => (AuditEventType.LoginSucceeded, AuditOutcome.Succeeded),
@@ -53,6 +59,10 @@ public sealed class LoginService(
 
         return result.Succeeded ? LoginOutcome.SignedIn : LoginOutcome.Refused;
     }
+
+    /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>
+    public Task RecordMalformedAsync(string? userName) =>
+        RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, string.IsNullOrWhiteSpace(userName) ? null : userName.Trim());
 
     public async Task SignOutAsync(System.Security.Claims.ClaimsPrincipal principal)
     {

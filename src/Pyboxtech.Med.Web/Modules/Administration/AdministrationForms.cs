@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Shared.Text;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Security;
 
@@ -15,6 +16,7 @@ public enum UserStatusFilter
 public sealed class UserFilterForm
 {
     [StringLength(100, ErrorMessage = "The search text is too long.")]
+    [PlainText]
     public string? Search { get; set; }
 
     public UserStatusFilter Status { get; set; } = UserStatusFilter.Active;
@@ -33,6 +35,7 @@ public sealed class CreateUserForm
     [Required(ErrorMessage = "Enter the person's full name.")]
     [StringLength(MedUser.DisplayNameMaxLength, ErrorMessage = "The name must be at most 100 characters.")]
     [Display(Name = "Full name")]
+    [PlainText]
     public string DisplayName { get; set; } = "";
 
     public List<Guid> RoleIds { get; set; } = [];
@@ -43,6 +46,7 @@ public sealed class EditUserForm
     [Required(ErrorMessage = "Enter the person's full name.")]
     [StringLength(MedUser.DisplayNameMaxLength, ErrorMessage = "The name must be at most 100 characters.")]
     [Display(Name = "Full name")]
+    [PlainText]
     public string DisplayName { get; set; } = "";
 
     public List<Guid> RoleIds { get; set; } = [];
@@ -55,9 +59,11 @@ public sealed class SaveRoleForm
 {
     [Required(ErrorMessage = "Enter the role's name.")]
     [StringLength(64, MinimumLength = 2, ErrorMessage = "The role name must be 2 to 64 characters.")]
+    [PlainText]
     public string Name { get; set; } = "";
 
     [StringLength(300, ErrorMessage = "The description must be at most 300 characters.")]
+    [PlainText]
     public string? Description { get; set; }
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Shared.Text;
 using Pyboxtech.Med.Web.Auditing;
 
 namespace Pyboxtech.Med.Web.Modules.AuditLog;
@@ -14,10 +15,12 @@ public sealed class AuditFilterForm : IValidatableObject
 
     [StringLength(AuditLimits.UserName, ErrorMessage = "The user name is too long.")]
     [Display(Name = "User name")]
+    [PlainText]
     public string? User { get; set; }
 
     [StringLength(AuditLimits.ClientIp, ErrorMessage = "The IP address is too long.")]
     [Display(Name = "IP address")]
+    [PlainText]
     public string? Ip { get; set; }
 
     [Display(Name = "Event")]
@@ -26,14 +29,17 @@ public sealed class AuditFilterForm : IValidatableObject
     public AuditOutcome? Outcome { get; set; }
 
     [StringLength(AuditLimits.Name, ErrorMessage = "The module name is too long.")]
+    [PlainText]
     public string? Module { get; set; }
 
     [StringLength(AuditLimits.Name, ErrorMessage = "The subject type is too long.")]
     [Display(Name = "Subject type")]
+    [PlainText]
     public string? SubjectType { get; set; }
 
     [StringLength(AuditLimits.SubjectId, ErrorMessage = "The subject id is too long.")]
     [Display(Name = "Subject id")]
+    [PlainText]
     public string? SubjectId { get; set; }
 
     /// <summary>Keyset paging: show rows older than this sequence number.</summary>
@@ -42,6 +48,16 @@ public sealed class AuditFilterForm : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (From is { } early && !IsSaneDate(early))
+        {
+            yield return new ValidationResult("The start date must be between 2000 and 2100.", [nameof(From)]);
+        }
+
+        if (To is { } late && !IsSaneDate(late))
+        {
+            yield return new ValidationResult("The end date must be between 2000 and 2100.", [nameof(To)]);
+        }
+
         if (From is { } from && To is { } to && to < from)
         {
             yield return new ValidationResult("The end date is before the start date.", [nameof(To)]);
@@ -57,6 +73,8 @@ public sealed class AuditFilterForm : IValidatableObject
             yield return new ValidationResult("Choose an outcome from the list.", [nameof(Outcome)]);
         }
     }
+
+    public static bool IsSaneDate(DateOnly date) => date.Year is >= 2000 and <= 2100;
 
     /// <summary>The filter in words, for the audit row that records who looked at what.</summary>
     public string Describe()

@@ -66,6 +66,7 @@ public sealed class ReportRangeForm
     {
         problem = (From, To) switch
         {
+            ({ } from, { } to) when !AuditFilterForm.IsSaneDate(from) || !AuditFilterForm.IsSaneDate(to) => "Choose dates between 2000 and 2100.",
             ({ } from, { } to) when to < from => "The end date is before the start date.",
             ({ } from, { } to) when to.DayNumber - from.DayNumber >= MaxDays => "Choose a range of at most a year.",
             _ => null,

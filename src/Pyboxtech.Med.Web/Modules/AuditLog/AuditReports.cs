@@ -34,11 +34,11 @@ public sealed class AuditReports(AuditDatabase database, IOptions<ClinicOptions>
     private static readonly int[] FailedLogins =
     [
         (int)AuditEventType.LoginFailedWrongPassword, (int)AuditEventType.LoginFailedUnknownUser,
-        (int)AuditEventType.LoginRefusedLockedOut, (int)AuditEventType.LoginRefusedDeactivated,
+        (int)AuditEventType.LoginRefusedLockedOut, (int)AuditEventType.LoginRefusedDeactivated, (int)AuditEventType.LoginRejectedMalformed,
         (int)AuditEventType.TwoFactorCodeRejected, (int)AuditEventType.TwoFactorCodeReplayed,
     ];
 
-    private static readonly int[] Denied = [(int)AuditEventType.RequestDeniedForbidden];
+    private static readonly int[] Denied = [(int)AuditEventType.RequestDeniedForbidden, (int)AuditEventType.RequestDeniedUnauthenticated];
 
     private static readonly int[] Activity = [(int)AuditEventType.LoginSucceeded, (int)AuditEventType.RequestGranted];
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
@@ -34,13 +35,16 @@ public sealed class EditPatientForm : IValidatableObject
 
     [StringLength(254, ErrorMessage = "The email address is too long.")]
     [EmailAddress(ErrorMessage = "Enter a valid email address.")]
+    [PlainText]
     public string? Email { get; set; }
 
     [StringLength(200, ErrorMessage = "The street address must be at most 200 characters.")]
     [Display(Name = "Street address")]
+    [PlainText]
     public string? AddressLine { get; set; }
 
     [StringLength(100, ErrorMessage = "The suburb must be at most 100 characters.")]
+    [PlainText]
     public string? Suburb { get; set; }
 
     public string? State { get; set; }
@@ -58,6 +62,7 @@ public sealed class EditPatientForm : IValidatableObject
 
     [StringLength(30, ErrorMessage = "The insurance number must be at most 30 characters.")]
     [Display(Name = "Insurance number")]
+    [PlainText]
     public string? InsuranceNumber { get; set; }
 
     /// <summary>Set when the person registering has seen the possible duplicates and says this is someone else.</summary>

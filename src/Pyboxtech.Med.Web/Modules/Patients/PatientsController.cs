@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
@@ -11,10 +12,10 @@ public sealed class PatientsController(PatientService patients) : Controller
     [RequirePermission(MedModule.Patients, AccessLevel.Read)]
     public async Task<IActionResult> Index(string? q, CancellationToken cancellationToken)
     {
-        if (q is { Length: > 200 })
+        if (q is { Length: > 200 } || (q is not null && !PlainText.IsPlain(q)))
         {
-            ModelState.AddModelError("q", "The search text is too long.");
-            var invalid = View(new PatientSearchViewModel(q[..200], []));
+            ModelState.AddModelError("q", q.Length > 200 ? "The search text is too long." : "The search text contains characters that cannot be typed.");
+            var invalid = View(new PatientSearchViewModel(PlainText.Clean(q, 200), []));
             invalid.StatusCode = StatusCodes.Status400BadRequest;
             return invalid;
         }

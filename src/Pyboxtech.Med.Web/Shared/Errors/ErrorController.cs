@@ -12,9 +12,12 @@ public sealed class ErrorController : Controller
     [HttpGet("{statusCode:int?}")]
     [HttpPost("{statusCode:int?}")]
     [IgnoreAntiforgeryToken]
-    public IActionResult Index(int? statusCode = null)
+    public IActionResult Index()
     {
-        var code = statusCode is >= 400 and < 600 ? statusCode.Value : StatusCodes.Status500InternalServerError;
+        // Read from the route, not bound: model binding would read the failed request's form, which may be what failed.
+        var code = int.TryParse(RouteData.Values["statusCode"] as string, System.Globalization.CultureInfo.InvariantCulture, out var status) && status is >= 400 and < 600
+            ? status
+            : StatusCodes.Status500InternalServerError;
         var view = View("Error", new ErrorViewModel(code, Pyboxtech.Med.Web.Auditing.CorrelationId.Of(HttpContext)));
         view.StatusCode = code;
         return view;

@@ -1,0 +1,132 @@
+using System.Net;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Platform;
+
+namespace Pyboxtech.Med.Tests.Security;
+
+/// <summary>What an attacker or a confused browser sends gets a clear 4xx or a cleaned record, never a 500.</summary>
+public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("hostile.admin", "Hal Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+            await portal.CreateUserAsync("plain.user", "Pia User");
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task UserAgentCutInsideAnEmoji_IsStoredCleanly_AndOtherRequestsGoOn()
+    {
+        var evil = portal.CreateBrowser();
+        evil.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", new string('a', AuditLimits.UserAgent - 1) + "😀");
+        var user = await portal.SignInAsync("plain.user");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).SelectMany(_ => new[]
+        {
+            evil.GetAsync(new Uri("/Audit", UriKind.Relative)),
+            user.GetAsync(new Uri("/", UriKind.Relative)),
+        }));
+
+        Assert.All(responses, r => Assert.NotEqual(HttpStatusCode.InternalServerError, r.StatusCode));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(40, rows.Count);
+        Assert.All(rows.Where(r => r.UserAgent?.StartsWith("aaa", StringComparison.Ordinal) == true), r => Assert.Equal(AuditLimits.UserAgent - 1, r.UserAgent!.Length));
+    }
+
+    [Fact]
+    public async Task Login_FormWithANulCharacter_IsRefusedAsMalformed()
+    {
+        // ASP.NET Core will not even read such a form: the antiforgery check fails first and the 400 page says so.
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = "a\0b", ["Password"] = "whatever" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("That request could not be understood", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("admin\u202Enimda")]
+    [InlineData("tab\tname")]
+    public async Task Login_UserNameWithHiddenCharacters_IsRefusedAndRecorded(string userName)
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = "whatever" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("cannot be typed", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal(AuditEventType.LoginRejectedMalformed, row.EventType);
+        Assert.DoesNotContain(row.UserName!, c => char.IsControl(c) || c == '\u202E');
+    }
+
+    [Theory]
+    [InlineData("/é")]
+    [InlineData("//evil.example")]
+    [InlineData("/\\evil.example")]
+    public async Task Login_WithAStrangeReturnAddress_GoesToTheDashboard(string returnUrl)
+    {
+        var client = portal.CreateBrowser();
+        var form = await HtmlForm.LoadAsync(client, "/Account/Login?returnUrl=" + Uri.EscapeDataString(returnUrl));
+
+        var response = await form.SubmitAsync(new() { ["UserName"] = "plain.user", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location?.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("/Audit?User=%00")]
+    [InlineData("/Audit/Export?Ip=%00")]
+    [InlineData("/Audit?To=9999-12-31")]
+    [InlineData("/Audit/Reports?To=9999-12-31")]
+    [InlineData("/Administration/Users?Search=%00")]
+    [InlineData("/Audit?Outcome=99")]
+    public async Task AdministratorPages_WithMalformedFilters_Answer400(string path)
+    {
+        var admin = await portal.SignInAsync("hostile.admin");
+
+        var response = await admin.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryResponse_CarriesTheSecurityHeaders()
+    {
+        var client = await portal.SignInAsync("plain.user");
+
+        foreach (var path in new[] { "/Account/Login", "/", "/no/such/page", "/css/site.css" })
+        {
+            var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(SecurityHeadersMiddleware.ContentSecurityPolicy, string.Join(';', response.Headers.GetValues("Content-Security-Policy")));
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.DoesNotContain(response.Headers, h => h.Key == "Server");
+        }
+    }
+
+    [Fact]
+    public void SavedHeads_WithBrokenLines_AreSkipped()
+    {
+        var heads = AuditHeadFile.Parse(
+        [
+            "2026-11-23T00:00:00Z 0 " + new string('a', 64),
+            "2026-11-23T00:00:00Z 5 " + new string('z', 64),
+            "garbage",
+            "2026-11-23T00:00:00Z 7 " + new string('b', 64),
+        ]);
+
+        var head = Assert.Single(heads);
+        Assert.Equal(7, head.Sequence);
+    }
+}
