@@ -17,6 +17,8 @@ using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Modules.AuditLog;
 
+namespace Pyboxtech.Med.Benchmarks;
+
 // Audit trail measurements (issue 3). Every command reads the runtime role's connection string from
 // PYBOX_BENCH_RUNTIME and, where it must bypass the trigger to seed quickly, the superuser's from PYBOX_BENCH_SUPERUSER.
 internal static class AuditBenchmarks
@@ -30,13 +32,15 @@ internal static class AuditBenchmarks
             ["append", var writers, var seconds] => await AppendAsync(runtime, int.Parse(writers, CultureInfo.InvariantCulture), int.Parse(seconds, CultureInfo.InvariantCulture)),
             ["verify", var rows] => await VerifyAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
             ["query", var rows] => await QueryAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
+            ["permission", .. var rest] => AccessBenchmarks.RunPermissionCheck(rest),
+            ["patients", var count] => await AccessBenchmarks.RunPatientSearchAsync(runtime, int.Parse(count, CultureInfo.InvariantCulture)),
             _ => Usage(),
         };
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS");
+        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT");
         return 2;
     }
 
@@ -266,7 +270,7 @@ internal static class AuditBenchmarks
 }
 
 /// <summary>The real portal for measurements; with audit off, the standard result handler replaces the auditing one.</summary>
-internal sealed class BenchPortal(string runtime, bool audit) : WebApplicationFactory<Program>
+public sealed class BenchPortal(string runtime, bool audit) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -22,7 +22,10 @@ internal static class AuditModel
             e.Property(x => x.Details).HasMaxLength(AuditLimits.Details);
             e.Property(x => x.EventType).HasConversion<int>();
             e.Property(x => x.Outcome).HasConversion<short>();
-            e.HasIndex(x => x.OccurredAt).HasMethod("brin");
+            // B-tree, not BRIN: the viewer turns a date range into sequence bounds with two index probes.
+            e.HasIndex(x => x.OccurredAt);
+            e.HasIndex(x => new { x.Module, x.Sequence });
+            e.HasIndex(x => new { x.Outcome, x.Sequence });
             e.HasIndex(x => new { x.UserId, x.Sequence });
             e.HasIndex(x => new { x.SubjectType, x.SubjectId, x.Sequence });
             e.HasIndex(x => new { x.ClientIp, x.Sequence });

@@ -262,13 +262,17 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.HasIndex("OccurredAt")
                         .HasDatabaseName("ix_events_occurred_at");
 
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OccurredAt"), "brin");
-
                     b.HasIndex("ClientIp", "Sequence")
                         .HasDatabaseName("ix_events_client_ip_sequence");
 
                     b.HasIndex("EventType", "Sequence")
                         .HasDatabaseName("ix_events_event_type_sequence");
+
+                    b.HasIndex("Module", "Sequence")
+                        .HasDatabaseName("ix_events_module_sequence");
+
+                    b.HasIndex("Outcome", "Sequence")
+                        .HasDatabaseName("ix_events_outcome_sequence");
 
                     b.HasIndex("UserId", "Sequence")
                         .HasDatabaseName("ix_events_user_id_sequence");

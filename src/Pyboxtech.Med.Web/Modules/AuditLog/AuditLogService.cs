@@ -15,7 +15,7 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
 
     public async Task<AuditPage> PageAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
-        var query = Filtered(filter);
+        var query = await WithinSequenceBoundsAsync(Filtered(filter), filter, cancellationToken);
         if (filter.Before is { } before)
         {
             query = query.Where(e => e.Sequence < before);
@@ -69,6 +69,34 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
         "sequence", "occurred_at_utc", "occurred_at_clinic", "user_id", "user_name", "client_ip", "user_agent",
         "event_type", "event", "outcome", "action", "module", "subject_type", "subject_id", "correlation_id", "details", "hash",
     ];
+
+    /// <summary>
+    /// Time and sequence grow together (up to small inversions between concurrent writers), so a date range also
+    /// bounds the sequence: two probes of the time index turn "newest first within these dates" into a short
+    /// backward scan of the primary key instead of a walk from the newest row. The margin covers the inversions;
+    /// the exact time filter still applies. An hour of margin absorbs concurrent writers and a server clock set back by
+    /// less than that.
+    /// </summary>
+    private async Task<IQueryable<AuditEvent>> WithinSequenceBoundsAsync(IQueryable<AuditEvent> query, AuditFilterForm filter, CancellationToken cancellationToken)
+    {
+        var margin = TimeSpan.FromHours(1);
+        var zone = clinic.Value.Zone;
+        if (filter.From is { } from)
+        {
+            var start = StartOfDay(from, zone) - margin;
+            var lowest = await db.AuditEvents.Where(e => e.OccurredAt >= start).OrderBy(e => e.OccurredAt).Select(e => (long?)e.Sequence).FirstOrDefaultAsync(cancellationToken);
+            query = lowest is { } low ? query.Where(e => e.Sequence >= low) : query.Where(e => false);
+        }
+
+        if (filter.To is { } to)
+        {
+            var end = StartOfDay(to.AddDays(1), zone) + margin;
+            var highest = await db.AuditEvents.Where(e => e.OccurredAt < end).OrderByDescending(e => e.OccurredAt).Select(e => (long?)e.Sequence).FirstOrDefaultAsync(cancellationToken);
+            query = highest is { } high ? query.Where(e => e.Sequence <= high) : query.Where(e => false);
+        }
+
+        return query;
+    }
 
     public DateTimeOffset ClinicTime(DateTimeOffset instant) => clinic.Value.ToClinicTime(instant);
 

@@ -51,6 +51,22 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Viewer_DateRange_ShowsExactlyThatClinicDay()
+    {
+        // 10 March 2026 in Sydney runs from 9 March 13:00 to 10 March 13:00 UTC.
+        DateTimeOffset[] times =
+        [
+            new(2026, 3, 9, 12, 59, 0, TimeSpan.Zero), new(2026, 3, 9, 13, 0, 0, TimeSpan.Zero),
+            new(2026, 3, 10, 12, 59, 0, TimeSpan.Zero), new(2026, 3, 10, 13, 0, 0, TimeSpan.Zero),
+        ];
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection, times.Select(t => Record("day.user", null, null) with { OccurredAt = t }));
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit?From=2026-03-10&To=2026-03-10&User=day.user", UriKind.Relative));
+
+        Assert.Equal(2, Sequences(html).Count);
+    }
+
+    [Fact]
     public async Task Viewer_OlderPages_FollowWithoutOverlapOrGap()
     {
         var seen = new List<long>();

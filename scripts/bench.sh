@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Audit trail benchmarks (issue 3) for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
-# (fsync, synchronous_commit and full_page_writes at their defaults: on).
-#   bash scripts/bench-audit.sh [QUERY_ROWS=10000000] [VERIFY_ROWS=1000000]
-# Prints the figures; takes about 10 minutes on 2 cores. Not part of the test suite (no timing belongs in a test).
+# Benchmarks for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
+# (fsync, synchronous_commit and full_page_writes at their defaults: on). Not part of the test suite: no timing
+# belongs in a test.
+#   bash scripts/bench.sh [all|audit|access]
+#     audit:  the audit trail (issue 3), about 10 minutes; QUERY_ROWS (10000000) and VERIFY_ROWS (1000000) size it
+#     query:  only the audit viewer queries on QUERY_ROWS rows
+#     access: the permission check and patient search (issue 4), about 3 minutes; PATIENTS (100000) sizes it
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/lib.sh"
-query_rows=${1:-10000000}
-verify_rows=${2:-1000000}
+mode=${1:-all}
+query_rows=${QUERY_ROWS:-10000000}
+verify_rows=${VERIFY_ROWS:-1000000}
+patients=${PATIENTS:-100000}
 bin=$(postgres_bin)
 command -v wrk >/dev/null || apt_install wrk
 
@@ -43,6 +48,7 @@ make_db() {
 
 echo "== machine: $(nproc) cores, PostgreSQL $("$bin/postgres" --version | awk '{print $3}'), fsync on, $(date -u +%FT%TZ)"
 
+if [ "$mode" = all ] || [ "$mode" = audit ]; then
 make_db bench_append
 export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_append med_app)
 if [ -z "${SKIP_AB:-}" ]; then
@@ -78,8 +84,23 @@ for round in 1 2 3; do
   run_wrk 5602 "$cookie_off" "round $round audit off"
 done
 
+fi
+
+if [ "$mode" = all ] || [ "$mode" = audit ] || [ "$mode" = query ]; then
 make_db bench_query
 PYBOX_BENCH_RUNTIME=$(conn bench_query med_app)
 export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_query;Username=postgres"
 echo "== (d) viewer queries, first page, on $query_rows rows"
 dotnet "$bench" query "$query_rows"
+fi
+
+if [ "$mode" = all ] || [ "$mode" = access ]; then
+  make_db bench_access
+  export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_access med_app)
+  export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_access;Username=postgres"
+  echo "== issue 4: one permission check with the matrix cached (BenchmarkDotNet, in-process, short run)"
+  (cd "$dir" && dotnet "$root/$bench" permission --filter '*' >"$dir/permission.log" 2>&1) || { tail -n 40 "$dir/permission.log"; exit 1; }
+  grep -E '^\|' "$dir/permission.log" | grep -v '^\|-' || tail -n 40 "$dir/permission.log"
+  echo "== issue 4: patient search on $patients patients, 40 timed runs per query"
+  dotnet "$bench" patients "$patients"
+fi
