@@ -14,6 +14,7 @@ query_rows=${QUERY_ROWS:-10000000}
 verify_rows=${VERIFY_ROWS:-1000000}
 patients=${PATIENTS:-100000}
 bin=$(postgres_bin)
+export PYBOX_BENCH_RUNTIME PYBOX_BENCH_SUPERUSER
 command -v wrk >/dev/null || apt_install wrk
 
 dir=$(mktemp -d /tmp/pybox-bench.XXXXXX)
@@ -50,7 +51,7 @@ echo "== machine: $(nproc) cores, PostgreSQL $("$bin/postgres" --version | awk '
 
 if [ "$mode" = all ] || [ "$mode" = audit ]; then
 make_db bench_append
-export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_append med_app)
+PYBOX_BENCH_RUNTIME=$(conn bench_append med_app)
 if [ -z "${SKIP_AB:-}" ]; then
 echo "== (b) appending rows, 32 concurrent writers"
 dotnet "$bench" append 32 10
@@ -88,7 +89,7 @@ fi
 
 if [ "$mode" = all ] || [ "$mode" = audit ] || [ "$mode" = query ]; then
 make_db bench_query
-PYBOX_BENCH_RUNTIME=$(conn bench_query med_app)
+export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_query med_app)
 export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_query;Username=postgres"
 echo "== (d) viewer queries, first page, on $query_rows rows"
 dotnet "$bench" query "$query_rows"
@@ -96,7 +97,7 @@ fi
 
 if [ "$mode" = all ] || [ "$mode" = access ]; then
   make_db bench_access
-  export PYBOX_BENCH_RUNTIME; PYBOX_BENCH_RUNTIME=$(conn bench_access med_app)
+  PYBOX_BENCH_RUNTIME=$(conn bench_access med_app)
   export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_access;Username=postgres"
   echo "== issue 4: one permission check with the matrix cached (BenchmarkDotNet, in-process, short run)"
   (cd "$dir" && dotnet "$root/$bench" permission --filter '*' >"$dir/permission.log" 2>&1) || { tail -n 40 "$dir/permission.log"; exit 1; }

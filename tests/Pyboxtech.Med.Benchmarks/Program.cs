@@ -199,6 +199,9 @@ internal static class AuditBenchmarks
             ("one day, failed logins", new AuditFilterForm { From = new DateOnly(2026, 6, 15), To = new DateOnly(2026, 6, 15), EventType = AuditEventType.LoginFailedWrongPassword }),
             ("one user, one week", new AuditFilterForm { User = "user0042", From = new DateOnly(2026, 3, 2), To = new DateOnly(2026, 3, 8) }),
             ("page 3 of one user", new AuditFilterForm { User = "user0042", Before = null }),
+            ("one day early in the year, nothing else", new AuditFilterForm { From = new DateOnly(2026, 1, 20), To = new DateOnly(2026, 1, 20) }),
+            ("a module with no rows", new AuditFilterForm { Module = "Billing" }),
+            ("denied outcome", new AuditFilterForm { Outcome = AuditOutcome.Denied }),
         };
         foreach (var (name, filter) in filters)
         {
