@@ -42,12 +42,14 @@ builder.Services
         options.Password.RequireLowercase = false;
         options.Password.RequiredUniqueChars = 1;
         options.Lockout.AllowedForNewUsers = true;
+        options.Lockout.MaxFailedAccessAttempts = PasswordPolicyValidator.MaxFailedAttempts;
         options.SignIn.RequireConfirmedAccount = false;
     })
     .AddEntityFrameworkStores<MedDbContext>()
     .AddSignInManager<MedSignInManager>()
     .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
-    .AddPasswordValidator<LettersRequiredValidator>();
+    .AddPasswordValidator<LettersRequiredValidator>()
+    .AddPasswordValidator<PasswordPolicyValidator>();
 
 builder.Services.ConfigureApplicationCookie(cookie =>
 {
@@ -74,6 +76,7 @@ builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 builder.Services.AddSingleton<FirstRunSetup>();
 builder.Services.AddHostedService<FirstRunAnnouncer>();
 builder.Services.AddScoped<LoginService>();
+builder.Services.AddScoped<PasswordChangeService>();
 builder.Services.AddScoped<AuditLogService>();
 builder.Services.AddScoped<AuditReports>();
 builder.Services.AddScoped<AdministrationService>();
@@ -122,6 +125,7 @@ app.UseMedRequestLogging();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();
+app.UseMiddleware<ForcedPasswordChangeMiddleware>();
 app.UseAuthorization();
 
 app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();

@@ -33,6 +33,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
     {
         base.OnModelCreating(builder);
         AccountModel.Configure(builder);
+        PasswordHistoryEntry.Configure(builder);
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
         PatientModel.Configure(builder);

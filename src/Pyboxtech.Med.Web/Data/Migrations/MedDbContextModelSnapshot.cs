@@ -386,6 +386,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("normalized_user_name");
 
+                    b.Property<DateTimeOffset?>("PasswordChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("password_changed_at");
+
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text")
                         .HasColumnName("password_hash");
@@ -422,6 +426,37 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("users", "account");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Account.PasswordHistoryEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("password_hash");
+
+                    b.Property<DateTimeOffset>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_password_history");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_password_history_user_id");
+
+                    b.ToTable("password_history", "account");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Patients.Patient", b =>
@@ -634,6 +669,16 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Account.PasswordHistoryEntry", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_password_history_users_user_id");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>

@@ -6,7 +6,7 @@ using Pyboxtech.Med.Web.Shared.Text;
 namespace Pyboxtech.Med.Web.Modules.Account;
 
 [Route("Account")]
-public sealed class AccountController(LoginService logins) : Controller
+public sealed class AccountController(LoginService logins, PasswordChangeService passwords, Microsoft.AspNetCore.Identity.UserManager<MedUser> users) : Controller
 {
     public const string RefusedMessage = "The user name or password is incorrect.";
 
@@ -47,6 +47,37 @@ public sealed class AccountController(LoginService logins) : Controller
         await logins.SignOutAsync(User);
         TempData["Notice"] = "You have been signed out.";
         return RedirectToAction(nameof(Login));
+    }
+
+    [AnySignedInUser]
+    [HttpGet("ChangePassword")]
+    public IActionResult ChangePassword() => View(new ChangePasswordForm());
+
+    [AnySignedInUser]
+    [HttpPost("ChangePassword")]
+    public async Task<IActionResult> ChangePassword(ChangePasswordForm form)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (ModelState.IsValid)
+        {
+            var errors = await passwords.ChangeAsync(user, form);
+            if (errors.Count == 0)
+            {
+                TempData["Notice"] = "Your password was changed. Any other session you had open was signed out.";
+                return LocalRedirect("/");
+            }
+
+            errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        }
+
+        var view = View(new ChangePasswordForm());
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
     }
 
     [AnySignedInUser]

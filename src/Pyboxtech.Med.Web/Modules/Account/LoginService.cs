@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Data;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -17,7 +19,9 @@ public sealed class LoginService(
     UserManager<MedUser> userManager,
     MedSignInManager signInManager,
     IPasswordHasher<MedUser> passwordHasher,
-    AuditTrail audit)
+    AuditTrail audit,
+    MedDbContext db,
+    TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
     private static readonly Lazy<MedUser> DummyUser = new(() => new MedUser());
@@ -26,38 +30,60 @@ public sealed class LoginService(
     public async Task<LoginOutcome> SignInAsync(string userName, string password)
     {
         var typed = userName.Trim();
-        var user = await userManager.FindByNameAsync(typed);
-        if (user is null)
+        var normalized = userManager.NormalizeName(typed);
+        // Not tracked: the locked read below must load the row fresh, not return this copy.
+        var found = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.NormalizedUserName == normalized);
+        if (found is null)
         {
             passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
             await RecordAsync(AuditEventType.LoginFailedUnknownUser, AuditOutcome.Failed, null, typed);
             return LoginOutcome.Refused;
         }
 
-        var wasLockedOut = await userManager.IsLockedOutAsync(user);
-        var result = await signInManager.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
-        if ((result.IsLockedOut && wasLockedOut) || result.IsNotAllowed)
+        // One attempt at a time per account: the row lock makes check-and-count atomic, so parallel guesses are
+        // each counted and a right password racing the wrong one that locks the account cannot slip in after it.
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {found.Id} FOR UPDATE").SingleAsync();
+        var now = clock.GetUtcNow();
+        if (user.LockoutEnd > now || !user.IsActive)
         {
-            // Identity refuses these without hashing; spend the same work so the answer takes as long as any other.
+            // Refused without looking at the password, but after the same work, so the answer takes as long.
             passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
+            await transaction.CommitAsync();
+            await RecordAsync(user.IsActive ? AuditEventType.LoginRefusedLockedOut : AuditEventType.LoginRefusedDeactivated, AuditOutcome.Denied, user.Id, user.UserName);
+            return LoginOutcome.Refused;
         }
 
-        var (type, outcome) = result switch
+        var verified = user.PasswordHash is not null
+            && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+        if (!verified)
         {
-            { Succeeded: true } => (AuditEventType.LoginSucceeded, AuditOutcome.Succeeded),
-            { IsLockedOut: true } when wasLockedOut => (AuditEventType.LoginRefusedLockedOut, AuditOutcome.Denied),
-            { IsLockedOut: true } => (AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
-            { IsNotAllowed: true } => (AuditEventType.LoginRefusedDeactivated, AuditOutcome.Denied),
-            _ => (AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
-        };
-        await RecordAsync(type, outcome, user.Id, user.UserName);
-        if (result.IsLockedOut && !wasLockedOut)
-        {
-            // This failure was the one that locked the account.
-            await RecordAsync(AuditEventType.AccountLockedOut, AuditOutcome.Succeeded, user.Id, user.UserName);
+            user.AccessFailedCount++;
+            var locks = user.AccessFailedCount >= PasswordPolicyValidator.MaxFailedAttempts;
+            if (locks)
+            {
+                // Locked until an administrator unlocks it (RACGP 4.5 level 5), not for a while.
+                user.LockoutEnd = DateTimeOffset.MaxValue;
+            }
+
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+            await RecordAsync(AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed, user.Id, user.UserName);
+            if (locks)
+            {
+                await RecordAsync(AuditEventType.AccountLockedOut, AuditOutcome.Succeeded, user.Id, user.UserName);
+            }
+
+            return LoginOutcome.Refused;
         }
 
-        return result.Succeeded ? LoginOutcome.SignedIn : LoginOutcome.Refused;
+        user.AccessFailedCount = 0;
+        user.LockoutEnd = null;
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
+        await signInManager.SignInAsync(user, isPersistent: false);
+        await RecordAsync(AuditEventType.LoginSucceeded, AuditOutcome.Succeeded, user.Id, user.UserName);
+        return LoginOutcome.SignedIn;
     }
 
     /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>

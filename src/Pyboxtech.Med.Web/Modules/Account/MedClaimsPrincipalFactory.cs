@@ -13,10 +13,17 @@ public sealed class MedClaimsPrincipalFactory(
 {
     public const string DisplayNameClaim = "display_name";
 
+    /// <summary>Present while the person holds a temporary password: they can open nothing but the change page.</summary>
+    public const string MustChangePasswordClaim = "must_change_password";
+
     protected override async Task<ClaimsIdentity> GenerateClaimsAsync(MedUser user)
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(DisplayNameClaim, user.DisplayName));
+        if (user.MustChangePassword)
+        {
+            identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
+        }
         return identity;
     }
 }

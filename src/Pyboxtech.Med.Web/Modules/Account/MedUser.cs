@@ -22,6 +22,9 @@ public sealed class MedUser : IdentityUser<Guid>
     /// <summary>Set when an administrator issued a temporary password; the user must choose their own at next sign-in.</summary>
     public bool MustChangePassword { get; set; }
 
+    /// <summary>When the person last chose their own password; null while they hold a temporary one.</summary>
+    public DateTimeOffset? PasswordChangedAt { get; set; }
+
     public static MedUser Create(string userName, string displayName, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),

@@ -170,6 +170,29 @@ public sealed class AdministrationService(
         }, cancellationToken);
     }
 
+    /// <summary>Unlocks an account locked after failed sign-ins, and clears its failure count.</summary>
+    public async Task<IReadOnlyList<string>> UnlockAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ["This account does not exist."];
+        }
+
+        return await ChangeAsync(actorId, async () =>
+        {
+            var before = $"locked until {user.LockoutEnd?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "not locked"}; failures={user.AccessFailedCount}";
+            user.LockoutEnd = null;
+            user.AccessFailedCount = 0;
+            await db.SaveChangesAsync(cancellationToken);
+            await audit.RecordAsync(
+                new AuditEntry(AuditEventType.AccountUnlocked, AuditOutcome.Succeeded) { Module = Module, SubjectType = "User", SubjectId = user.Id.ToString(), Details = $"before: {before}; after: unlocked; failures=0" },
+                db,
+                cancellationToken);
+            return [];
+        }, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<string>> SaveRoleAsync(Guid? id, SaveRoleForm form, Guid actorId, CancellationToken cancellationToken)
     {
         var name = form.Name.Trim();

@@ -3,7 +3,7 @@ using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
-public sealed record UserListViewModel(UserFilterForm Filter, IReadOnlyList<UserListRow> Users, IReadOnlyList<MedRole> Roles);
+public sealed record UserListViewModel(UserFilterForm Filter, IReadOnlyList<UserListRow> Users, IReadOnlyList<MedRole> Roles, IReadOnlyList<UserListRow> Locked);
 
 public sealed record CreateUserViewModel(CreateUserForm Form, IReadOnlyList<MedRole> Roles);
 

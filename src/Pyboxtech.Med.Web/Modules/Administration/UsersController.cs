@@ -15,12 +15,13 @@ public sealed class UsersController(AdministrationService administration) : Cont
         var roles = await administration.RolesAsync();
         if (!ModelState.IsValid)
         {
-            var invalid = View(new UserListViewModel(filter, [], roles));
+            var invalid = View(new UserListViewModel(filter, [], roles, []));
             invalid.StatusCode = StatusCodes.Status400BadRequest;
             return invalid;
         }
 
-        return View(new UserListViewModel(filter, await administration.ListUsersAsync(filter, cancellationToken), roles));
+        var locked = await administration.ListUsersAsync(new UserFilterForm { Status = UserStatusFilter.Locked }, cancellationToken);
+        return View(new UserListViewModel(filter, await administration.ListUsersAsync(filter, cancellationToken), roles, locked));
     }
 
     [HttpGet("New")]
@@ -83,6 +84,21 @@ public sealed class UsersController(AdministrationService administration) : Cont
     [HttpPost("{id:guid}/Reactivate")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
     public Task<IActionResult> Reactivate(Guid id, CancellationToken cancellationToken) => SetActiveAsync(id, true, cancellationToken);
+
+    [HttpPost("{id:guid}/Unlock")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> Unlock(Guid id, CancellationToken cancellationToken)
+    {
+        var errors = await administration.UnlockAsync(id, ActorId, cancellationToken);
+        if (errors.Count == 0)
+        {
+            TempData["Notice"] = "The account was unlocked. The person can sign in again.";
+            return RedirectToAction(nameof(Details), new { id });
+        }
+
+        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        return await RedisplayAsync(id, cancellationToken);
+    }
 
     private async Task<IActionResult> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
     {

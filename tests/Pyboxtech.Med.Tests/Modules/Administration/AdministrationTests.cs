@@ -35,7 +35,12 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
         var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "r.lee"));
         Assert.True(user.MustChangePassword);
         Assert.DoesNotContain(password, user.PasswordHash ?? "", StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await (await portal.SignInAsync("r.lee", password)).GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
+        // The temporary password signs in, but opens nothing until it is replaced.
+        var client = await portal.SignInAsync("r.lee", password);
+        var forced = await client.GetAsync(new Uri("/Patients", UriKind.Relative));
+        Assert.Equal("/Account/ChangePassword", forced.Headers.Location?.OriginalString);
+        await ChangePasswordAsync(client, password);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
         var created = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.UserCreated);
         Assert.Contains("roles=[Receptionist]", created.Details, StringComparison.Ordinal);
         Assert.DoesNotContain(password, created.Details, StringComparison.Ordinal);
@@ -66,6 +71,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     {
         var (_, password) = await CreateUserAsync("leaving.nurse", "Lee Leaving", "Nurse");
         var nurse = await portal.SignInAsync("leaving.nurse", password);
+        await ChangePasswordAsync(nurse, password);
         Assert.Equal(HttpStatusCode.OK, (await nurse.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
 
         var response = await PostOnDetailsAsync("leaving.nurse", "Deactivate");
@@ -103,6 +109,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     {
         var (_, password) = await CreateUserAsync("limited.desk", "Lim Desk", "Receptionist");
         var desk = await portal.SignInAsync("limited.desk", password);
+        await ChangePasswordAsync(desk, password);
         Assert.Equal(HttpStatusCode.OK, (await desk.GetAsync(new Uri("/Patients/New", UriKind.Relative))).StatusCode);
 
         var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "limited.desk").Select(u => u.Id).SingleAsync());
@@ -170,6 +177,15 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (html, new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=temporary-password]")!.TextContent);
+    }
+
+    internal const string ChosenPassword = "Quiet-lantern-58-orbit";
+
+    internal static async Task ChangePasswordAsync(HttpClient client, string temporary)
+    {
+        var form = await HtmlForm.LoadAsync(client, "/Account/ChangePassword");
+        var response = await form.SubmitAsync(new() { ["CurrentPassword"] = temporary, ["NewPassword"] = ChosenPassword, ["ConfirmNewPassword"] = ChosenPassword });
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }
 
     private async Task<HttpResponseMessage> PostOnDetailsAsync(string userName, string action)

@@ -1,0 +1,153 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Tests.Modules.Administration;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Account;
+
+/// <summary>RACGP 4.4 and 4.5: strong, never reused passwords; three failures lock until an administrator unlocks.</summary>
+public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("lock.admin", "Lena Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task ThreeWrongPasswords_LockTheAccount_AndTheRightOneIsThenRefusedLikeAWrongOne()
+    {
+        await portal.CreateUserAsync("three.strikes", "Tia Strikes");
+
+        var answers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await AttemptAsync("three.strikes", "Wrong-guess-" + i));
+        }
+
+        var rightAfterLock = await AttemptAsync("three.strikes", PortalFactory.StrongPassword);
+        Assert.Equal(answers[0], rightAfterLock);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "three.strikes"));
+        Assert.Equal(DateTimeOffset.MaxValue, user.LockoutEnd);
+        Assert.Equal(3, user.AccessFailedCount);
+        Assert.Single(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "three.strikes");
+    }
+
+    [Fact]
+    public async Task TwentyParallelWrongAttempts_CountExactlyToTheLock()
+    {
+        await portal.CreateUserAsync("parallel.guess", "Pat Guess");
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => AttemptAsync("parallel.guess", "Wrong-guess-" + i)));
+
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "parallel.guess"));
+        Assert.Equal(3, user.AccessFailedCount);
+        Assert.Equal(DateTimeOffset.MaxValue, user.LockoutEnd);
+        var rows = (await portal.AuditRowsAsync()).Where(r => r.UserName == "parallel.guess").ToList();
+        Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.LoginFailedWrongPassword));
+        Assert.Equal(17, rows.Count(r => r.EventType == AuditEventType.LoginRefusedLockedOut));
+        Assert.Single(rows, r => r.EventType == AuditEventType.AccountLockedOut);
+    }
+
+    [Fact]
+    public async Task RightPasswordRacingTheLockingWrongOne_NeverSignsInAfterTheLock()
+    {
+        for (var round = 0; round < 3; round++)
+        {
+            var name = $"race.{round}";
+            await portal.CreateUserAsync(name, "Ray Race");
+            await AttemptAsync(name, "Wrong-guess-1");
+            await AttemptAsync(name, "Wrong-guess-2");
+
+            var right = portal.CreateBrowser();
+            var rightForm = await HtmlForm.LoadAsync(right, "/Account/Login");
+            var results = await Task.WhenAll(
+                rightForm.SubmitAsync(new() { ["UserName"] = name, ["Password"] = PortalFactory.StrongPassword }),
+                AttemptResponseAsync(name, "Wrong-guess-3"));
+
+            var signedIn = results[0].StatusCode == HttpStatusCode.Redirect;
+            var locked = (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == name))).LockoutEnd is not null;
+            Assert.True(signedIn != locked, $"round {round}: signed in {signedIn}, locked {locked}");
+        }
+    }
+
+    [Fact]
+    public async Task AdministratorUnlock_LetsThePersonSignInAgain_AndIsAudited()
+    {
+        await portal.CreateUserAsync("unlock.me", "Uma Unlock");
+        for (var i = 0; i < 3; i++)
+        {
+            await AttemptAsync("unlock.me", "Wrong-guess-" + i);
+        }
+
+        var admin = await portal.SignInAsync("lock.admin");
+        var list = await admin.GetStringAsync(new Uri("/Administration/Users", UriKind.Relative));
+        Assert.Contains("Uma Unlock", list, StringComparison.Ordinal);
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "unlock.me").Select(u => u.Id).SingleAsync());
+        var page = await admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+        var unlock = await HtmlForm.Parse(admin, page, "/", $"form[action='/Administration/Users/{id}/Unlock']").SubmitAsync([]);
+
+        Assert.Equal(HttpStatusCode.Redirect, unlock.StatusCode);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "unlock.me"));
+        Assert.Null(user.LockoutEnd);
+        Assert.Equal(0, user.AccessFailedCount);
+        Assert.Equal(HttpStatusCode.OK, (await (await portal.SignInAsync("unlock.me")).GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.AccountUnlocked && r.SubjectId == id.ToString());
+    }
+
+    [Theory]
+    [InlineData("Password123!", "This password is too easy to guess")]
+    [InlineData("Xq9-Chen.Wei-Lm4#", "Passwords must not contain your user name or a part of your name.")]
+    [InlineData("short1!", "Passwords must be at least 12 characters.")]
+    [InlineData("Correct-horse-7-battery", "You have used this password before.")]
+    public async Task ChangePassword_BreakingARule_IsRefusedWithThatRuleNamed(string newPassword, string message)
+    {
+        var name = "weak." + Guid.NewGuid().ToString("N")[..6];
+        await portal.CreateUserAsync(name, "Chen Wei");
+        var client = await portal.SignInAsync(name);
+        var form = await HtmlForm.LoadAsync(client, "/Account/ChangePassword");
+
+        var response = await form.SubmitAsync(new() { ["CurrentPassword"] = PortalFactory.StrongPassword, ["NewPassword"] = newPassword, ["ConfirmNewPassword"] = newPassword });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(HtmlForm.Errors(await response.Content.ReadAsStringAsync()), e => e.StartsWith(message, StringComparison.Ordinal));
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.PasswordChangeFailed && r.UserName == name);
+    }
+
+    [Fact]
+    public async Task ChangePassword_EndsOtherSessions_KeepsThisOne_AndRemembersTheOldPassword()
+    {
+        await portal.CreateUserAsync("two.devices", "Dee Devices");
+        var desk = await portal.SignInAsync("two.devices");
+        var laptop = await portal.SignInAsync("two.devices");
+
+        await AdministrationTests.ChangePasswordAsync(desk, PortalFactory.StrongPassword);
+
+        Assert.Equal(HttpStatusCode.OK, (await desk.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        var ended = await laptop.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.StartsWith("/Account/Login", ended.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "two.devices").Select(u => u.Id).SingleAsync());
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Set<PasswordHistoryEntry>().CountAsync(h => h.UserId == id)));
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.PasswordChanged && r.UserName == "two.devices");
+    }
+
+    private async Task<string> AttemptAsync(string userName, string password)
+    {
+        var response = await AttemptResponseAsync(userName, password);
+        var body = await response.Content.ReadAsStringAsync();
+        var errors = HtmlForm.Errors(body);
+        return $"{(int)response.StatusCode}:{(errors.Count > 0 ? errors[0] : "")}";
+    }
+
+    private async Task<HttpResponseMessage> AttemptResponseAsync(string userName, string password)
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        return await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = password });
+    }
+}
