@@ -77,6 +77,8 @@ builder.Services.AddSingleton<FirstRunSetup>();
 builder.Services.AddHostedService<FirstRunAnnouncer>();
 builder.Services.AddScoped<LoginService>();
 builder.Services.AddScoped<PasswordChangeService>();
+builder.Services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection(LoginThrottleOptions.Section));
+builder.Services.AddSingleton<FailedLoginThrottle>();
 builder.Services.AddScoped<AuditLogService>();
 builder.Services.AddScoped<AuditReports>();
 builder.Services.AddScoped<AdministrationService>();

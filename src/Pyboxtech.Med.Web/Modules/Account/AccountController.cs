@@ -6,9 +6,14 @@ using Pyboxtech.Med.Web.Shared.Text;
 namespace Pyboxtech.Med.Web.Modules.Account;
 
 [Route("Account")]
-public sealed class AccountController(LoginService logins, PasswordChangeService passwords, Microsoft.AspNetCore.Identity.UserManager<MedUser> users) : Controller
+public sealed class AccountController(
+    LoginService logins,
+    PasswordChangeService passwords,
+    FailedLoginThrottle throttle,
+    Microsoft.AspNetCore.Identity.UserManager<MedUser> users) : Controller
 {
     public const string RefusedMessage = "The user name or password is incorrect.";
+    public const string TooManyMessage = "Too many failed sign-ins from your network. Wait a minute, then try again.";
 
     [AllowAnonymous]
     [HttpGet("Login")]
@@ -28,16 +33,30 @@ public sealed class AccountController(LoginService logins, PasswordChangeService
     public async Task<IActionResult> Login(LoginForm form, string? returnUrl = null)
     {
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.IsBlocked(address))
+        {
+            await logins.RecordRateLimitedAsync(form.UserName);
+            var wait = Refused(form, TooManyMessage);
+            wait.StatusCode = StatusCodes.Status429TooManyRequests;
+            return wait;
+        }
+
         if (!ModelState.IsValid)
         {
+            throttle.RecordFailure(address);
             await logins.RecordMalformedAsync(form.UserName);
             return Refused(form, message: null);
         }
 
         var outcome = await logins.SignInAsync(form.UserName, form.Password);
-        return outcome == LoginOutcome.SignedIn
-            ? LocalRedirect(SafeReturnUrl(returnUrl))
-            : Refused(form, RefusedMessage);
+        if (outcome == LoginOutcome.SignedIn)
+        {
+            return LocalRedirect(SafeReturnUrl(returnUrl));
+        }
+
+        throttle.RecordFailure(address);
+        return Refused(form, RefusedMessage);
     }
 
     [AnySignedInUser]

@@ -90,6 +90,9 @@ public sealed class LoginService(
     public Task RecordMalformedAsync(string? userName) =>
         RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, string.IsNullOrWhiteSpace(userName) ? null : userName.Trim());
 
+    public Task RecordRateLimitedAsync(string? userName) =>
+        RecordAsync(AuditEventType.LoginRateLimited, AuditOutcome.Denied, null, string.IsNullOrWhiteSpace(userName) ? null : userName.Trim());
+
     public async Task SignOutAsync(System.Security.Claims.ClaimsPrincipal principal)
     {
         var user = await userManager.GetUserAsync(principal);

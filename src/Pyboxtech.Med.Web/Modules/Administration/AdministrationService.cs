@@ -170,6 +170,55 @@ public sealed class AdministrationService(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Issues a new temporary password (returned once), which must be changed at the next sign-in; unlocks the account,
+    /// clears its failure count and ends its sessions.
+    /// </summary>
+    public async Task<(string? TemporaryPassword, IReadOnlyList<string> Errors)> ResetPasswordAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return (null, ["This account does not exist."]);
+        }
+
+        var password = TemporaryPassword.Generate();
+        var errors = await ChangeAsync(actorId, async () =>
+        {
+            if (user.PasswordHash is { } old)
+            {
+                db.Set<PasswordHistoryEntry>().Add(new PasswordHistoryEntry { UserId = user.Id, PasswordHash = old, RetiredAt = clock.GetUtcNow() });
+            }
+
+            user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
+            user.MustChangePassword = true;
+            user.LockoutEnd = null;
+            user.AccessFailedCount = 0;
+            await users.UpdateSecurityStampAsync(user);
+            await RecordAsync(AuditEventType.PasswordResetByAdministrator, user, "temporary password issued; must change at next sign-in; unlocked; sessions ended");
+            return [];
+        }, cancellationToken);
+        return errors.Count == 0 ? (password, []) : (null, errors);
+    }
+
+    /// <summary>Marks that the person must choose a new password at their next request (e.g. it may be compromised).</summary>
+    public async Task<IReadOnlyList<string>> RequirePasswordChangeAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ["This account does not exist."];
+        }
+
+        return await ChangeAsync(actorId, async () =>
+        {
+            user.MustChangePassword = true;
+            await users.UpdateAsync(user);
+            await RecordAsync(AuditEventType.PasswordChangeRequiredByAdministrator, user, "must change password at next request");
+            return [];
+        }, cancellationToken);
+    }
+
     /// <summary>Unlocks an account locked after failed sign-ins, and clears its failure count.</summary>
     public async Task<IReadOnlyList<string>> UnlockAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
     {

@@ -100,6 +100,37 @@ public sealed class UsersController(AdministrationService administration) : Cont
         return await RedisplayAsync(id, cancellationToken);
     }
 
+    [HttpPost("{id:guid}/ResetPassword")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> ResetPassword(Guid id, CancellationToken cancellationToken)
+    {
+        var (password, errors) = await administration.ResetPasswordAsync(id, ActorId, cancellationToken);
+        if (password is null)
+        {
+            errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+            return await RedisplayAsync(id, cancellationToken);
+        }
+
+        var details = (await administration.UserAsync(id, cancellationToken))!;
+        Response.Headers.CacheControl = "no-store";
+        return View("Created", new UserCreatedViewModel(id, details.User.UserName ?? "", details.User.DisplayName, password));
+    }
+
+    [HttpPost("{id:guid}/RequirePasswordChange")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public async Task<IActionResult> RequirePasswordChange(Guid id, CancellationToken cancellationToken)
+    {
+        var errors = await administration.RequirePasswordChangeAsync(id, ActorId, cancellationToken);
+        if (errors.Count == 0)
+        {
+            TempData["Notice"] = "The person must choose a new password at their next request.";
+            return RedirectToAction(nameof(Details), new { id });
+        }
+
+        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        return await RedisplayAsync(id, cancellationToken);
+    }
+
     private async Task<IActionResult> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
     {
         var errors = await administration.SetActiveAsync(id, active, ActorId, cancellationToken);

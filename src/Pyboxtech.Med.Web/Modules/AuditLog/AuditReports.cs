@@ -34,7 +34,7 @@ public sealed class AuditReports(AuditDatabase database, IOptions<ClinicOptions>
     private static readonly int[] FailedLogins =
     [
         (int)AuditEventType.LoginFailedWrongPassword, (int)AuditEventType.LoginFailedUnknownUser,
-        (int)AuditEventType.LoginRefusedLockedOut, (int)AuditEventType.LoginRefusedDeactivated, (int)AuditEventType.LoginRejectedMalformed,
+        (int)AuditEventType.LoginRefusedLockedOut, (int)AuditEventType.LoginRefusedDeactivated, (int)AuditEventType.LoginRejectedMalformed, (int)AuditEventType.LoginRateLimited,
         (int)AuditEventType.TwoFactorCodeRejected, (int)AuditEventType.TwoFactorCodeReplayed,
     ];
 

@@ -137,6 +137,49 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.PasswordChanged && r.UserName == "two.devices");
     }
 
+    [Fact]
+    public async Task AdministratorReset_IssuesAForcedTemporaryPasswordAndEndsSessions()
+    {
+        await portal.CreateUserAsync("forgot.it", "Flo Forgot");
+        var session = await portal.SignInAsync("forgot.it");
+        for (var i = 0; i < 3; i++)
+        {
+            await AttemptAsync("forgot.it", "Wrong-guess-" + i);
+        }
+
+        var admin = await portal.SignInAsync("lock.admin");
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "forgot.it").Select(u => u.Id).SingleAsync());
+        var page = await admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+        var reset = await HtmlForm.Parse(admin, page, "/", $"form[action='/Administration/Users/{id}/ResetPassword']").SubmitAsync([]);
+        var html = await reset.Content.ReadAsStringAsync();
+        var temporary = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelector("[data-testid=temporary-password]")!.TextContent;
+
+        Assert.StartsWith("/Account/Login", (await session.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "forgot.it"));
+        Assert.True(user.MustChangePassword);
+        Assert.Null(user.LockoutEnd);
+        Assert.Equal(0, user.AccessFailedCount);
+        var client = await portal.SignInAsync("forgot.it", temporary);
+        Assert.Equal("/Account/ChangePassword", (await client.GetAsync(new Uri("/Audit/Export", UriKind.Relative))).Headers.Location?.OriginalString);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.PasswordResetByAdministrator && r.SubjectId == id.ToString());
+    }
+
+    [Fact]
+    public async Task AdministratorRequiringANewPassword_ConfinesTheLiveSessionToTheChangePage()
+    {
+        await portal.CreateUserAsync("maybe.leaked", "Max Leaked");
+        var session = await portal.SignInAsync("maybe.leaked");
+        var admin = await portal.SignInAsync("lock.admin");
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "maybe.leaked").Select(u => u.Id).SingleAsync());
+        var page = await admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+
+        await HtmlForm.Parse(admin, page, "/", $"form[action='/Administration/Users/{id}/RequirePasswordChange']").SubmitAsync([]);
+
+        Assert.Equal("/Account/ChangePassword", (await session.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.OriginalString);
+        await AdministrationTests.ChangePasswordAsync(session, PortalFactory.StrongPassword);
+        Assert.Equal(HttpStatusCode.OK, (await session.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
+
     private async Task<string> AttemptAsync(string userName, string password)
     {
         var response = await AttemptResponseAsync(userName, password);

@@ -1,0 +1,34 @@
+using System.Net;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Account;
+
+/// <summary>Password spraying: many accounts, one address. After 20 failures in a minute the address must wait (429).</summary>
+public sealed class LoginThrottleTests(LoginThrottleTests.Portal portal) : IClassFixture<LoginThrottleTests.Portal>
+{
+    public sealed class Portal : PortalFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Security:LoginThrottle:FailuresPerMinute", "20")];
+    }
+
+    [Fact]
+    public async Task TwentyFailedSignInsFromOneAddress_ThenEvenARightPasswordWaits()
+    {
+        await portal.CreateUserAsync("real.user", "Rae User");
+        for (var i = 0; i < 20; i++)
+        {
+            var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+            var failed = await form.SubmitAsync(new() { ["UserName"] = $"sprayed.{i}", ["Password"] = "Summer2026!!" });
+            Assert.Equal(HttpStatusCode.BadRequest, failed.StatusCode);
+        }
+
+        var next = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        var response = await next.SubmitAsync(new() { ["UserName"] = "real.user", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains(AccountController.TooManyMessage, HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.LoginRateLimited && r.UserName == "real.user");
+    }
+}
