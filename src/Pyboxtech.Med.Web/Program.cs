@@ -35,9 +35,10 @@ builder.Services
     .AddIdentity<MedUser, MedRole>(options =>
     {
         options.User.RequireUniqueEmail = false;
-        options.Password.RequiredLength = 12;
-        options.Password.RequireDigit = true;
-        options.Password.RequireNonAlphanumeric = true;
+        // Length and composition come from the practice's policy (PasswordPolicyValidator), which can change at run time.
+        options.Password.RequiredLength = 1;
+        options.Password.RequireDigit = false;
+        options.Password.RequireNonAlphanumeric = false;
         options.Password.RequireUppercase = false;
         options.Password.RequireLowercase = false;
         options.Password.RequiredUniqueChars = 1;
@@ -48,7 +49,6 @@ builder.Services
     .AddEntityFrameworkStores<MedDbContext>()
     .AddSignInManager<MedSignInManager>()
     .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
-    .AddPasswordValidator<LettersRequiredValidator>()
     .AddPasswordValidator<PasswordPolicyValidator>();
 
 builder.Services.ConfigureApplicationCookie(cookie =>
@@ -71,6 +71,7 @@ builder.Services.Configure<SecurityStampValidatorOptions>(options => options.Val
 builder.Services.AddAuthorizationBuilder()
     .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 builder.Services.AddSingleton<PermissionMatrix>();
+builder.Services.AddSingleton<SecuritySettingsService>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 
 builder.Services.AddSingleton<FirstRunSetup>();

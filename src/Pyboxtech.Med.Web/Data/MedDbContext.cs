@@ -37,6 +37,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
         PatientModel.Configure(builder);
+        SecuritySettings.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
     }
 }

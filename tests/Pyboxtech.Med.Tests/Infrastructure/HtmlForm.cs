@@ -46,7 +46,7 @@ public sealed class HtmlForm
                 : document.QuerySelector(formSelector) as IHtmlFormElement)
             ?? throw new InvalidOperationException($"No form on {pagePath}.");
         var fields = form.QuerySelectorAll("input[name]").OfType<IHtmlInputElement>()
-            .Where(i => i.Type is not "submit" and not "checkbox" || i.IsChecked)
+            .Where(i => i.Type is not "submit" and not "checkbox" and not "radio" || i.IsChecked)
             .GroupBy(i => i.Name!)
             .ToDictionary(g => g.Key, g => g.First().Value);
         // Like a browser: a select sends its selected option (or its first one).

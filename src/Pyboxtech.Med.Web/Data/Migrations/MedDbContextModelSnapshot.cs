@@ -594,6 +594,44 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.ToTable("role_permissions", "security");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.SecuritySettings", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<int>("LockoutMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("lockout_minutes");
+
+                    b.Property<int>("LockoutMode")
+                        .HasColumnType("integer")
+                        .HasColumnName("lockout_mode");
+
+                    b.Property<int>("MaxAgeDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_age_days");
+
+                    b.Property<int>("Preset")
+                        .HasColumnType("integer")
+                        .HasColumnName("preset");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settings");
+
+                    b.ToTable("settings", "security");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            LockoutMinutes = 30,
+                            LockoutMode = 1,
+                            MaxAgeDays = 90,
+                            Preset = 1
+                        });
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserRestriction", b =>
                 {
                     b.Property<Guid>("UserId")

@@ -85,6 +85,7 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
         }
 
         var administrator = MedUser.Create(form.UserName.Trim(), form.DisplayName.Trim(), clock.GetUtcNow());
+        administrator.PasswordChangedAt = clock.GetUtcNow();
         var created = await users.CreateAsync(administrator, form.Password);
         if (!created.Succeeded)
         {

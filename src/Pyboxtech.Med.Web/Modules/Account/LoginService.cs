@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -21,6 +22,7 @@ public sealed class LoginService(
     IPasswordHasher<MedUser> passwordHasher,
     AuditTrail audit,
     MedDbContext db,
+    SecuritySettingsService settings,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
@@ -62,8 +64,9 @@ public sealed class LoginService(
             var locks = user.AccessFailedCount >= PasswordPolicyValidator.MaxFailedAttempts;
             if (locks)
             {
-                // Locked until an administrator unlocks it (RACGP 4.5 level 5), not for a while.
-                user.LockoutEnd = DateTimeOffset.MaxValue;
+                // By default locked until an administrator unlocks it (RACGP 4.5 level 5); a setting allows a timed lock.
+                var policy = await settings.CurrentAsync();
+                user.LockoutEnd = policy.LockoutMode == LockoutMode.Timed ? now.AddMinutes(policy.LockoutMinutes) : DateTimeOffset.MaxValue;
             }
 
             await db.SaveChangesAsync();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -8,19 +9,21 @@ namespace Pyboxtech.Med.Web.Modules.Account;
 public sealed class MedClaimsPrincipalFactory(
     UserManager<MedUser> userManager,
     RoleManager<MedRole> roleManager,
-    IOptions<IdentityOptions> options)
+    IOptions<IdentityOptions> options,
+    SecuritySettingsService settings,
+    TimeProvider clock)
     : UserClaimsPrincipalFactory<MedUser, MedRole>(userManager, roleManager, options)
 {
     public const string DisplayNameClaim = "display_name";
 
-    /// <summary>Present while the person holds a temporary password: they can open nothing but the change page.</summary>
+    /// <summary>Present while the person holds a temporary or expired password: they can open nothing but the change page.</summary>
     public const string MustChangePasswordClaim = "must_change_password";
 
     protected override async Task<ClaimsIdentity> GenerateClaimsAsync(MedUser user)
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(DisplayNameClaim, user.DisplayName));
-        if (user.MustChangePassword)
+        if (user.MustChangePassword || PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) <= 0)
         {
             identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
         }

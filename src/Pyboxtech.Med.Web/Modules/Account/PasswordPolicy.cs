@@ -2,15 +2,17 @@ using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
 /// <summary>
-/// The password rules beyond Identity's length and composition (RACGP 4.4): not containing the user name or a part
+/// The practice's password policy (RACGP 4.4, or the NIST SP 800-63B preset): length and, under RACGP, letters,
+/// digits and a special character; not containing the user name or a part
 /// of the person's name, not a common or easily guessed password (zxcvbn's dictionaries and patterns), and never one
 /// this person used before. Every broken rule is reported at once, in plain words.
 /// </summary>
-public sealed class PasswordPolicyValidator(MedDbContext db) : IPasswordValidator<MedUser>
+public sealed class PasswordPolicyValidator(MedDbContext db, SecuritySettingsService settings) : IPasswordValidator<MedUser>
 {
     public const int MaxFailedAttempts = 3;
     public const int MinimumGuessScore = 3;
@@ -23,6 +25,35 @@ public sealed class PasswordPolicyValidator(MedDbContext db) : IPasswordValidato
         }
 
         var errors = new List<IdentityError>();
+        var policy = await settings.CurrentAsync();
+        if (password.Length < policy.MinLength)
+        {
+            errors.Add(new IdentityError { Code = "PasswordTooShort", Description = $"Passwords must be at least {policy.MinLength} characters." });
+        }
+
+        if (password.Length > SecuritySettings.MaxPasswordLength)
+        {
+            errors.Add(new IdentityError { Code = "PasswordTooLong", Description = $"Passwords must be at most {SecuritySettings.MaxPasswordLength} characters." });
+        }
+
+        if (policy.RequiresComposition)
+        {
+            if (!password.Any(char.IsLetter))
+            {
+                errors.Add(new IdentityError { Code = "PasswordRequiresLetter", Description = "Passwords must contain at least one letter." });
+            }
+
+            if (!password.Any(char.IsAsciiDigit))
+            {
+                errors.Add(new IdentityError { Code = "PasswordRequiresDigit", Description = "Passwords must have at least one digit ('0'-'9')." });
+            }
+
+            if (password.All(char.IsLetterOrDigit))
+            {
+                errors.Add(new IdentityError { Code = "PasswordRequiresNonAlphanumeric", Description = "Passwords must have at least one non alphanumeric character." });
+            }
+        }
+
         var lowered = password.ToLowerInvariant();
         var nameParts = new[] { user.UserName ?? "" }
             .Concat((user.DisplayName ?? "").Split([' ', '-', '.', '\''], StringSplitOptions.RemoveEmptyEntries))

@@ -7,7 +7,8 @@ public sealed record DashboardViewModel(
     IReadOnlyList<string> Roles,
     DateTimeOffset AccountCreatedAt,
     DateTimeOffset Now,
-    string ClientAddress)
+    string ClientAddress,
+    int? PasswordExpiresInDays)
 {
     public string Greeting => Now.Hour switch
     {

@@ -1,0 +1,15 @@
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+/// <summary>Password age under the practice's policy (RACGP 4.4: changed at least every 90 days).</summary>
+public static class PasswordExpiry
+{
+    public const int WarningDays = 14;
+
+    /// <summary>Whole days until the password expires (0 or less: expired); null when the policy sets no expiry.</summary>
+    public static int? DaysLeft(MedUser user, SecuritySettings policy, DateTimeOffset now) =>
+        policy.ExpiryDays is { } days
+            ? (int)Math.Ceiling(((user.PasswordChangedAt ?? user.CreatedAt).AddDays(days) - now).TotalDays)
+            : null;
+}
