@@ -23,6 +23,8 @@ public sealed class FirstRunJourneyTests(BrowserPortal portal) : IClassFixture<B
         await page.GetByLabel("User name").FillAsync("admin.patel");
         await page.GetByLabel("Full name").FillAsync("Priya Patel");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Morning-coffee-42!");
+        // The strength hint runs (the Content-Security-Policy allows the portal's own script and nothing inline).
+        Assert.Equal("Strong", await page.Locator("#strength-label").InnerTextAsync());
         await page.GetByLabel("Repeat password").FillAsync("Morning-coffee-42!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create administrator" }).ClickAsync();
 
