@@ -111,6 +111,8 @@ switch (args)
         return 0;
     case ["verify-audit", .. var options]:
         return await AuditCommands.VerifyAsync(app.Services, options);
+    case ["recover-access", .. var recoverArguments]:
+        return await RecoveryCommand.RunAsync(app.Services, recoverArguments);
 }
 
 app.UseForwardedHeaders();

@@ -36,6 +36,20 @@ public sealed class ReceptionJourneyTests(BrowserPortal portal) : IClassFixture<
 
         // A temporary password opens only the change-password page.
         await desk.WaitForURLAsync("**/Account/ChangePassword");
+        foreach (var (attempt, message) in new[]
+                 {
+                     ("Password123!", "This password is too easy to guess"),
+                     (password, "You have used this password before."),
+                 })
+        {
+            await desk.GetByLabel("Current password").FillAsync(password);
+            await desk.GetByLabel("New password", new() { Exact = true }).FillAsync(attempt);
+            await desk.GetByLabel("Repeat new password").FillAsync(attempt);
+            await desk.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+            Assert.Contains(message, await desk.GetByTestId("form-errors").InnerTextAsync(), StringComparison.Ordinal);
+        }
+
+        await desk.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "password-refused.png"), FullPage = true });
         await desk.GetByLabel("Current password").FillAsync(password);
         await desk.GetByLabel("New password", new() { Exact = true }).FillAsync("Quiet-lantern-58-orbit");
         await desk.GetByLabel("Repeat new password").FillAsync("Quiet-lantern-58-orbit");

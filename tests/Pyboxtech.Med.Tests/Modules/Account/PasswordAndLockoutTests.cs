@@ -1,5 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.Administration;
 using Pyboxtech.Med.Web.Auditing;
@@ -28,6 +31,8 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
         var answers = new List<string>();
         for (var i = 0; i < 3; i++)
         {
+            var notYet = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "three.strikes"));
+            Assert.Null(notYet.LockoutEnd);
             answers.Add(await AttemptAsync("three.strikes", "Wrong-guess-" + i));
         }
 
@@ -178,6 +183,87 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
         Assert.Equal("/Account/ChangePassword", (await session.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.OriginalString);
         await AdministrationTests.ChangePasswordAsync(session, PortalFactory.StrongPassword);
         Assert.Equal(HttpStatusCode.OK, (await session.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task DuringAForcedChange_EveryOtherPageLeadsToTheChangePage()
+    {
+        await portal.CreateUserAsync("forced.everywhere", "Fay Forced", PortalFactory.StrongPassword, MedRole.SystemAdministrator, "Doctor");
+        await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "forced.everywhere").ExecuteUpdateAsync(u => u.SetProperty(x => x.MustChangePassword, true)));
+        var client = await portal.SignInAsync("forced.everywhere");
+        var links = portal.Services.GetRequiredService<LinkGenerator>();
+        string[] open = ["/Account/ChangePassword", "/Account/Login", "/Setup", "/health", "/Error"];
+        var checkedPaths = 0;
+
+        foreach (var endpoint in portal.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var path = EndpointPaths.SamplePath(endpoint, links);
+            if (open.Any(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+                if (method != "GET")
+                {
+                    request.Content = new FormUrlEncodedContent([]);
+                }
+
+                var response = await client.SendAsync(request);
+                if (path == "/Account/Logout")
+                {
+                    continue;
+                }
+
+                Assert.True(response.Headers.Location?.OriginalString == "/Account/ChangePassword", $"{method} {path} answered {(int)response.StatusCode}");
+                checkedPaths++;
+            }
+        }
+
+        Assert.True(checkedPaths >= 15, $"only {checkedPaths} routes checked");
+    }
+
+    [Fact]
+    public async Task RecoveryCommand_RestoresTheLockedOutLastAdministrator_AndRefusesOthers()
+    {
+        await portal.CreateUserAsync("only.admin", "Ona Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        await portal.CreateUserAsync("not.admin", "Nat Nurse", PortalFactory.StrongPassword, "Nurse");
+        for (var i = 0; i < 3; i++)
+        {
+            await AttemptAsync("only.admin", "Wrong-guess-" + i);
+        }
+
+        var (refused, _) = await RunRecoveryAsync("not.admin");
+        var (code, output) = await RunRecoveryAsync("only.admin");
+
+        Assert.Equal(3, refused);
+        Assert.Equal(0, code);
+        var temporary = output.Trim().Split(' ')[^1];
+        var client = await portal.SignInAsync("only.admin", temporary);
+        Assert.Equal("/Account/ChangePassword", (await client.GetAsync(new Uri("/Administration/Users", UriKind.Relative))).Headers.Location?.OriginalString);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.Action == "recover-access command" && r.Details!.Contains("only.admin", StringComparison.Ordinal));
+    }
+
+    private static readonly SemaphoreSlim ConsoleGate = new(1, 1);
+
+    private async Task<(int Code, string Output)> RunRecoveryAsync(string userName)
+    {
+        await ConsoleGate.WaitAsync();
+        var original = Console.Out;
+        try
+        {
+            using var captured = new StringWriter();
+            Console.SetOut(captured);
+            var code = await RecoveryCommand.RunAsync(portal.Services, [userName]);
+            return (code, captured.ToString());
+        }
+        finally
+        {
+            Console.SetOut(original);
+            ConsoleGate.Release();
+        }
     }
 
     private async Task<string> AttemptAsync(string userName, string password)
