@@ -79,26 +79,18 @@ public sealed class UsersController(AdministrationService administration) : Cont
 
     [HttpPost("{id:guid}/Deactivate")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
-    public Task<IActionResult> Deactivate(Guid id, CancellationToken cancellationToken) => SetActiveAsync(id, false, cancellationToken);
+    public Task<IActionResult> Deactivate(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.SetActiveAsync(id, false, ActorId, cancellationToken), "The account was deactivated and its sessions ended.", cancellationToken);
 
     [HttpPost("{id:guid}/Reactivate")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
-    public Task<IActionResult> Reactivate(Guid id, CancellationToken cancellationToken) => SetActiveAsync(id, true, cancellationToken);
+    public Task<IActionResult> Reactivate(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.SetActiveAsync(id, true, ActorId, cancellationToken), "The account was reactivated.", cancellationToken);
 
     [HttpPost("{id:guid}/Unlock")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
-    public async Task<IActionResult> Unlock(Guid id, CancellationToken cancellationToken)
-    {
-        var errors = await administration.UnlockAsync(id, ActorId, cancellationToken);
-        if (errors.Count == 0)
-        {
-            TempData["Notice"] = "The account was unlocked. The person can sign in again.";
-            return RedirectToAction(nameof(Details), new { id });
-        }
-
-        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
-        return await RedisplayAsync(id, cancellationToken);
-    }
+    public Task<IActionResult> Unlock(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.UnlockAsync(id, ActorId, cancellationToken), "The account was unlocked. The person can sign in again.", cancellationToken);
 
     [HttpPost("{id:guid}/ResetPassword")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
@@ -118,25 +110,16 @@ public sealed class UsersController(AdministrationService administration) : Cont
 
     [HttpPost("{id:guid}/RequirePasswordChange")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
-    public async Task<IActionResult> RequirePasswordChange(Guid id, CancellationToken cancellationToken)
+    public Task<IActionResult> RequirePasswordChange(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.RequirePasswordChangeAsync(id, ActorId, cancellationToken), "The person must choose a new password at their next request.", cancellationToken);
+
+    /// <summary>Shows the account again after a change: with a notice when it was saved, with the reasons when not.</summary>
+    private async Task<IActionResult> ApplyAsync(Guid id, Task<IReadOnlyList<string>> change, string notice, CancellationToken cancellationToken)
     {
-        var errors = await administration.RequirePasswordChangeAsync(id, ActorId, cancellationToken);
+        var errors = await change;
         if (errors.Count == 0)
         {
-            TempData["Notice"] = "The person must choose a new password at their next request.";
-            return RedirectToAction(nameof(Details), new { id });
-        }
-
-        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
-        return await RedisplayAsync(id, cancellationToken);
-    }
-
-    private async Task<IActionResult> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken)
-    {
-        var errors = await administration.SetActiveAsync(id, active, ActorId, cancellationToken);
-        if (errors.Count == 0)
-        {
-            TempData["Notice"] = active ? "The account was reactivated." : "The account was deactivated and its sessions ended.";
+            TempData["Notice"] = notice;
             return RedirectToAction(nameof(Details), new { id });
         }
 
