@@ -14,14 +14,20 @@ public sealed partial class AuditWriter(AuditDatabase database, ILogger<AuditWri
 {
     private const int MaxBatch = 256;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded, so that a flood of requests while the database is slow cannot grow memory without end: when the
+    // queue is full, new requests fail (503) instead of waiting for rows that may never be written.
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
 
     public Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
     {
         var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
-            throw new AuditUnavailableException("The audit trail is shutting down; the request cannot be recorded.");
+            throw new AuditUnavailableException("The audit trail is full or shutting down; the request cannot be recorded.");
         }
 
         // The row may still be written after the caller gives up waiting; that is the safe direction.

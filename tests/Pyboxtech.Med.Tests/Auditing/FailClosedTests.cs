@@ -19,15 +19,15 @@ public sealed class FailClosedTests(PortalFactory portal) : IClassFixture<Portal
             var response = await client.GetAsync(new Uri("/", UriKind.Relative));
             var body = await response.Content.ReadAsStringAsync();
 
-            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-            Assert.Contains("Something went wrong", body, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("The portal is temporarily unavailable", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Dr Casey Closed", body, StringComparison.Ordinal);
             Assert.DoesNotContain("dr.closed", body, StringComparison.Ordinal);
 
             // A sign-in whose attempt cannot be recorded does not sign anyone in.
             var login = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
             var signIn = await login.SubmitAsync(new() { ["UserName"] = "dr.closed", ["Password"] = PortalFactory.StrongPassword });
-            Assert.Equal(HttpStatusCode.InternalServerError, signIn.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, signIn.StatusCode);
             Assert.DoesNotContain(signIn.Headers.TryGetValues("Set-Cookie", out var cookies) ? cookies : [], c => c.StartsWith("pyboxtech.session=", StringComparison.Ordinal) && !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
         }
         finally

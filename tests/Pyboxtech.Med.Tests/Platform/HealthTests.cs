@@ -26,6 +26,18 @@ public sealed class HealthWithoutDatabaseTests(UnreachableDatabasePortal portal)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task AnyPage_DatabaseUnreachable_ShowsAFriendly503WithoutInternals()
+    {
+        var response = await portal.CreateBrowser().GetAsync(new Uri("/Account/Login", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("The portal cannot reach its database right now.", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
+    }
 }
 
 public sealed class UnreachableDatabasePortal : PortalFactory

@@ -15,9 +15,13 @@ public sealed class ErrorController : Controller
     public IActionResult Index()
     {
         // Read from the route, not bound: model binding would read the failed request's form, which may be what failed.
+        var failure = HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
         var code = int.TryParse(RouteData.Values["statusCode"] as string, System.Globalization.CultureInfo.InvariantCulture, out var status) && status is >= 400 and < 600
             ? status
-            : StatusCodes.Status500InternalServerError;
+            // The database or the audit trail being out of reach is an outage, not a bug: say so, and that it will pass.
+            : failure is Auditing.AuditUnavailableException or Npgsql.NpgsqlException || failure?.InnerException is Npgsql.NpgsqlException
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError;
         var view = View("Error", new ErrorViewModel(code, Pyboxtech.Med.Web.Auditing.CorrelationId.Of(HttpContext)));
         view.StatusCode = code;
         return view;
