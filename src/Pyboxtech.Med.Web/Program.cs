@@ -49,7 +49,9 @@ builder.Services
     .AddEntityFrameworkStores<MedDbContext>()
     .AddSignInManager<MedSignInManager>()
     .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
-    .AddPasswordValidator<PasswordPolicyValidator>();
+    .AddPasswordValidator<PasswordPolicyValidator>()
+    .AddTokenProvider<TotpTokenProvider>(TotpTokenProvider.Name);
+builder.Services.AddSingleton<TotpService>();
 
 builder.Services.ConfigureApplicationCookie(cookie =>
 {

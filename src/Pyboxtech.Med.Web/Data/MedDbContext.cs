@@ -34,6 +34,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         base.OnModelCreating(builder);
         AccountModel.Configure(builder);
         PasswordHistoryEntry.Configure(builder);
+        RecoveryCode.Configure(builder);
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
         PatientModel.Configure(builder);

@@ -33,6 +33,12 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Extra configuration of the host under test.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>
+    /// Keep the seeded "requires two-factor" flags. Off by default: tests about other things sign in with a password
+    /// only, so their roles' second-factor requirement is lifted in their own database (not in the application).
+    /// </summary>
+    protected virtual bool KeepTwoFactorRequirements => false;
+
     /// <summary>Serve on a real Kestrel port (real client addresses, a browser can connect) instead of in memory.</summary>
     protected virtual bool UseRealServer => false;
 
@@ -43,6 +49,11 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         var server = await PostgresServer.InstanceAsync();
         Database = await server.CreateDatabaseAsync();
+        if (!KeepTwoFactorRequirements)
+        {
+            await PostgresServer.ExecuteAsync(Database.SuperuserConnection, "UPDATE account.roles SET requires_two_factor = false");
+        }
+
         if (UseRealServer)
         {
             UseKestrel(0);
@@ -107,6 +118,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
             {
                 Check(await roleManager.CreateAsync(MedRole.Create(role, role)));
             }
+
 
             Check(await users.AddToRoleAsync(user, role));
         }

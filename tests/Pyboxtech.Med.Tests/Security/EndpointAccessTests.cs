@@ -19,6 +19,8 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     [
         "GET /Account/Login",
         "POST /Account/Login",
+        "GET /Account/LoginWith2fa",
+        "POST /Account/LoginWith2fa",
         "GET /Setup",
         "POST /Setup",
         "GET /Error/{statusCode:int?}",

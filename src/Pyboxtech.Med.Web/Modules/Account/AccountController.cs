@@ -55,8 +55,45 @@ public sealed class AccountController(
             return LocalRedirect(SafeReturnUrl(returnUrl));
         }
 
+        if (outcome == LoginOutcome.SecondFactorRequired)
+        {
+            return RedirectToAction(nameof(LoginWith2fa), new { returnUrl = SafeReturnUrl(returnUrl) });
+        }
+
         throttle.RecordFailure(address);
         return Refused(form, RefusedMessage);
+    }
+
+    [AllowAnonymous]
+    [HttpGet("LoginWith2fa")]
+    public IActionResult LoginWith2fa(string? returnUrl = null)
+    {
+        ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
+        return View(new SecondFactorForm());
+    }
+
+    [AllowAnonymous]
+    [HttpPost("LoginWith2fa")]
+    public async Task<IActionResult> LoginWith2fa(SecondFactorForm form, string? returnUrl = null)
+    {
+        ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
+        if (!ModelState.IsValid || (string.IsNullOrWhiteSpace(form.Code) && string.IsNullOrWhiteSpace(form.RecoveryCode)))
+        {
+            ModelState.AddModelError("", "Enter the 6-digit code from your authenticator app, or a recovery code.");
+            return SecondStepRefused(form);
+        }
+
+        switch (await logins.SecondStepAsync(form.Code, form.RecoveryCode))
+        {
+            case LoginOutcome.SignedIn:
+                return LocalRedirect(SafeReturnUrl(returnUrl));
+            case LoginOutcome.SecondStepExpired:
+                TempData["Notice"] = "Your sign-in took too long. Enter your user name and password again.";
+                return RedirectToAction(nameof(Login));
+            default:
+                ModelState.AddModelError("", "That code is not right, or it was already used. Wait for the next code and try again.");
+                return SecondStepRefused(form);
+        }
     }
 
     [AnySignedInUser]
@@ -125,6 +162,15 @@ public sealed class AccountController(
         }
 
         var view = View(nameof(Login), form);
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    private ViewResult SecondStepRefused(SecondFactorForm form)
+    {
+        form.Code = null;
+        form.RecoveryCode = null;
+        var view = View(nameof(LoginWith2fa), form);
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
@@ -10,6 +11,8 @@ public enum LoginOutcome
 {
     SignedIn,
     Refused,
+    SecondFactorRequired,
+    SecondStepExpired,
 }
 
 /// <summary>
@@ -23,6 +26,7 @@ public sealed class LoginService(
     AuditTrail audit,
     MedDbContext db,
     SecuritySettingsService settings,
+    TotpService totp,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
@@ -42,23 +46,85 @@ public sealed class LoginService(
             return LoginOutcome.Refused;
         }
 
-        // One attempt at a time per account: the row lock makes check-and-count atomic, so parallel guesses are
-        // each counted and a right password racing the wrong one that locks the account cannot slip in after it.
+        return await AttemptAsync(found.Id, secondStep: false, password, async user =>
+        {
+            var verified = user.PasswordHash is not null
+                && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+            return verified ? (null, null) : (AuditEventType.LoginFailedWrongPassword, null);
+        }, async user =>
+        {
+            var result = await signInManager.SignInAfterPasswordAsync(user);
+            if (result.RequiresTwoFactor)
+            {
+                return LoginOutcome.SecondFactorRequired;
+            }
+
+            await RecordAsync(AuditEventType.LoginSucceeded, AuditOutcome.Succeeded, user.Id, user.UserName);
+            return LoginOutcome.SignedIn;
+        });
+    }
+
+    /// <summary>The second step: a code from the authenticator app, or a single-use recovery code.</summary>
+    public async Task<LoginOutcome> SecondStepAsync(string? code, string? recoveryCode)
+    {
+        var pending = await signInManager.GetTwoFactorAuthenticationUserAsync();
+        if (pending is null)
+        {
+            return LoginOutcome.SecondStepExpired;
+        }
+
+        return await AttemptAsync(pending.Id, secondStep: true, code ?? recoveryCode ?? "", async user =>
+        {
+            if (!string.IsNullOrWhiteSpace(recoveryCode))
+            {
+                var hash = RecoveryCode.HashOf(recoveryCode);
+                var used = await db.Set<RecoveryCode>()
+                    .Where(c => c.UserId == user.Id && c.Hash == hash && c.UsedAt == null)
+                    .ExecuteUpdateAsync(c => c.SetProperty(x => x.UsedAt, clock.GetUtcNow()));
+                return used == 1 ? (null, AuditEventType.TwoFactorRecoveryCodeUsed) : (AuditEventType.TwoFactorCodeRejected, null);
+            }
+
+            return await totp.CheckAndConsumeAsync(user, code ?? "", db) switch
+            {
+                TotpCheck.Accepted => (null, AuditEventType.TwoFactorCodeAccepted),
+                TotpCheck.Replayed => (AuditEventType.TwoFactorCodeReplayed, null),
+                _ => (AuditEventType.TwoFactorCodeRejected, null),
+            };
+        }, async user =>
+        {
+            await signInManager.Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+            await signInManager.SignInAsync(user, isPersistent: false, authenticationMethod: "mfa");
+            await RecordAsync(AuditEventType.LoginSucceeded, AuditOutcome.Succeeded, user.Id, user.UserName);
+            return LoginOutcome.SignedIn;
+        });
+    }
+
+    /// <summary>
+    /// One attempt at a time per account: a row lock makes check-and-count atomic, so parallel guesses are each
+    /// counted and a right answer racing the wrong one that locks the account cannot slip in after it. Wrong
+    /// passwords and wrong second-factor codes count alike toward the lockout.
+    /// </summary>
+    private async Task<LoginOutcome> AttemptAsync(
+        Guid userId,
+        bool secondStep,
+        string secret,
+        Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check,
+        Func<MedUser, Task<LoginOutcome>> signIn)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {found.Id} FOR UPDATE").SingleAsync();
+        var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {userId} FOR UPDATE").SingleAsync();
         var now = clock.GetUtcNow();
         if (user.LockoutEnd > now || !user.IsActive)
         {
-            // Refused without looking at the password, but after the same work, so the answer takes as long.
-            passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
+            // Refused without looking at the secret, but after the same work, so the answer takes as long.
+            passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), secret);
             await transaction.CommitAsync();
             await RecordAsync(user.IsActive ? AuditEventType.LoginRefusedLockedOut : AuditEventType.LoginRefusedDeactivated, AuditOutcome.Denied, user.Id, user.UserName);
             return LoginOutcome.Refused;
         }
 
-        var verified = user.PasswordHash is not null
-            && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
-        if (!verified)
+        var (failure, success) = await check(user);
+        if (failure is { } failed)
         {
             user.AccessFailedCount++;
             var locks = user.AccessFailedCount >= PasswordPolicyValidator.MaxFailedAttempts;
@@ -71,7 +137,7 @@ public sealed class LoginService(
 
             await db.SaveChangesAsync();
             await transaction.CommitAsync();
-            await RecordAsync(AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed, user.Id, user.UserName);
+            await RecordAsync(failed, AuditOutcome.Failed, user.Id, user.UserName);
             if (locks)
             {
                 await RecordAsync(AuditEventType.AccountLockedOut, AuditOutcome.Succeeded, user.Id, user.UserName);
@@ -80,13 +146,21 @@ public sealed class LoginService(
             return LoginOutcome.Refused;
         }
 
-        user.AccessFailedCount = 0;
-        user.LockoutEnd = null;
-        await db.SaveChangesAsync();
+        // A right password does not clear the count while a code is still to come: wrong codes keep adding up.
+        if (secondStep || !user.TwoFactorEnabled)
+        {
+            user.AccessFailedCount = 0;
+            user.LockoutEnd = null;
+            await db.SaveChangesAsync();
+        }
+
         await transaction.CommitAsync();
-        await signInManager.SignInAsync(user, isPersistent: false);
-        await RecordAsync(AuditEventType.LoginSucceeded, AuditOutcome.Succeeded, user.Id, user.UserName);
-        return LoginOutcome.SignedIn;
+        if (success is { } step)
+        {
+            await RecordAsync(step, AuditOutcome.Succeeded, user.Id, user.UserName);
+        }
+
+        return await signIn(user);
     }
 
     /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>

@@ -16,6 +16,9 @@ public sealed class MedClaimsPrincipalFactory(
 {
     public const string DisplayNameClaim = "display_name";
 
+    /// <summary>Present while a role requires two-factor sign-in that the person has not set up yet.</summary>
+    public const string MustEnrolTwoFactorClaim = "must_enrol_two_factor";
+
     /// <summary>Present while the person holds a temporary or expired password: they can open nothing but the change page.</summary>
     public const string MustChangePasswordClaim = "must_change_password";
 
@@ -26,6 +29,15 @@ public sealed class MedClaimsPrincipalFactory(
         if (user.MustChangePassword || PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) <= 0)
         {
             identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
+        }
+
+        if (!user.TwoFactorEnabled)
+        {
+            var roles = identity.FindAll(identity.RoleClaimType).Select(c => c.Value).ToList();
+            if (roles.Count > 0 && RoleManager.Roles.Any(r => r.RequiresTwoFactor && roles.Contains(r.Name!)))
+            {
+                identity.AddClaim(new Claim(MustEnrolTwoFactorClaim, "true"));
+            }
         }
         return identity;
     }

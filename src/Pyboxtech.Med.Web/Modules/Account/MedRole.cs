@@ -9,6 +9,9 @@ public sealed class MedRole : IdentityRole<Guid>
 
     public string Description { get; set; } = "";
 
+    /// <summary>Holders must sign in with a second factor (RACGP 4.3: health records and system administration).</summary>
+    public bool RequiresTwoFactor { get; set; }
+
     public static MedRole Create(string name, string description) => new()
     {
         Id = Guid.CreateVersion7(),

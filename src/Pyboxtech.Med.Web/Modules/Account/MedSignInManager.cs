@@ -16,6 +16,9 @@ public sealed class MedSignInManager(
     IUserConfirmation<MedUser> confirmation)
     : SignInManager<MedUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
+    /// <summary>After a verified password: signs in, or, when the person has a second factor, asks for it first.</summary>
+    public Task<SignInResult> SignInAfterPasswordAsync(MedUser user) => SignInOrTwoFactorAsync(user, isPersistent: false);
+
     public override async Task<bool> CanSignInAsync(MedUser user) =>
         user.IsActive && await base.CanSignInAsync(user);
 

@@ -22,6 +22,12 @@ public sealed class MedUser : IdentityUser<Guid>
     /// <summary>Set when an administrator issued a temporary password; the user must choose their own at next sign-in.</summary>
     public bool MustChangePassword { get; set; }
 
+    /// <summary>The TOTP secret, encrypted with Data Protection; set (with 2FA still off) while enrolment is pending.</summary>
+    public string? TotpSecret { get; set; }
+
+    /// <summary>The last TOTP time step accepted: a code of this step or an earlier one is refused (no replay).</summary>
+    public long? TotpLastStep { get; set; }
+
     /// <summary>When the person last chose their own password; null while they hold a temporary one.</summary>
     public DateTimeOffset? PasswordChangedAt { get; set; }
 

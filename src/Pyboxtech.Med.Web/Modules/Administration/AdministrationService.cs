@@ -219,6 +219,27 @@ public sealed class AdministrationService(
         }, cancellationToken);
     }
 
+    /// <summary>For a lost phone: two-factor sign-in is switched off, recovery codes die, sessions end; enrolment again at next sign-in.</summary>
+    public async Task<IReadOnlyList<string>> ResetTwoFactorAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ["This account does not exist."];
+        }
+
+        return await ChangeAsync(actorId, async () =>
+        {
+            user.TwoFactorEnabled = false;
+            user.TotpSecret = null;
+            user.TotpLastStep = null;
+            await db.Set<RecoveryCode>().Where(c => c.UserId == id).ExecuteDeleteAsync(cancellationToken);
+            await users.UpdateSecurityStampAsync(user);
+            await RecordAsync(AuditEventType.TwoFactorResetByAdministrator, user, "two-factor sign-in reset; recovery codes void; sessions ended; must enrol again");
+            return [];
+        }, cancellationToken);
+    }
+
     /// <summary>Unlocks an account locked after failed sign-ins, and clears its failure count.</summary>
     public async Task<IReadOnlyList<string>> UnlockAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
     {

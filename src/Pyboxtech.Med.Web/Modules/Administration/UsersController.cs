@@ -108,6 +108,11 @@ public sealed class UsersController(AdministrationService administration) : Cont
         return View("Created", new UserCreatedViewModel(id, details.User.UserName ?? "", details.User.DisplayName, password));
     }
 
+    [HttpPost("{id:guid}/ResetTwoFactor")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> ResetTwoFactor(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.ResetTwoFactorAsync(id, ActorId, cancellationToken), "Two-factor sign-in was reset. The person sets it up again at their next sign-in.", cancellationToken);
+
     [HttpPost("{id:guid}/RequirePasswordChange")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
     public Task<IActionResult> RequirePasswordChange(Guid id, CancellationToken cancellationToken) =>

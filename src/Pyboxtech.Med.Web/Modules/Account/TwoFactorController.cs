@@ -1,0 +1,132 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+/// <summary>A person's own two-factor settings: enrol with an authenticator app, recovery codes, switch off when allowed.</summary>
+[AnySignedInUser]
+[Route("Account/TwoFactor")]
+public sealed class TwoFactorController(
+    UserManager<MedUser> users,
+    MedSignInManager signIn,
+    MedDbContext db,
+    TotpService totp,
+    AuditTrail audit,
+    TimeProvider clock) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Index()
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (user.TwoFactorEnabled)
+        {
+            return View("Enabled", await StatusAsync(user));
+        }
+
+        if (user.TotpSecret is null)
+        {
+            // A new 160-bit secret for this enrolment; it only counts once confirmed with a code.
+            user.TotpSecret = totp.NewProtectedSecret();
+            user.TotpLastStep = null;
+            await users.UpdateAsync(user);
+        }
+
+        return View("Enrol", EnrolModel(user, new ConfirmCodeForm()));
+    }
+
+    [HttpPost("Enable")]
+    public async Task<IActionResult> Enable(ConfirmCodeForm form)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null || user.TwoFactorEnabled || user.TotpSecret is null)
+        {
+            return RedirectToAction(nameof(Index));
+        }
+
+        if (!ModelState.IsValid || await totp.CheckAndConsumeAsync(user, form.Code, db) != TotpCheck.Accepted)
+        {
+            ModelState.AddModelError("", "That code is not right. Check that the phone's clock is correct, wait for the next code and try again.");
+            await RecordAsync(AuditEventType.TwoFactorCodeRejected, AuditOutcome.Failed, user, "enrolment not confirmed");
+            var view = View("Enrol", EnrolModel(user, new ConfirmCodeForm()));
+            view.StatusCode = StatusCodes.Status400BadRequest;
+            return view;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        user.TwoFactorEnabled = true;
+        await users.UpdateAsync(user);
+        var codes = await NewRecoveryCodesAsync(user);
+        await audit.RecordAsync(Entry(AuditEventType.TwoFactorEnrolled, AuditOutcome.Succeeded, user, "authenticator app enrolled; 10 recovery codes issued"), db);
+        await transaction.CommitAsync();
+        await signIn.RefreshSignInAsync(user);
+        return CodesView(codes);
+    }
+
+    [HttpPost("RecoveryCodes")]
+    public async Task<IActionResult> RecoveryCodes(ConfirmCodeForm form)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null || !user.TwoFactorEnabled)
+        {
+            return RedirectToAction(nameof(Index));
+        }
+
+        if (!ModelState.IsValid || await totp.CheckAndConsumeAsync(user, form.Code, db) != TotpCheck.Accepted)
+        {
+            ModelState.AddModelError("", "Enter the code your app shows now to make new recovery codes.");
+            var view = View("Enabled", await StatusAsync(user));
+            view.StatusCode = StatusCodes.Status400BadRequest;
+            return view;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var codes = await NewRecoveryCodesAsync(user);
+        await audit.RecordAsync(Entry(AuditEventType.TwoFactorRecoveryCodesRegenerated, AuditOutcome.Succeeded, user, "10 new recovery codes; the old ones no longer work"), db);
+        await transaction.CommitAsync();
+        return CodesView(codes);
+    }
+
+    private async Task<List<string>> NewRecoveryCodesAsync(MedUser user)
+    {
+        await db.Set<RecoveryCode>().Where(c => c.UserId == user.Id).ExecuteDeleteAsync();
+        var codes = Enumerable.Range(0, RecoveryCode.PerUser).Select(_ => RecoveryCode.NewCode()).ToList();
+        db.Set<RecoveryCode>().AddRange(codes.Select(c => new RecoveryCode { UserId = user.Id, Hash = RecoveryCode.HashOf(c) }));
+        await db.SaveChangesAsync();
+        return codes;
+    }
+
+    private ViewResult CodesView(List<string> codes)
+    {
+        Response.Headers.CacheControl = "no-store";
+        return View("RecoveryCodes", codes);
+    }
+
+    private async Task<TwoFactorStatusViewModel> StatusAsync(MedUser user) =>
+        new(await db.Set<RecoveryCode>().CountAsync(c => c.UserId == user.Id && c.UsedAt == null), new ConfirmCodeForm());
+
+    private TwoFactorEnrolViewModel EnrolModel(MedUser user, ConfirmCodeForm form)
+    {
+        var secret = totp.Base32Secret(user);
+        var uri = totp.OtpauthUri(user, TotpService.Issuer);
+        return new TwoFactorEnrolViewModel(TotpService.Grouped(secret), TotpService.QrDataUri(uri), form);
+    }
+
+    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
+        audit.RecordAsync(Entry(type, outcome, user, details));
+
+    private AuditEntry Entry(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
+        new(type, outcome) { Module = "Account", SubjectType = "User", SubjectId = user.Id.ToString(), Details = $"{details} at {clock.GetUtcNow():O}" };
+}
+
+public sealed record TwoFactorEnrolViewModel(string GroupedKey, string QrCodeDataUri, ConfirmCodeForm Form);
+
+public sealed record TwoFactorStatusViewModel(int RecoveryCodesLeft, ConfirmCodeForm Form);

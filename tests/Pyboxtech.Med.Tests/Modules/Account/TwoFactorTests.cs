@@ -1,0 +1,165 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OtpNet;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Tests.Modules.Account;
+
+/// <summary>TOTP two-factor sign-in with real codes computed by Otp.NET on the portal's moved clock.</summary>
+public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture<TwoFactorTests.Portal>
+{
+    public sealed class Portal : PortalFactory
+    {
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        protected override bool KeepTwoFactorRequirements => true;
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_IsConfinedToEnrolment_EnrolsWithACode_AndTheSecretIsStoredEncrypted()
+    {
+        await portal.CreateUserAsync("dr.enrol", "Dr Eve Enrol", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.enrol");
+
+        Assert.Equal("/Account/TwoFactor", (await client.GetAsync(new Uri("/Patients", UriKind.Relative))).Headers.Location?.OriginalString);
+        var key = await EnrolAsync(client);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
+        var stored = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "dr.enrol").Select(u => u.TotpSecret).SingleAsync());
+        Assert.NotNull(stored);
+        Assert.DoesNotContain(key, stored, StringComparison.Ordinal);
+        Assert.Equal(32, key.Length);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorEnrolled && r.UserName == "dr.enrol");
+    }
+
+    [Fact]
+    public async Task ACode_SignsInOnce_TheSameCodeIsRefusedEvenFromAnotherDevice()
+    {
+        var key = await EnrolledDoctorAsync("dr.replay");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var code = CodeAt(key, portal.Clock.GetUtcNow());
+
+        var first = await SecondStepAsync("dr.replay", code);
+        var second = await SecondStepAsync("dr.replay", code);
+
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorCodeReplayed && r.UserName == "dr.replay");
+    }
+
+    [Fact]
+    public async Task CodeTwoStepsOld_IsRefused_CodeOfTheNextStep_IsAcceptedOnce()
+    {
+        var key = await EnrolledDoctorAsync("dr.window");
+        portal.Clock.Advance(TimeSpan.FromMinutes(2));
+        var now = portal.Clock.GetUtcNow();
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.window", CodeAt(key, now.AddSeconds(-60)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.window", CodeAt(key, now.AddSeconds(30)))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.window", CodeAt(key, now.AddSeconds(30)))).StatusCode);
+        // The current step is now older than the one accepted: refused too.
+        Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.window", CodeAt(key, now))).StatusCode);
+    }
+
+    [Fact]
+    public async Task RecoveryCodes_WorkOnceEach()
+    {
+        var (key, codes) = await EnrolledDoctorWithCodesAsync("dr.recovery");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.recovery", recoveryCode: codes[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.recovery", recoveryCode: codes[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.recovery", recoveryCode: codes[1].ToUpperInvariant())).StatusCode);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorRecoveryCodeUsed && r.UserName == "dr.recovery");
+        Assert.NotEmpty(key);
+    }
+
+    [Fact]
+    public async Task ThreeWrongCodes_LockTheAccount()
+    {
+        await EnrolledDoctorAsync("dr.wrong");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await SecondStepAsync("dr.wrong", "00000" + i);
+        }
+
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.wrong"));
+        Assert.Equal(DateTimeOffset.MaxValue, user.LockoutEnd);
+        Assert.Equal(3, (await portal.AuditRowsAsync()).Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.UserName == "dr.wrong"));
+    }
+
+    [Fact]
+    public async Task AdministratorReset_EndsSessionsAndRequiresEnrollingAgain()
+    {
+        var key = await EnrolledDoctorAsync("dr.lostphone");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var session = portal.CreateBrowser();
+        await SecondStepAsync("dr.lostphone", CodeAt(key, portal.Clock.GetUtcNow()), client: session);
+        await portal.CreateUserAsync("tfa.admin", "Tia Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        var adminKey = await EnrolAsync(await portal.SignInAsync("tfa.admin"));
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var admin = portal.CreateBrowser();
+        await SecondStepAsync("tfa.admin", CodeAt(adminKey, portal.Clock.GetUtcNow()), client: admin);
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "dr.lostphone").Select(u => u.Id).SingleAsync());
+        var page = await admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
+
+        var reset = await HtmlForm.Parse(admin, page, "/", $"form[action='/Administration/Users/{id}/ResetTwoFactor']").SubmitAsync([]);
+
+        Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+        Assert.StartsWith("/Account/Login", (await session.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var again = await portal.SignInAsync("dr.lostphone");
+        Assert.Equal("/Account/TwoFactor", (await again.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.OriginalString);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorResetByAdministrator && r.SubjectId == id.ToString());
+    }
+
+    private static string CodeAt(string key, DateTimeOffset at) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(at.UtcDateTime);
+
+    private async Task<string> EnrolledDoctorAsync(string userName) => (await EnrolledDoctorWithCodesAsync(userName)).Key;
+
+    private async Task<(string Key, List<string> Codes)> EnrolledDoctorWithCodesAsync(string userName)
+    {
+        await portal.CreateUserAsync(userName, "Dr Test", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync(userName);
+        var key = await EnrolAsync(client);
+        return (key, _lastCodes);
+    }
+
+    private List<string> _lastCodes = [];
+
+    /// <summary>Enrols as a person would: reads the key off the page, types the app's current code.</summary>
+    private async Task<string> EnrolAsync(HttpClient client)
+    {
+        var page = await client.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var key = new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=totp-key]")!.TextContent.Replace(" ", "", StringComparison.Ordinal);
+        var form = HtmlForm.Parse(client, page, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+        var response = await form.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()) });
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        _lastCodes = new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=recovery-codes] code").Select(c => c.TextContent).ToList();
+        Assert.Equal(10, _lastCodes.Count);
+        return key;
+    }
+
+    private async Task<HttpResponseMessage> SecondStepAsync(string userName, string? code = null, string? recoveryCode = null, HttpClient? client = null)
+    {
+        client ??= portal.CreateBrowser();
+        var login = await HtmlForm.LoadAsync(client, "/Account/Login");
+        var first = await login.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = PortalFactory.StrongPassword });
+        Assert.StartsWith("/Account/LoginWith2fa", first.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
+        return await second.SubmitAsync(new() { ["Code"] = code ?? "", ["RecoveryCode"] = recoveryCode ?? "" });
+    }
+}
