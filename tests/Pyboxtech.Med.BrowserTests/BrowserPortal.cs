@@ -4,7 +4,10 @@ using Pyboxtech.Med.Tests.Infrastructure;
 namespace Pyboxtech.Med.BrowserTests;
 
 /// <summary>The portal on a real Kestrel port, driven by Debian's Chromium through Playwright.</summary>
-public sealed class BrowserPortal : PortalFactory
+public sealed class BrowserPortal : BrowserPortalBase;
+
+/// <summary>What every browser journey's portal has; a journey that needs other settings derives its own.</summary>
+public abstract class BrowserPortalBase : PortalFactory
 {
     private IPlaywright? _playwright;
 
@@ -56,5 +59,6 @@ public sealed class BrowserPortal : PortalFactory
 
         _playwright?.Dispose();
         await base.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
