@@ -69,6 +69,7 @@ export ConnectionStrings__Runtime="Host=127.0.0.1;Port=$port;Database=pyboxtech_
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
 export ASPNETCORE_URLS="$url"
 export Audit__HeadFile="$local_dir/audit-heads.log"
+export DataProtection__CertificatePath="$local_dir/keyring.pfx"
 
 cd "$root/src/Pyboxtech.Med.Web"
 dotnet build -c Release -nologo -v quiet

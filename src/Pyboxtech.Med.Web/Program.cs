@@ -26,10 +26,17 @@ builder.Services.AddMedNetwork(builder.Configuration);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddMedAuditing(builder.Configuration);
 
-// The key ring lives in PostgreSQL so that restarts and several instances share it (cookies survive both).
-builder.Services.AddDataProtection()
+// The key ring lives in PostgreSQL so that restarts and several instances share it (cookies survive both),
+// encrypted with a certificate kept outside the database.
+var dataProtection = builder.Services.AddDataProtection()
     .SetApplicationName("Pyboxtech-Med")
     .PersistKeysToDbContext<MedDbContext>();
+var maintenanceCommand = args.FirstOrDefault() is "migrate" or "verify-audit" or "recover-access";
+if (!maintenanceCommand)
+{
+    // Only the serving process needs the certificate; the migrate and maintenance commands never use the key ring.
+    dataProtection.ProtectKeysOutsideTheDatabase(builder.Configuration);
+}
 
 builder.Services
     .AddIdentity<MedUser, MedRole>(options =>

@@ -49,6 +49,11 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
 
         var keys = await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM platform.data_protection_keys");
         Assert.True(keys >= 1, "no Data Protection key was stored in PostgreSQL");
+        // What a database dump holds is encrypted with a certificate kept outside the database.
+        var xml = await ScalarAsync<string>(portal.Database.SuperuserConnection, "SELECT string_agg(xml, '') FROM platform.data_protection_keys");
+        Assert.Contains("EncryptedData", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("<value>", xml, StringComparison.Ordinal);
+        Assert.True(File.Exists(portal.KeyRingCertificate));
     }
 
     [Fact]

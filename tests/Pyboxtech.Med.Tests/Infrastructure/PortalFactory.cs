@@ -45,6 +45,9 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Where this host appends audit chain heads: a file of its own.</summary>
     public string AuditHeadFile { get; } = Path.Combine(Path.GetTempPath(), $"pybox-heads-{Guid.NewGuid():N}.log");
 
+    /// <summary>The certificate that encrypts this host's key ring: a file of its own, outside the database.</summary>
+    public string KeyRingCertificate { get; } = Path.Combine(Path.GetTempPath(), $"pybox-keyring-{Guid.NewGuid():N}.pfx");
+
     public virtual async ValueTask InitializeAsync()
     {
         var server = await PostgresServer.InstanceAsync();
@@ -65,6 +68,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await base.DisposeAsync();
         File.Delete(AuditHeadFile);
+        File.Delete(KeyRingCertificate);
         GC.SuppressFinalize(this);
     }
 
@@ -73,6 +77,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Runtime", RuntimeConnection);
         builder.UseSetting("Audit:HeadFile", AuditHeadFile);
+        builder.UseSetting("DataProtection:CertificatePath", KeyRingCertificate);
         // Tests fail many sign-ins from one address on purpose; the throttle has a test class of its own.
         builder.UseSetting("Security:LoginThrottle:FailuresPerMinute", "100000");
         foreach (var (key, value) in Settings)
