@@ -87,6 +87,29 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task RegeneratingRecoveryCodes_NeedsACurrentCode_AndKillsTheOldOnes()
+    {
+        var (key, oldCodes) = await EnrolledDoctorWithCodesAsync("dr.regen");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var session = portal.CreateBrowser();
+        await SecondStepAsync("dr.regen", CodeAt(key, portal.Clock.GetUtcNow()), client: session);
+        var page = await session.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var form = HtmlForm.Parse(session, page, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+
+        var withoutCode = await form.SubmitAsync(new() { ["Code"] = "123456" });
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var regenerated = await form.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, withoutCode.StatusCode);
+        var newCodes = new HtmlParser().ParseDocument(await regenerated.Content.ReadAsStringAsync())
+            .QuerySelectorAll("[data-testid=recovery-codes] code").Select(c => c.TextContent).ToList();
+        Assert.Equal(10, newCodes.Count);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.regen", recoveryCode: oldCodes[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.regen", recoveryCode: newCodes[0])).StatusCode);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorRecoveryCodesRegenerated);
+    }
+
+    [Fact]
     public async Task ThreeWrongCodes_LockTheAccount()
     {
         await EnrolledDoctorAsync("dr.wrong");
