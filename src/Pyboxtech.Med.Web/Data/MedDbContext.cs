@@ -35,6 +35,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         AccountModel.Configure(builder);
         PasswordHistoryEntry.Configure(builder);
         RecoveryCode.Configure(builder);
+        UserSession.Configure(builder);
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
         PatientModel.Configure(builder);

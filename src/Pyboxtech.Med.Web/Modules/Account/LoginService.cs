@@ -176,10 +176,10 @@ public sealed class LoginService(
         if (user is not null)
         {
             await RecordAsync(AuditEventType.Logout, AuditOutcome.Succeeded, user.Id, user.UserName);
-            // A new stamp makes the cookie just used worthless at its next request, wherever a copy of it is.
-            await userManager.UpdateSecurityStampAsync(user);
         }
 
+        // Ends this session on the server (the session store), so a copy of its cookie opens nothing; the person's
+        // other sessions, on other computers, go on.
         await signInManager.SignOutAsync();
     }
 

@@ -1,0 +1,147 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Modules.Account;
+
+namespace Pyboxtech.Med.Web.Security;
+
+/// <summary>A signed-in session, kept on the server: the cookie carries only its random id.</summary>
+public sealed class UserSession
+{
+    public string Id { get; set; } = "";
+
+    public Guid UserId { get; set; }
+
+    /// <summary>The authentication ticket, serialized and encrypted with Data Protection.</summary>
+    public byte[] Ticket { get; set; } = [];
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public string? ClientIp { get; set; }
+
+    public string? UserAgent { get; set; }
+
+    internal static void Configure(ModelBuilder builder) =>
+        builder.Entity<UserSession>(s =>
+        {
+            s.ToTable("sessions", AccountModel.Schema);
+            s.HasKey(x => x.Id);
+            s.Property(x => x.Id).HasMaxLength(64);
+            s.Property(x => x.ClientIp).HasMaxLength(64);
+            s.Property(x => x.UserAgent).HasMaxLength(512);
+            s.HasIndex(x => new { x.UserId, x.EndedAt });
+            s.HasOne<MedUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+}
+
+public sealed class SessionTimeoutOptions
+{
+    public const string Section = "Security:Sessions";
+
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+/// <summary>
+/// Server-side sessions (an <see cref="ITicketStore"/>): signing out, or an administrator ending sessions, ends a
+/// session at once instead of when a cookie expires; a session also ends after the idle timeout and the absolute
+/// lifetime, whatever the cookie says.
+/// </summary>
+public sealed class SessionStore(
+    IServiceScopeFactory scopes,
+    IDataProtectionProvider protection,
+    IHttpContextAccessor http,
+    IOptions<SessionTimeoutOptions> options,
+    TimeProvider clock) : ITicketStore
+{
+    private readonly IDataProtector _protector = protection.CreateProtector("Pyboxtech.Med.Sessions.v1");
+
+    public async Task<string> StoreAsync(AuthenticationTicket ticket)
+    {
+        var now = clock.GetUtcNow();
+        var context = http.HttpContext;
+        var session = new UserSession
+        {
+            Id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('='),
+            UserId = UserIdOf(ticket),
+            Ticket = Protect(ticket),
+            StartedAt = now,
+            LastSeenAt = now,
+            ClientIp = context?.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = context?.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent[..Math.Min(agent.Length, 512)] : null,
+        };
+        await WithDbAsync(async db =>
+        {
+            db.Set<UserSession>().Add(session);
+            await db.SaveChangesAsync();
+        });
+        return session.Id;
+    }
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket) =>
+        WithDbAsync(db => db.Set<UserSession>()
+            .Where(s => s.Id == key && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, Protect(ticket)).SetProperty(x => x.LastSeenAt, clock.GetUtcNow())));
+
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key)
+    {
+        UserSession? session = null;
+        await WithDbAsync(async db => session = await db.Set<UserSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == key));
+        var now = clock.GetUtcNow();
+        if (session is null || session.EndedAt is not null)
+        {
+            return null;
+        }
+
+        if (now - session.LastSeenAt > options.Value.IdleTimeout || now - session.StartedAt > options.Value.AbsoluteLifetime)
+        {
+            await RemoveAsync(key);
+            return null;
+        }
+
+        await WithDbAsync(db => db.Set<UserSession>().Where(s => s.Id == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now)));
+        return TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket));
+    }
+
+    public Task RemoveAsync(string key) =>
+        WithDbAsync(db => db.Set<UserSession>()
+            .Where(s => s.Id == key && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
+
+    /// <summary>Ends every open session of a person (deactivation, password change, 2FA reset, "end sessions").</summary>
+    public Task EndAllAsync(MedDbContext db, Guid userId) =>
+        db.Set<UserSession>().Where(s => s.UserId == userId && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
+
+    private byte[] Protect(AuthenticationTicket ticket) => _protector.Protect(TicketSerializer.Default.Serialize(ticket));
+
+    private static Guid UserIdOf(AuthenticationTicket ticket) =>
+        Guid.TryParse(ticket.Principal.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, out var id) ? id : Guid.Empty;
+
+    private async Task WithDbAsync(Func<MedDbContext, Task> work)
+    {
+        using var scope = scopes.CreateScope();
+        await work(scope.ServiceProvider.GetRequiredService<MedDbContext>());
+    }
+}
+
+/// <summary>Hands the session store to the application cookie once the container is built.</summary>
+internal sealed class UseSessionStore(SessionStore store) : IPostConfigureOptions<CookieAuthenticationOptions>
+{
+    public void PostConfigure(string? name, CookieAuthenticationOptions options)
+    {
+        if (name == Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+        {
+            options.SessionStore = store;
+        }
+    }
+}

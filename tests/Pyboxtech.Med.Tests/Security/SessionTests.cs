@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Tests.Security;
+
+/// <summary>Server-side sessions with the portal's clock moved: idle and absolute timeouts, sign-out ends only this session.</summary>
+public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<SessionTests.Portal>
+{
+    public sealed class Portal : PortalFactory
+    {
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        }
+    }
+
+    [Fact]
+    public async Task IdleSession_EndsAfterFifteenMinutes_ButNotBefore()
+    {
+        await portal.CreateUserAsync("idle.user", "Ida Idle");
+        var client = await portal.SignInAsync("idle.user");
+
+        portal.Clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        portal.Clock.Advance(TimeSpan.FromMinutes(15.5));
+
+        var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BusySession_EndsAfterTwelveHoursAnyway()
+    {
+        await portal.CreateUserAsync("busy.user", "Bo Busy");
+        var client = await portal.SignInAsync("busy.user");
+
+        for (var elapsed = 0; elapsed < 11 * 60 + 50; elapsed += 10)
+        {
+            portal.Clock.Advance(TimeSpan.FromMinutes(10));
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        }
+
+        portal.Clock.Advance(TimeSpan.FromMinutes(11));
+        var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignOut_EndsThisSessionOnly_AndTheCookieHoldsNoTicket()
+    {
+        await portal.CreateUserAsync("two.places", "Tom Places");
+        var desk = await portal.SignInAsync("two.places");
+        var ward = await portal.SignInAsync("two.places");
+        var cookie = portal.ClientCookies(desk).Split("; ").Single(c => c.StartsWith("pyboxtech.session=", StringComparison.Ordinal));
+
+        var dashboard = await desk.GetStringAsync(new Uri("/", UriKind.Relative));
+        await HtmlForm.Parse(desk, dashboard, "/", "form[action='/Account/Logout']").SubmitAsync([]);
+
+        Assert.StartsWith("/Account/Login", (await desk.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await ward.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.True(cookie.Length < 700, $"the session cookie should carry a reference, not the ticket ({cookie.Length} characters)");
+        var userId = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "two.places").Select(u => u.Id).SingleAsync());
+        var sessions = await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.UserId == userId).ToListAsync());
+        Assert.Equal(2, sessions.Count);
+        Assert.Single(sessions, s => s.EndedAt is not null);
+    }
+}
