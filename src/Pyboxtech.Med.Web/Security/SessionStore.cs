@@ -63,7 +63,22 @@ public sealed class SessionStore(
     IOptions<SessionTimeoutOptions> options,
     TimeProvider clock) : ITicketStore
 {
+    /// <summary>Where the current request's session id is kept (HttpContext.Items), to mark "this session" in lists.</summary>
+    public const string CurrentSessionKey = "pyboxtech.session-id";
+
     private readonly IDataProtector _protector = protection.CreateProtector("Pyboxtech.Med.Sessions.v1");
+
+    /// <summary>A person's sessions that are still open (not ended, not idle or past their lifetime), newest first.</summary>
+    public async Task<List<UserSession>> OpenSessionsAsync(MedDbContext db, Guid userId)
+    {
+        var now = clock.GetUtcNow();
+        var idleSince = now - options.Value.IdleTimeout;
+        var startedSince = now - options.Value.AbsoluteLifetime;
+        return await db.Set<UserSession>().AsNoTracking()
+            .Where(s => s.UserId == userId && s.EndedAt == null && s.LastSeenAt > idleSince && s.StartedAt > startedSince)
+            .OrderByDescending(s => s.LastSeenAt)
+            .ToListAsync();
+    }
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
@@ -109,6 +124,11 @@ public sealed class SessionStore(
         }
 
         await WithDbAsync(db => db.Set<UserSession>().Where(s => s.Id == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now)));
+        if (http.HttpContext is { } context)
+        {
+            context.Items[CurrentSessionKey] = key;
+        }
+
         return TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket));
     }
 
@@ -117,9 +137,9 @@ public sealed class SessionStore(
             .Where(s => s.Id == key && s.EndedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
 
-    /// <summary>Ends every open session of a person (deactivation, password change, 2FA reset, "end sessions").</summary>
-    public Task EndAllAsync(MedDbContext db, Guid userId) =>
-        db.Set<UserSession>().Where(s => s.UserId == userId && s.EndedAt == null)
+    /// <summary>Ends every open session of a person (deactivation, password change, 2FA reset, "end sessions"), but <paramref name="except"/>.</summary>
+    public Task EndAllAsync(MedDbContext db, Guid userId, string? except = null) =>
+        db.Set<UserSession>().Where(s => s.UserId == userId && s.EndedAt == null && s.Id != except)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
 
     private byte[] Protect(AuthenticationTicket ticket) => _protector.Protect(TicketSerializer.Default.Serialize(ticket));

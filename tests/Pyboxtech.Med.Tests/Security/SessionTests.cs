@@ -73,4 +73,28 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         Assert.Equal(2, sessions.Count);
         Assert.Single(sessions, s => s.EndedAt is not null);
     }
+
+    [Fact]
+    public async Task OwnSessionsPage_ListsWhereSignedIn_AndEndsAnotherSessionButNotSomeoneElses()
+    {
+        await portal.CreateUserAsync("many.places", "Mo Places");
+        await portal.CreateUserAsync("someone.else", "Sam Else");
+        var laptop = await portal.SignInAsync("many.places");
+        var phone = await portal.SignInAsync("many.places");
+        var other = await portal.SignInAsync("someone.else");
+        var othersSession = await portal.WithDbAsync(db => db.Set<UserSession>()
+            .Where(s => s.EndedAt == null && db.Users.Any(u => u.Id == s.UserId && u.UserName == "someone.else")).Select(s => s.Id).FirstAsync());
+
+        var page = await laptop.GetStringAsync(new Uri("/Account/Sessions", UriKind.Relative));
+        var endOther = await laptop.PostAsync(new Uri($"/Account/Sessions/{othersSession}/End", UriKind.Relative),
+            new FormUrlEncodedContent([new(HtmlForm.AntiforgeryField, HtmlForm.Parse(laptop, page, "/", "form[action^='/Account/Sessions/']").Fields[HtmlForm.AntiforgeryField])]));
+        var endPhone = await HtmlForm.Parse(laptop, page, "/", "form[action^='/Account/Sessions/']").SubmitAsync([]);
+
+        Assert.Contains("This session", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, endOther.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, endPhone.StatusCode);
+        Assert.StartsWith("/Account/Login", (await phone.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
 }

@@ -14,6 +14,7 @@ public sealed class PasswordChangeService(
     UserManager<MedUser> users,
     MedSignInManager signIn,
     AuditTrail audit,
+    Security.SessionStore sessions,
     TimeProvider clock)
 {
     public async Task<IReadOnlyList<string>> ChangeAsync(MedUser user, ChangePasswordForm form)
@@ -36,6 +37,7 @@ public sealed class PasswordChangeService(
         user.MustChangePassword = false;
         user.PasswordChangedAt = clock.GetUtcNow();
         await users.UpdateAsync(user);
+        await sessions.EndAllAsync(db, user.Id, except: signIn.Context.Items[Security.SessionStore.CurrentSessionKey] as string);
         await audit.RecordAsync(Entry(AuditEventType.PasswordChanged, AuditOutcome.Succeeded, user, "other sessions ended"), db);
         await transaction.CommitAsync();
         // This session goes on with the new stamp; every other one ends at its next request.

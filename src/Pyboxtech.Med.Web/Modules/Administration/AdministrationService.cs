@@ -24,6 +24,7 @@ public sealed class AdministrationService(
     UserManager<MedUser> users,
     AuditTrail audit,
     PermissionMatrix matrix,
+    SessionStore sessions,
     TimeProvider clock)
 {
     private const string Module = nameof(MedModule.Administration);
@@ -163,7 +164,8 @@ public sealed class AdministrationService(
             }
 
             await users.UpdateAsync(user);
-            // A new stamp ends the person's sessions at their next request, wherever they are signed in.
+            // The person's sessions end at once; a new stamp is the second line for any copy still around.
+            await sessions.EndAllAsync(db, id);
             await users.UpdateSecurityStampAsync(user);
             await RecordAsync(active ? AuditEventType.UserReactivated : AuditEventType.UserDeactivated, user, active ? "reactivated" : "deactivated; sessions ended");
             return [];
@@ -194,6 +196,7 @@ public sealed class AdministrationService(
             user.MustChangePassword = true;
             user.LockoutEnd = null;
             user.AccessFailedCount = 0;
+            await sessions.EndAllAsync(db, id);
             await users.UpdateSecurityStampAsync(user);
             await RecordAsync(AuditEventType.PasswordResetByAdministrator, user, "temporary password issued; must change at next sign-in; unlocked; sessions ended");
             return [];
@@ -234,8 +237,27 @@ public sealed class AdministrationService(
             user.TotpSecret = null;
             user.TotpLastStep = null;
             await db.Set<RecoveryCode>().Where(c => c.UserId == id).ExecuteDeleteAsync(cancellationToken);
+            await sessions.EndAllAsync(db, id);
             await users.UpdateSecurityStampAsync(user);
             await RecordAsync(AuditEventType.TwoFactorResetByAdministrator, user, "two-factor sign-in reset; recovery codes void; sessions ended; must enrol again");
+            return [];
+        }, cancellationToken);
+    }
+
+    /// <summary>Ends every session of a person at once (a lost laptop, a shared screen left signed in).</summary>
+    public async Task<IReadOnlyList<string>> EndSessionsAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (user is null)
+        {
+            return ["This account does not exist."];
+        }
+
+        return await ChangeAsync(actorId, async () =>
+        {
+            await sessions.EndAllAsync(db, id);
+            await users.UpdateSecurityStampAsync(user);
+            await RecordAsync(AuditEventType.UserChanged, user, "all sessions ended by an administrator");
             return [];
         }, cancellationToken);
     }

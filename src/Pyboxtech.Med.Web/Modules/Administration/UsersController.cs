@@ -108,6 +108,11 @@ public sealed class UsersController(AdministrationService administration) : Cont
         return View("Created", new UserCreatedViewModel(id, details.User.UserName ?? "", details.User.DisplayName, password));
     }
 
+    [HttpPost("{id:guid}/EndSessions")]
+    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    public Task<IActionResult> EndSessions(Guid id, CancellationToken cancellationToken) =>
+        ApplyAsync(id, administration.EndSessionsAsync(id, ActorId, cancellationToken), "All of the person's sessions were ended.", cancellationToken);
+
     [HttpPost("{id:guid}/ResetTwoFactor")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
     public Task<IActionResult> ResetTwoFactor(Guid id, CancellationToken cancellationToken) =>

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Web.Modules.Account;
+
+/// <summary>A person's own signed-in sessions: where and since when, and a button to end any of them.</summary>
+[AnySignedInUser]
+[Route("Account/Sessions")]
+public sealed class SessionsController(UserManager<MedUser> users, SessionStore sessions, MedDbContext db, AuditTrail audit) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Index()
+    {
+        var user = await users.GetUserAsync(User);
+        return user is null
+            ? Challenge()
+            : View(new SessionsViewModel(await sessions.OpenSessionsAsync(db, user.Id), HttpContext.Items[SessionStore.CurrentSessionKey] as string));
+    }
+
+    [HttpPost("{id}/End")]
+    public async Task<IActionResult> End(string id)
+    {
+        var user = await users.GetUserAsync(User);
+        // Only one's own session: another person's session id answers as if it did not exist.
+        if (user is null || id.Length > 64 || !await db.Set<UserSession>().AnyAsync(s => s.Id == id && s.UserId == user.Id && s.EndedAt == null))
+        {
+            return NotFound();
+        }
+
+        await sessions.RemoveAsync(id);
+        await audit.RecordAsync(new AuditEntry(AuditEventType.Logout, AuditOutcome.Succeeded) { Module = "Account", SubjectType = "Session", Details = "ended one of their own sessions" });
+        TempData["Notice"] = "That session was ended.";
+        return RedirectToAction(nameof(Index));
+    }
+}
+
+public sealed record SessionsViewModel(IReadOnlyList<UserSession> Sessions, string? CurrentId);
