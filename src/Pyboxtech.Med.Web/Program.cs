@@ -62,12 +62,16 @@ builder.Services
     .AddTokenProvider<TotpTokenProvider>(TotpTokenProvider.Name);
 builder.Services.AddSingleton<TotpService>();
 
+// In production (always behind TLS) cookies are __Host- prefixed and Secure: browsers then refuse them over plain
+// HTTP and from any other host or path. Development and test hosts serve plain HTTP on localhost.
+var httpsOnly = builder.Environment.IsProduction();
 builder.Services.ConfigureApplicationCookie(cookie =>
 {
-    cookie.Cookie.Name = "pyboxtech.session";
+    cookie.Cookie.Name = httpsOnly ? "__Host-pyboxtech.session" : "pyboxtech.session";
     cookie.Cookie.HttpOnly = true;
     cookie.Cookie.SameSite = SameSiteMode.Strict;
-    cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+    cookie.Cookie.SecurePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+    cookie.Cookie.Path = "/";
     cookie.LoginPath = "/Account/Login";
     cookie.LogoutPath = "/Account/Logout";
     cookie.AccessDeniedPath = "/Account/AccessDenied";
@@ -108,7 +112,12 @@ builder.Services
         razor.ViewLocationFormats.Add(ModuleViewLocations.SharedViews);
         razor.ViewLocationExpanders.Add(new ModuleViewLocations());
     });
-builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "pyboxtech.antiforgery");
+builder.Services.AddAntiforgery(antiforgery =>
+{
+    antiforgery.Cookie.Name = httpsOnly ? "__Host-pyboxtech.antiforgery" : "pyboxtech.antiforgery";
+    antiforgery.Cookie.SecurePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+    antiforgery.Cookie.Path = "/";
+});
 
 builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");

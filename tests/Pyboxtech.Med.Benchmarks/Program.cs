@@ -277,7 +277,7 @@ public sealed class BenchPortal(string runtime, bool audit) : WebApplicationFact
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment("Benchmark");
         builder.UseSolutionRelativeContentRoot("src/Pyboxtech.Med.Web");
         builder.UseSetting("ConnectionStrings:Runtime", runtime);
         builder.UseSetting("Audit:HeadFile", Path.Combine(Path.GetTempPath(), "pybox-bench-heads.log"));

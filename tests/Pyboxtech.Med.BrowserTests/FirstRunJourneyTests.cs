@@ -47,6 +47,13 @@ public sealed class FirstRunJourneyTests(BrowserPortal portal) : IClassFixture<B
         Assert.Contains(MedRole.SystemAdministrator, await page.Locator("#account-heading + dl").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "dashboard.png"), FullPage = true });
 
+        // The Content-Security-Policy stops script injected into the page from running.
+        var blocked = await page.EvaluateAsync<bool>("""
+            () => { const s = document.createElement('script'); s.textContent = 'window.__injected = true;';
+                    document.body.appendChild(s); return window.__injected === undefined; }
+            """);
+        Assert.True(blocked, "an inline script ran despite the Content-Security-Policy");
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await page.WaitForURLAsync("**/Account/Login");
         Assert.Contains("You have been signed out.", await page.GetByTestId("notice").InnerTextAsync(), StringComparison.Ordinal);

@@ -20,6 +20,13 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                // Nothing a signed-in person saw stays in a cache: after sign-out the back button shows no patient.
+                headers.CacheControl = "no-store";
+                headers.Pragma = "no-cache";
+            }
+
             return Task.CompletedTask;
         });
         return next(context);

@@ -116,6 +116,16 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task SignedInPages_AreNotCached_PublicOnesCarryNoSuchNeed()
+    {
+        var client = await portal.SignInAsync("plain.user");
+
+        var page = await client.GetAsync(new Uri("/", UriKind.Relative));
+
+        Assert.Contains("no-store", page.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SavedHeads_WithBrokenLines_AreSkipped()
     {
         var heads = AuditHeadFile.Parse(
