@@ -136,6 +136,11 @@ public sealed class AccountController(
         return view;
     }
 
+    /// <summary>"Stay signed in": a request that only marks the session as active.</summary>
+    [AnySignedInUser]
+    [HttpGet("KeepAlive")]
+    public IActionResult KeepAlive() => NoContent();
+
     [AnySignedInUser]
     [HttpGet("AccessDenied")]
     public IActionResult AccessDenied()

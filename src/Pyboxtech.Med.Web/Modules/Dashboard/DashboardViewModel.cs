@@ -8,7 +8,8 @@ public sealed record DashboardViewModel(
     DateTimeOffset AccountCreatedAt,
     DateTimeOffset Now,
     string ClientAddress,
-    int? PasswordExpiresInDays)
+    int? PasswordExpiresInDays,
+    int IdleMinutes)
 {
     public string Greeting => Now.Hour switch
     {

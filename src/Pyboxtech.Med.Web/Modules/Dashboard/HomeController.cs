@@ -10,7 +10,12 @@ namespace Pyboxtech.Med.Web.Modules.Dashboard;
 /// <summary>The home page every signed-in user lands on; open to any signed-in user.</summary>
 [AnySignedInUser]
 [Route("")]
-public sealed class HomeController(UserManager<MedUser> users, TimeProvider clock, IOptions<ClinicOptions> clinic, SecuritySettingsService settings) : Controller
+public sealed class HomeController(
+    UserManager<MedUser> users,
+    TimeProvider clock,
+    IOptions<ClinicOptions> clinic,
+    IOptions<SessionTimeoutOptions> sessions,
+    SecuritySettingsService settings) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index()
@@ -29,6 +34,7 @@ public sealed class HomeController(UserManager<MedUser> users, TimeProvider cloc
             clinic.Value.ToClinicTime(user.CreatedAt),
             clinic.Value.ToClinicTime(clock.GetUtcNow()),
             HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) is { } left and <= PasswordExpiry.WarningDays ? left : null));
+            PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) is { } left and <= PasswordExpiry.WarningDays ? left : null,
+            (int)sessions.Value.IdleTimeout.TotalMinutes));
     }
 }

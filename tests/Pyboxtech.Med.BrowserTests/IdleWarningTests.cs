@@ -1,0 +1,38 @@
+using Microsoft.Playwright;
+using Pyboxtech.Med.Tests.Infrastructure;
+
+namespace Pyboxtech.Med.BrowserTests;
+
+/// <summary>A minute before an idle session ends, the page warns and lets the person stay signed in.</summary>
+public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFixture<IdleWarningTests.Portal>
+{
+    /// <summary>An idle timeout of 65 seconds, so the warning comes after 5.</summary>
+    public sealed class Portal : BrowserPortalBase
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Security:Sessions:IdleTimeout", "00:01:05")];
+    }
+
+    [Fact]
+    public async Task IdlePage_WarnsBeforeSignOut_AndStaySignedInKeepsTheSession()
+    {
+        await portal.CreateUserAsync("idle.nurse", "Iris Idle");
+        await using var context = await portal.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync("idle.nurse");
+        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        Assert.False(await page.Locator("#idle-warning").IsVisibleAsync());
+
+        var stay = page.GetByRole(AriaRole.Button, new() { Name = "Stay signed in" });
+        await stay.WaitForAsync(new() { Timeout = 15_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "idle-warning.png") });
+        var keepAlive = page.WaitForResponseAsync("**/Account/KeepAlive");
+        await stay.ClickAsync();
+
+        Assert.Equal(204, (await keepAlive).Status);
+        Assert.False(await page.Locator("#idle-warning").IsVisibleAsync());
+        Assert.Equal("Iris Idle", await page.GetByTestId("display-name").InnerTextAsync());
+    }
+}
