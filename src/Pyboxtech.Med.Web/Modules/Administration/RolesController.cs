@@ -20,7 +20,7 @@ public sealed class RolesController(AdministrationService administration, Permis
     [HttpPost("")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
     public Task<IActionResult> Create(SaveRoleForm form, CancellationToken cancellationToken) =>
-        SaveAsync(() => administration.SaveRoleAsync(null, form, ActorId, cancellationToken), $"The role {form.Name.Trim()} was created with no access; give it access in the grid.", cancellationToken);
+        SaveAsync(() => administration.SaveRoleAsync(null, form, ActorId, cancellationToken), "The role was created with no access; give it access in the grid.", cancellationToken);
 
     [HttpPost("{id:guid}")]
     [RequirePermission(MedModule.Administration, AccessLevel.Write)]
