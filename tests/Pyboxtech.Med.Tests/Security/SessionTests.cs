@@ -1,9 +1,6 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Security;
 
@@ -12,16 +9,7 @@ namespace Pyboxtech.Med.Tests.Security;
 /// <summary>Server-side sessions with the portal's clock moved: idle and absolute timeouts, sign-out ends only this session.</summary>
 public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<SessionTests.Portal>
 {
-    public sealed class Portal : PortalFactory
-    {
-        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-        }
-    }
+    public sealed class Portal : FakeClockPortal;
 
     [Fact]
     public async Task IdleSession_EndsAfterFifteenMinutes_ButNotBefore()

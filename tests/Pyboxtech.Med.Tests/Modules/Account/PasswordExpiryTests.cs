@@ -1,9 +1,6 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Pyboxtech.Med.Tests.Infrastructure;
 
 namespace Pyboxtech.Med.Tests.Modules.Account;
@@ -11,16 +8,7 @@ namespace Pyboxtech.Med.Tests.Modules.Account;
 /// <summary>With the portal's clock moved: warned from day 76, forced to change on day 90 (RACGP preset, 90 days).</summary>
 public sealed class PasswordExpiryTests(PasswordExpiryTests.Portal portal) : IClassFixture<PasswordExpiryTests.Portal>
 {
-    public sealed class Portal : PortalFactory
-    {
-        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-        }
-    }
+    public sealed class Portal : FakeClockPortal;
 
     [Fact]
     public async Task Day75_Quiet_Day76_Warned_Day90_ForcedToChange()

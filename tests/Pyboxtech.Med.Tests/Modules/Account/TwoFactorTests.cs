@@ -1,10 +1,7 @@
 using System.Net;
 using AngleSharp.Html.Parser;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OtpNet;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
@@ -15,17 +12,9 @@ namespace Pyboxtech.Med.Tests.Modules.Account;
 /// <summary>TOTP two-factor sign-in with real codes computed by Otp.NET on the portal's moved clock.</summary>
 public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture<TwoFactorTests.Portal>
 {
-    public sealed class Portal : PortalFactory
+    public sealed class Portal : FakeClockPortal
     {
-        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
         protected override bool KeepTwoFactorRequirements => true;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-        }
     }
 
     [Fact]
