@@ -6,6 +6,8 @@
 #     audit:  the audit trail (issue 3), about 10 minutes; QUERY_ROWS (10000000) and VERIFY_ROWS (1000000) size it
 #     query:  only the audit viewer queries on QUERY_ROWS rows
 #     access: the permission check and patient search (issue 4), about 3 minutes; PATIENTS (100000) sizes it
+#     load:   50 signed-in users for 2 minutes, PostgreSQL stopped for 10 s under load, the portal restarted under
+#             load (issue 7), about 5 minutes
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/lib.sh"
@@ -104,4 +106,74 @@ if [ "$mode" = all ] || [ "$mode" = access ]; then
   grep -E '^\|' "$dir/permission.log" | grep -v '^\|-' || tail -n 40 "$dir/permission.log"
   echo "== issue 4: patient search on $patients patients, 40 timed runs per query"
   dotnet "$bench" patients "$patients"
+fi
+
+if [ "$mode" = all ] || [ "$mode" = load ]; then
+  make_db bench_load
+  PYBOX_BENCH_RUNTIME=$(conn bench_load med_app)
+  sql_load() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d bench_load -qAt -c "$1"; }
+  cat >"$dir/load.lua" <<'LUA'
+-- Each request is one of 50 signed-in people (their own session cookie) opening one of their pages.
+local cookies = {}
+for line in io.lines(os.getenv("COOKIES")) do cookies[#cookies + 1] = line end
+local paths = { "/", "/Account/Sessions", "/Account/ChangePassword", "/Account/TwoFactor" }
+local threads = {}
+local n = 0
+function setup(thread) table.insert(threads, thread) end
+function init() counts = {} end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], { ["Cookie"] = cookies[(n % #cookies) + 1] })
+end
+function response(status) counts[status] = (counts[status] or 0) + 1 end
+function done()
+  local total = {}
+  for _, t in ipairs(threads) do
+    for status, count in pairs(t:get("counts")) do total[status] = (total[status] or 0) + count end
+  end
+  local line = "statuses:"
+  for status, count in pairs(total) do line = line .. " " .. status .. "=" .. count end
+  print(line)
+end
+LUA
+  start_load_server() { # PORT LOG
+    (sleep 100000 | dotnet "$bench" serve on "$1" 50 >"$2" 2>&1) >/dev/null 2>&1 &
+    for _ in $(seq 1 240); do grep -q READY "$2" 2>/dev/null && break; sleep 0.5; done
+    grep -q READY "$2" || { echo "the portal did not start:"; tail -n 30 "$2"; exit 1; }
+  }
+  granted() { sql_load "SELECT count(*) FROM audit.events WHERE event_type = 2000"; }
+  start_load_server 5621 "$dir/load-1.log"
+  sed -n 's/^COOKIE=//p' "$dir/load-1.log" >"$dir/cookies.txt"
+  export COOKIES="$dir/cookies.txt"
+
+  echo "== issue 7: 50 signed-in users browsing for 2 minutes (wrk -t2 -c50 -d120s)"
+  before=$(granted)
+  wrk -t2 -c50 -d120s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|Requests/sec|Latency|statuses|Non-2xx|errors"
+  sleep 2
+  echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
+
+  echo "== issue 7: PostgreSQL stopped for 10 s under load (wrk -t2 -c50 -d40s; stop at 10 s, start at 20 s)"
+  before=$(granted)
+  (sleep 10; as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; echo "  postgres stopped at $(date +%T)"; sleep 10;
+   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200" start >/dev/null;
+   echo "  postgres started at $(date +%T)") &
+  outage=$!
+  wrk -t2 -c50 -d40s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
+  wait "$outage"
+  sleep 2
+  echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
+
+  echo "== issue 7: the portal restarted under load (wrk -t2 -c50 -d40s; killed at 10 s, started again at once)"
+  before=$(granted)
+  (sleep 10; pkill -f "Benchmarks.dll serve on 5621" ; echo "  portal stopped at $(date +%T)";
+   start_load_server 5621 "$dir/load-2.log"; echo "  portal serving again at $(date +%T)") &
+  restart=$!
+  wrk -t2 -c50 -d40s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
+  wait "$restart"
+  sleep 2
+  echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
+  echo "sessions still valid after the restart (the old cookies, one request each):"
+  ok=0; while read -r cookie; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" http://127.0.0.1:5621/); [ "$code" = 200 ] && ok=$((ok + 1))
+  done <"$dir/cookies.txt"; echo "  $ok of $(wc -l <"$dir/cookies.txt") answered 200"
 fi

@@ -28,7 +28,8 @@ internal static class AuditBenchmarks
         var runtime = Environment.GetEnvironmentVariable("PYBOX_BENCH_RUNTIME") ?? throw new InvalidOperationException("Set PYBOX_BENCH_RUNTIME.");
         return args switch
         {
-            ["serve", var audit, var port] => await ServeAsync(runtime, audit == "on", int.Parse(port, CultureInfo.InvariantCulture)),
+            ["serve", var audit, var port] => await ServeAsync(runtime, audit == "on", int.Parse(port, CultureInfo.InvariantCulture), 1),
+            ["serve", var audit, var port, var users] => await ServeAsync(runtime, audit == "on", int.Parse(port, CultureInfo.InvariantCulture), int.Parse(users, CultureInfo.InvariantCulture)),
             ["append", var writers, var seconds] => await AppendAsync(runtime, int.Parse(writers, CultureInfo.InvariantCulture), int.Parse(seconds, CultureInfo.InvariantCulture)),
             ["verify", var rows] => await VerifyAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
             ["query", var rows] => await QueryAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
@@ -45,36 +46,49 @@ internal static class AuditBenchmarks
     }
 
     // (a) The portal on a real port, with request auditing as shipped or with the standard (non-auditing) result handler.
-    private static async Task<int> ServeAsync(string runtime, bool audit, int port)
+    private static async Task<int> ServeAsync(string runtime, bool audit, int port, int userCount)
     {
         await using var portal = new BenchPortal(runtime, audit);
         portal.UseKestrel(port);
         portal.StartServer();
-        using (var scope = portal.Services.CreateScope())
+        var cookies = new List<string>();
+        for (var n = 0; n < userCount; n++)
         {
-            var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
-            if (await users.FindByNameAsync("bench.user") is null)
+            var name = n == 0 ? "bench.user" : $"bench.user{n}";
+            using (var scope = portal.Services.CreateScope())
             {
-                await users.CreateAsync(MedUser.Create("bench.user", "Dr Bench Mark", DateTimeOffset.UtcNow), "Bench-mark-42-secret");
+                var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+                if (await users.FindByNameAsync(name) is null)
+                {
+                    var created = MedUser.Create(name, "Dr Bench Mark", DateTimeOffset.UtcNow);
+                    created.PasswordChangedAt = DateTimeOffset.UtcNow;
+                    var result = await users.CreateAsync(created, "Quiet-lantern-58-orbit");
+                    if (!result.Succeeded)
+                    {
+                        throw new InvalidOperationException(string.Join("; ", result.Errors.Select(e => e.Description)));
+                    }
+                }
             }
+
+            var jar = new CookieContainer();
+            using var client = new HttpClient(new HttpClientHandler { CookieContainer = jar, AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var login = await client.GetStringAsync(new Uri("/Account/Login", UriKind.Relative));
+            var token = Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+            var signIn = await client.PostAsync(new Uri("/Account/Login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["UserName"] = name,
+                ["Password"] = "Quiet-lantern-58-orbit",
+                ["__RequestVerificationToken"] = token,
+            }));
+            if (signIn.StatusCode != HttpStatusCode.Redirect)
+            {
+                throw new InvalidOperationException($"Sign-in failed: {(int)signIn.StatusCode}");
+            }
+
+            cookies.Add(jar.GetCookieHeader(client.BaseAddress!));
         }
 
-        var cookies = new CookieContainer();
-        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var login = await client.GetStringAsync(new Uri("/Account/Login", UriKind.Relative));
-        var token = Regex.Match(login, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var signIn = await client.PostAsync(new Uri("/Account/Login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["UserName"] = "bench.user",
-            ["Password"] = "Bench-mark-42-secret",
-            ["__RequestVerificationToken"] = token,
-        }));
-        if (signIn.StatusCode != HttpStatusCode.Redirect)
-        {
-            throw new InvalidOperationException($"Sign-in failed: {(int)signIn.StatusCode}");
-        }
-
-        Console.WriteLine($"COOKIE={cookies.GetCookieHeader(client.BaseAddress!)}");
+        cookies.ForEach(c => Console.WriteLine($"COOKIE={c}"));
         Console.WriteLine("READY");
         await Console.In.ReadLineAsync();
         return 0;
