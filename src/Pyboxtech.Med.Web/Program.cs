@@ -148,14 +148,14 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
+app.UseMiddleware<OutageMiddleware>();
+
 app.UseStatusCodePagesWithReExecute("/Error/{0}");
 app.UseStaticFiles();
 app.UseMedRequestLogging();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
-// Error pages are rendered without looking up the session: when the database is down, an error page that needed it
-// would fail too, and the person would get an empty 500 instead of the 503 page.
-app.UseWhen(context => !context.Request.Path.StartsWithSegments("/Error"), branch => branch.UseAuthentication());
+app.UseAuthentication();
 app.UseMiddleware<ForcedPasswordChangeMiddleware>();
 app.UseAuthorization();
 

@@ -19,24 +19,12 @@ public sealed class ErrorController : Controller
         var code = int.TryParse(RouteData.Values["statusCode"] as string, System.Globalization.CultureInfo.InvariantCulture, out var status) && status is >= 400 and < 600
             ? status
             // The database or the audit trail being out of reach is an outage, not a bug: say so, and that it will pass.
-            : IsOutage(failure) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+            : Platform.OutageMiddleware.IsOutage(failure) ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
         var view = View("Error", new ErrorViewModel(code, Pyboxtech.Med.Web.Auditing.CorrelationId.Of(HttpContext)));
         view.StatusCode = code;
         return view;
     }
 
-    private static bool IsOutage(Exception? failure)
-    {
-        for (var e = failure; e is not null; e = e.InnerException)
-        {
-            if (e is Auditing.AuditUnavailableException or Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }
 
 public sealed record ErrorViewModel(int StatusCode, string CorrelationId)

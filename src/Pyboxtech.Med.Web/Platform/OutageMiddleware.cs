@@ -1,0 +1,54 @@
+using System.Net;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Web.Platform;
+
+/// <summary>
+/// When PostgreSQL (or the audit trail) is out of reach, answers 503 with a plain page that needs nothing from the
+/// database: the usual error page cannot be relied on then, since looking up the session fails again.
+/// </summary>
+public sealed partial class OutageMiddleware(RequestDelegate next, ILogger<OutageMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (IsOutage(ex) && !context.Response.HasStarted)
+        {
+            LogOutage(logger, CorrelationId.Of(context), ex.GetType().Name);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "30";
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.WriteAsync($"""
+                <!DOCTYPE html>
+                <html lang="en-AU"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
+                <title>The portal is temporarily unavailable · Pyboxtech-Med</title>
+                <link rel="stylesheet" href="/lib/bootstrap/css/bootstrap.min.css" /><link rel="stylesheet" href="/css/site.css" /></head>
+                <body class="public"><main class="public-main"><div class="public-card">
+                <p class="error-code">Error 503</p><h1 class="h3">The portal is temporarily unavailable</h1>
+                <p>The portal cannot reach its database right now. Try again in a minute; if it persists, tell your IT contact.</p>
+                <p class="text-secondary small">Reference: <code>{WebUtility.HtmlEncode(CorrelationId.Of(context))}</code></p>
+                </div></main></body></html>
+                """);
+        }
+    }
+
+    public static bool IsOutage(Exception? failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is AuditUnavailableException or Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database or audit trail unavailable; answered 503 (reference {CorrelationId}, {ExceptionType})")]
+    private static partial void LogOutage(ILogger logger, string correlationId, string exceptionType);
+}
