@@ -140,6 +140,9 @@ switch (args)
 }
 
 app.UseForwardedHeaders();
+// Outermost after the client address is known, so each request's log line carries the status the client got (the
+// 503 of an outage, the 500 page of a failure), not the exception on its way out.
+app.UseMedRequestLogging();
 app.UseMiddleware<SecurityHeadersMiddleware>();
 if (!app.Environment.IsDevelopment())
 {
@@ -152,7 +155,6 @@ app.UseMiddleware<OutageMiddleware>();
 
 app.UseStatusCodePagesWithReExecute("/Error/{0}");
 app.UseStaticFiles();
-app.UseMedRequestLogging();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();

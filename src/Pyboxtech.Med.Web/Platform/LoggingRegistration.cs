@@ -47,9 +47,14 @@ public static class LoggingRegistration
         {
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.IncludeQueryInRequestPath = false;
+            // The reference on an error page, also on the request's audit rows: one search finds all three.
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms (reference {CorrelationId})";
+            options.EnrichDiagnosticContext = (diagnostics, context) => diagnostics.Set("CorrelationId", Auditing.CorrelationId.Of(context));
             options.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : context.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
+                // Served before routing: stylesheets, scripts and images.
+                : context.GetEndpoint() is null && context.Response.StatusCode < 400 ? LogEventLevel.Verbose
                 : LogEventLevel.Information;
         });
         return app;

@@ -36,11 +36,23 @@ public sealed partial class OutageMiddleware(RequestDelegate next, ILogger<Outag
         }
     }
 
+    /// <summary>
+    /// The database or the audit trail out of reach: no connection, a server shutting down or out of resources, a
+    /// timeout. An error PostgreSQL reports about the statement itself (a refused permission, a broken constraint) is
+    /// a fault in the portal, and stays a 500.
+    /// </summary>
     public static bool IsOutage(Exception? failure)
     {
         for (var e = failure; e is not null; e = e.InnerException)
         {
-            if (e is AuditUnavailableException or Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            var unavailable = e switch
+            {
+                AuditUnavailableException or System.Net.Sockets.SocketException or TimeoutException => true,
+                Npgsql.PostgresException reported => reported.IsTransient || reported.SqlState.StartsWith("08", StringComparison.Ordinal) || reported.SqlState.StartsWith("57P", StringComparison.Ordinal),
+                Npgsql.NpgsqlException => true,
+                _ => false,
+            };
+            if (unavailable)
             {
                 return true;
             }

@@ -23,6 +23,10 @@ public sealed class FailClosedTests(PortalFactory portal) : IClassFixture<Portal
             Assert.Contains("The portal is temporarily unavailable", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Dr Casey Closed", body, StringComparison.Ordinal);
             Assert.DoesNotContain("dr.closed", body, StringComparison.Ordinal);
+            // The request log says what the person got: a 503, not the 500 of the exception on its way out.
+            var reference = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(body).QuerySelector("code")!.TextContent;
+            Assert.Contains(portal.Log.Entries, e => e.Contains("responded 503", StringComparison.Ordinal) && e.Contains(reference, StringComparison.Ordinal));
+            Assert.DoesNotContain(portal.Log.Entries, e => e.Contains("responded 500", StringComparison.Ordinal));
 
             // A sign-in whose attempt cannot be recorded does not sign anyone in.
             var login = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
