@@ -15,6 +15,7 @@ public enum AuditEventType
     LoginRejectedMalformed = 1005,
     LoginRateLimited = 1006,
     Logout = 1010,
+    SessionExpired = 1011,
     SetupCompleted = 1100,
     SetupRefusedInvalidToken = 1101,
     PasswordChanged = 1200,
@@ -28,6 +29,7 @@ public enum AuditEventType
     TwoFactorRecoveryCodeUsed = 1304,
     TwoFactorRecoveryCodesRegenerated = 1305,
     TwoFactorResetByAdministrator = 1306,
+    TwoFactorStepExpired = 1307,
     AccountLockedOut = 1400,
     AccountUnlocked = 1401,
 

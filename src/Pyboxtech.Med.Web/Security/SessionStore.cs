@@ -56,11 +56,13 @@ public sealed class SessionTimeoutOptions
 /// session at once instead of when a cookie expires; a session also ends after the idle timeout and the absolute
 /// lifetime, whatever the cookie says.
 /// </summary>
-public sealed class SessionStore(
+public sealed partial class SessionStore(
     IServiceScopeFactory scopes,
     IDataProtectionProvider protection,
     IHttpContextAccessor http,
     IOptions<SessionTimeoutOptions> options,
+    Auditing.AuditTrail audit,
+    ILogger<SessionStore> logger,
     TimeProvider clock) : ITicketStore
 {
     /// <summary>Where the current request's session id is kept (HttpContext.Items), to mark "this session" in lists.</summary>
@@ -102,10 +104,24 @@ public sealed class SessionStore(
         return session.Id;
     }
 
-    public Task RenewAsync(string key, AuthenticationTicket ticket) =>
-        WithDbAsync(db => db.Set<UserSession>()
-            .Where(s => s.Id == key && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, Protect(ticket)).SetProperty(x => x.LastSeenAt, clock.GetUtcNow())));
+    /// <summary>
+    /// Stores the renewed ticket. The cookie handler mostly renews as the response starts, after the page was made and
+    /// its audit row written; a database failure there could only abort a finished response, so it is logged and the
+    /// session keeps its previous ticket (its idle time is already counted from this request by <see cref="RetrieveAsync"/>).
+    /// </summary>
+    public async Task RenewAsync(string key, AuthenticationTicket ticket)
+    {
+        try
+        {
+            await WithDbAsync(db => db.Set<UserSession>()
+                .Where(s => s.Id == key && s.EndedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, Protect(ticket)).SetProperty(x => x.LastSeenAt, clock.GetUtcNow())));
+        }
+        catch (Exception ex) when (Platform.OutageMiddleware.IsOutage(ex))
+        {
+            LogRenewalSkipped(logger, ex.GetType().Name);
+        }
+    }
 
     public async Task<AuthenticationTicket?> RetrieveAsync(string key)
     {
@@ -117,9 +133,10 @@ public sealed class SessionStore(
             return null;
         }
 
-        if (now - session.LastSeenAt > options.Value.IdleTimeout || now - session.StartedAt > options.Value.AbsoluteLifetime)
+        var idle = now - session.LastSeenAt > options.Value.IdleTimeout;
+        if (idle || now - session.StartedAt > options.Value.AbsoluteLifetime)
         {
-            await RemoveAsync(key);
+            await EndExpiredAsync(session, idle);
             return null;
         }
 
@@ -137,10 +154,36 @@ public sealed class SessionStore(
             .Where(s => s.Id == key && s.EndedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
 
+    /// <summary>
+    /// The automatic sign-out, recorded once for the person whose session it was: the request that finds it expired
+    /// goes on as anonymous, so its own audit row cannot say whose session ended.
+    /// </summary>
+    private async Task EndExpiredAsync(UserSession session, bool idle)
+    {
+        var ended = 0;
+        await WithDbAsync(async db => ended = await db.Set<UserSession>()
+            .Where(s => s.Id == session.Id && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
+        if (ended == 1)
+        {
+            var limit = idle ? $"no activity for {options.Value.IdleTimeout.TotalMinutes:0} minutes" : $"open for {options.Value.AbsoluteLifetime.TotalHours:0.#} hours";
+            await audit.RecordAsync(new Auditing.AuditEntry(Auditing.AuditEventType.SessionExpired, Auditing.AuditOutcome.Succeeded)
+            {
+                Module = "Account",
+                UserId = session.UserId,
+                UserName = TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket))?.Principal.Identity?.Name,
+                Details = $"signed out automatically: {limit}",
+            });
+        }
+    }
+
     /// <summary>Ends every open session of a person (deactivation, password change, 2FA reset, "end sessions"), but <paramref name="except"/>.</summary>
     public Task EndAllAsync(MedDbContext db, Guid userId, string? except = null) =>
         db.Set<UserSession>().Where(s => s.UserId == userId && s.EndedAt == null && s.Id != except)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session renewal not stored: the database is unavailable ({ExceptionType})")]
+    private static partial void LogRenewalSkipped(ILogger logger, string exceptionType);
 
     private byte[] Protect(AuthenticationTicket ticket) => _protector.Protect(TicketSerializer.Default.Serialize(ticket));
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Tests.Security;
@@ -22,7 +23,13 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         portal.Clock.Advance(TimeSpan.FromMinutes(15.5));
 
         var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        await client.GetAsync(new Uri("/", UriKind.Relative));
         Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+
+        // The automatic sign-out is in the trail once, under the person whose session it was.
+        var expired = Assert.Single(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.SessionExpired && r.UserName == "idle.user");
+        Assert.NotNull(expired.UserId);
+        Assert.Contains("no activity for 15 minutes", expired.Details, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,6 +47,7 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         portal.Clock.Advance(TimeSpan.FromMinutes(11));
         var response = await client.GetAsync(new Uri("/", UriKind.Relative));
         Assert.StartsWith("/Account/Login", response.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.SessionExpired && r.UserName == "busy.user" && r.Details!.Contains("open for 12 hours", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -79,6 +79,7 @@ public sealed class AccountController(
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         if (!ModelState.IsValid || (string.IsNullOrWhiteSpace(form.Code) && string.IsNullOrWhiteSpace(form.RecoveryCode)))
         {
+            await logins.RecordMalformedSecondStepAsync();
             ModelState.AddModelError("", "Enter the 6-digit code from your authenticator app, or a recovery code.");
             return SecondStepRefused(form);
         }

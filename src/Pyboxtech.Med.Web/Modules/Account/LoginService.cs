@@ -15,6 +15,13 @@ public enum LoginOutcome
     SecondStepExpired,
 }
 
+public enum StepUpOutcome
+{
+    Confirmed,
+    Refused,
+    LockedAndSignedOut,
+}
+
 /// <summary>
 /// Signs a person in with user name and password. Every refusal looks the same to the caller, and an unknown
 /// user name costs a password hash like a known one, so neither the page nor its timing tells which names exist.
@@ -27,6 +34,7 @@ public sealed class LoginService(
     MedDbContext db,
     SecuritySettingsService settings,
     TotpService totp,
+    SessionStore sessions,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
@@ -70,6 +78,8 @@ public sealed class LoginService(
         var pending = await signInManager.GetTwoFactorAuthenticationUserAsync();
         if (pending is null)
         {
+            // The password step's short-lived cookie is gone (expired, or never there): nobody to attribute it to.
+            await RecordAsync(AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed, null, null);
             return LoginOutcome.SecondStepExpired;
         }
 
@@ -84,12 +94,7 @@ public sealed class LoginService(
                 return used == 1 ? (null, AuditEventType.TwoFactorRecoveryCodeUsed) : (AuditEventType.TwoFactorCodeRejected, null);
             }
 
-            return await totp.CheckAndConsumeAsync(user, code ?? "", db) switch
-            {
-                TotpCheck.Accepted => (null, AuditEventType.TwoFactorCodeAccepted),
-                TotpCheck.Replayed => (AuditEventType.TwoFactorCodeReplayed, null),
-                _ => (AuditEventType.TwoFactorCodeRejected, null),
-            };
+            return await CheckCodeAsync(user, code ?? "");
         }, async user =>
         {
             await signInManager.Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
@@ -98,6 +103,38 @@ public sealed class LoginService(
             return LoginOutcome.SignedIn;
         });
     }
+
+    /// <summary>
+    /// A code asked of someone already signed in before a sensitive change (new recovery codes). A wrong one counts
+    /// toward the lockout as at sign-in, or a stolen session could guess codes without limit; and because those
+    /// guesses came from inside a session, the lock also ends every session of the account.
+    /// </summary>
+    public async Task<StepUpOutcome> StepUpAsync(MedUser user, string code)
+    {
+        var outcome = await AttemptAsync(user.Id, secondStep: true, code, u => CheckCodeAsync(u, code), _ => Task.FromResult(LoginOutcome.SignedIn));
+        if (outcome == LoginOutcome.SignedIn)
+        {
+            return StepUpOutcome.Confirmed;
+        }
+
+        var now = clock.GetUtcNow();
+        if (!await db.Users.AnyAsync(u => u.Id == user.Id && (u.LockoutEnd > now || !u.IsActive)))
+        {
+            return StepUpOutcome.Refused;
+        }
+
+        await sessions.EndAllAsync(db, user.Id);
+        await signInManager.SignOutAsync();
+        return StepUpOutcome.LockedAndSignedOut;
+    }
+
+    private async Task<(AuditEventType? Failure, AuditEventType? Success)> CheckCodeAsync(MedUser user, string code) =>
+        await totp.CheckAndConsumeAsync(user, code, db) switch
+        {
+            TotpCheck.Accepted => (null, AuditEventType.TwoFactorCodeAccepted),
+            TotpCheck.Replayed => (AuditEventType.TwoFactorCodeReplayed, null),
+            _ => (AuditEventType.TwoFactorCodeRejected, null),
+        };
 
     /// <summary>
     /// One attempt at a time per account: a row lock makes check-and-count atomic, so parallel guesses are each
@@ -111,6 +148,12 @@ public sealed class LoginService(
         Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check,
         Func<MedUser, Task<LoginOutcome>> signIn)
     {
+        // A copy loaded earlier in this request would be handed back by the query below in place of the locked row.
+        if (db.Users.Local.FirstOrDefault(u => u.Id == userId) is { } earlier)
+        {
+            db.Entry(earlier).State = EntityState.Detached;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync();
         var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {userId} FOR UPDATE").SingleAsync();
         var now = clock.GetUtcNow();
@@ -161,6 +204,13 @@ public sealed class LoginService(
         }
 
         return await signIn(user);
+    }
+
+    /// <summary>A second-step form with no code at all: recorded, but not counted as a guess.</summary>
+    public async Task RecordMalformedSecondStepAsync()
+    {
+        var pending = await signInManager.GetTwoFactorAuthenticationUserAsync();
+        await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, pending?.Id, pending?.UserName);
     }
 
     /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>

@@ -15,6 +15,7 @@ public sealed class TwoFactorController(
     MedSignInManager signIn,
     MedDbContext db,
     TotpService totp,
+    LoginService logins,
     AuditTrail audit,
     TimeProvider clock) : Controller
 {
@@ -80,9 +81,16 @@ public sealed class TwoFactorController(
             return RedirectToAction(nameof(Index));
         }
 
-        if (!ModelState.IsValid || await totp.CheckAndConsumeAsync(user, form.Code, db) != TotpCheck.Accepted)
+        var check = ModelState.IsValid ? await logins.StepUpAsync(user, form.Code) : StepUpOutcome.Refused;
+        if (check == StepUpOutcome.LockedAndSignedOut)
         {
-            ModelState.AddModelError("", "Enter the code your app shows now to make new recovery codes.");
+            TempData["Notice"] = "Three wrong codes in a row locked your account and signed you out everywhere. Ask your practice's system administrator to unlock it.";
+            return RedirectToAction(nameof(AccountController.Login), "Account");
+        }
+
+        if (check == StepUpOutcome.Refused)
+        {
+            ModelState.AddModelError("", "That code is not right. Enter the code your app shows now; three wrong codes in a row lock the account.");
             var view = View("Enabled", await StatusAsync(user));
             view.StatusCode = StatusCodes.Status400BadRequest;
             return view;

@@ -114,6 +114,83 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task WrongCodesForNewRecoveryCodes_CountTowardTheLockout_AndTheLockEndsEverySession()
+    {
+        var key = await EnrolledDoctorAsync("dr.stolen");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var stolen = portal.CreateBrowser();
+        await SecondStepAsync("dr.stolen", CodeAt(key, portal.Clock.GetUtcNow()), client: stolen);
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var desk = portal.CreateBrowser();
+        await SecondStepAsync("dr.stolen", CodeAt(key, portal.Clock.GetUtcNow()), client: desk);
+        var page = await stolen.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var form = HtmlForm.Parse(stolen, page, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+
+        var guesses = new List<HttpResponseMessage>();
+        foreach (var guess in new[] { "111111", "222222", "333333" })
+        {
+            guesses.Add(await form.SubmitAsync(new() { ["Code"] = guess }));
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, guesses[0].StatusCode);
+        Assert.Contains("three wrong codes in a row lock the account", await guesses[1].Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("/Account/Login", guesses[2].Headers.Location?.OriginalString);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.stolen"));
+        Assert.Equal(DateTimeOffset.MaxValue, user.LockoutEnd);
+        Assert.StartsWith("/Account/Login", (await stolen.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.StartsWith("/Account/Login", (await desk.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var rows = await portal.AuditRowsAsync();
+        Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.UserName == "dr.stolen"));
+        Assert.Contains(rows, r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "dr.stolen");
+        Assert.DoesNotContain(rows, r => r.EventType == AuditEventType.TwoFactorRecoveryCodesRegenerated && r.SubjectId == user.Id.ToString());
+    }
+
+    [Fact]
+    public async Task WrongCodesWhileEnrolling_AreRecordedButDoNotLock()
+    {
+        // The key is on the page being confirmed, so a wrong code here guesses nothing: it is a phone clock or a typo.
+        await portal.CreateUserAsync("dr.fumble", "Dr Finn Fumble", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.fumble");
+        var page = await client.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var key = new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=totp-key]")!.TextContent.Replace(" ", "", StringComparison.Ordinal);
+        var form = HtmlForm.Parse(client, page, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await form.SubmitAsync(new() { ["Code"] = $"99999{i}" })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await form.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()) })).StatusCode);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.fumble"));
+        Assert.True(user.TwoFactorEnabled);
+        Assert.Null(user.LockoutEnd);
+        Assert.Equal(4, (await portal.AuditRowsAsync()).Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.SubjectId == user.Id.ToString()));
+    }
+
+    [Fact]
+    public async Task SecondStepAfterItsFiveMinutes_IsRecorded_AndGoesBackToThePassword()
+    {
+        var key = await EnrolledDoctorAsync("dr.slow");
+        var client = portal.CreateBrowser();
+        var login = await HtmlForm.LoadAsync(client, "/Account/Login");
+        var first = await login.SubmitAsync(new() { ["UserName"] = "dr.slow", ["Password"] = PortalFactory.StrongPassword });
+        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var empty = await second.SubmitAsync(new() { ["Code"] = "", ["RecoveryCode"] = "" });
+        portal.Clock.Advance(TimeSpan.FromMinutes(6));
+        var late = await second.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("/Account/Login", late.Headers.Location?.OriginalString);
+        Assert.StartsWith("/Account/Login", (await client.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(rows, r => r.EventType == AuditEventType.LoginRejectedMalformed && r.UserName == "dr.slow");
+        Assert.Contains(rows, r => r.EventType == AuditEventType.TwoFactorStepExpired && r.Outcome == AuditOutcome.Failed && r.UserId == null);
+        Assert.DoesNotContain(rows, r => r.EventType == AuditEventType.LoginSucceeded);
+    }
+
+    [Fact]
     public async Task AdministratorReset_EndsSessionsAndRequiresEnrollingAgain()
     {
         var key = await EnrolledDoctorAsync("dr.lostphone");
