@@ -7,7 +7,7 @@ namespace Pyboxtech.Med.Web.Platform;
 /// When PostgreSQL (or the audit trail) is out of reach, answers 503 with a plain page that needs nothing from the
 /// database: the usual error page cannot be relied on then, since looking up the session fails again.
 /// </summary>
-public sealed partial class OutageMiddleware(RequestDelegate next, ILogger<OutageMiddleware> logger)
+public sealed partial class OutageMiddleware(RequestDelegate next, AuditDatabase auditDatabase, ILogger<OutageMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -18,6 +18,10 @@ public sealed partial class OutageMiddleware(RequestDelegate next, ILogger<Outag
         catch (Exception ex) when (IsOutage(ex) && !context.Response.HasStarted)
         {
             LogOutage(logger, CorrelationId.Of(context), ex.GetType().Name);
+            // The connections idle in the pools most likely died with the server: drop them, or each would fail one
+            // more person's request after the database is back.
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            auditDatabase.DataSource.Clear();
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "30";
