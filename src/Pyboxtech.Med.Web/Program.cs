@@ -91,6 +91,7 @@ builder.Services.AddAuthorizationBuilder()
     .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 builder.Services.AddSingleton<PermissionMatrix>();
 builder.Services.AddSingleton<SecuritySettingsService>();
+builder.Services.AddHostedService<ChangeListener>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 
 builder.Services.AddSingleton<FirstRunSetup>();

@@ -11,50 +11,30 @@ namespace Pyboxtech.Med.Web.Security;
 /// </summary>
 public sealed class PermissionMatrix(IServiceScopeFactory scopes)
 {
-    private readonly Lock _gate = new();
-    private MatrixSnapshot? _snapshot;
-    private long _version;
+    private readonly ReloadableCache<MatrixSnapshot> _cache = new();
 
-    public async ValueTask<MatrixSnapshot> CurrentAsync(CancellationToken cancellationToken = default)
+    public ValueTask<MatrixSnapshot> CurrentAsync(CancellationToken cancellationToken = default) =>
+        _cache.GetAsync(() => LoadAsync(cancellationToken));
+
+    /// <summary>
+    /// Called after every change to roles, the matrix or restrictions (after the transaction commits), and by
+    /// <see cref="ChangeListener"/> when another instance of the portal made one.
+    /// </summary>
+    public void Invalidate() => _cache.Invalidate();
+
+    private async Task<MatrixSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null)
-        {
-            return snapshot;
-        }
-
-        var version = Interlocked.Read(ref _version);
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
         var roles = await db.Roles.AsNoTracking().Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
         var cells = await db.RoleGrants.AsNoTracking().ToListAsync(cancellationToken);
         var restrictions = await db.UserRestrictions.AsNoTracking().ToListAsync(cancellationToken);
-        var loaded = new MatrixSnapshot(
+        return new MatrixSnapshot(
             roles.ToDictionary(
                 r => r.Name ?? "",
                 r => cells.Where(c => c.RoleId == r.Id).ToDictionary(c => c.Module, c => c.Level),
                 StringComparer.Ordinal),
             restrictions.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Module, r => r.MaxLevel)));
-        lock (_gate)
-        {
-            // A change that landed while we were loading makes this copy stale: use it once, do not keep it.
-            if (_version == version)
-            {
-                _snapshot = loaded;
-            }
-        }
-
-        return loaded;
-    }
-
-    /// <summary>Called after every change to roles, the matrix or restrictions (after the transaction commits).</summary>
-    public void Invalidate()
-    {
-        lock (_gate)
-        {
-            _version++;
-            _snapshot = null;
-        }
     }
 }
 

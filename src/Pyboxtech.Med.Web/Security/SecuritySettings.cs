@@ -65,21 +65,18 @@ public sealed class SecuritySettings
 /// <summary>The current settings, cached and reloaded after a change; every change is audited with before and after.</summary>
 public sealed class SecuritySettingsService(IServiceScopeFactory scopes)
 {
-    private SecuritySettings? _current;
+    private readonly ReloadableCache<SecuritySettings> _cache = new();
 
-    public async Task<SecuritySettings> CurrentAsync(CancellationToken cancellationToken = default)
-    {
-        if (Volatile.Read(ref _current) is { } cached)
+    public async Task<SecuritySettings> CurrentAsync(CancellationToken cancellationToken = default) =>
+        await _cache.GetAsync(async () =>
         {
-            return cached;
-        }
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+            return await db.Set<SecuritySettings>().AsNoTracking().SingleOrDefaultAsync(cancellationToken) ?? new SecuritySettings();
+        });
 
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
-        var loaded = await db.Set<SecuritySettings>().AsNoTracking().SingleOrDefaultAsync(cancellationToken) ?? new SecuritySettings();
-        Volatile.Write(ref _current, loaded);
-        return loaded;
-    }
+    /// <summary>After a change here, or one another instance of the portal made (<see cref="ChangeListener"/>).</summary>
+    public void Invalidate() => _cache.Invalidate();
 
     public async Task SaveAsync(MedDbContext db, AuditTrail audit, SecuritySettings changed, CancellationToken cancellationToken)
     {
@@ -96,6 +93,6 @@ public sealed class SecuritySettingsService(IServiceScopeFactory scopes)
             db,
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Volatile.Write(ref _current, null);
+        Invalidate();
     }
 }

@@ -23,7 +23,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, CookieContainer> _cookieJars = [];
 
-    public TestDatabase Database { get; private set; } = null!;
+    public TestDatabase Database { get; protected set; } = null!;
 
     public CapturedLog Log { get; } = new();
 

@@ -91,7 +91,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
 
         var admin = await portal.SignInAsync(UserNameFor(MedRole.SystemAdministrator));
-        await SetCellAsync(admin, "Practice manager", MedModule.Audit, AccessLevel.None);
+        await SetCellAsync(portal, admin, "Practice manager", MedModule.Audit, AccessLevel.None);
         try
         {
             var refused = await client.GetAsync(new Uri("/Audit", UriKind.Relative));
@@ -100,13 +100,14 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         }
         finally
         {
-            await SetCellAsync(admin, "Practice manager", MedModule.Audit, AccessLevel.Read);
+            await SetCellAsync(portal, admin, "Practice manager", MedModule.Audit, AccessLevel.Read);
         }
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
     }
 
-    private async Task SetCellAsync(HttpClient admin, string role, MedModule module, AccessLevel level)
+    /// <summary>Sets one cell of the matrix as an administrator does, on the Roles and permissions page.</summary>
+    internal static async Task SetCellAsync(PortalFactory portal, HttpClient admin, string role, MedModule module, AccessLevel level)
     {
         var page = await admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative));
         var form = HtmlForm.Parse(admin, page, "/Administration/Roles", "form[action='/Administration/Roles/Matrix']");
