@@ -79,6 +79,16 @@ builder.Services.ConfigureApplicationCookie(cookie =>
     cookie.SlidingExpiration = true;
 });
 
+// The five-minute cookie between the password and the code gets the same protection as the session cookie.
+builder.Services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, cookie =>
+{
+    cookie.Cookie.Name = httpsOnly ? "__Host-pyboxtech.second-step" : "pyboxtech.second-step";
+    cookie.Cookie.HttpOnly = true;
+    cookie.Cookie.SameSite = SameSiteMode.Strict;
+    cookie.Cookie.SecurePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+    cookie.Cookie.Path = "/";
+});
+
 builder.Services.Configure<SessionTimeoutOptions>(builder.Configuration.GetSection(SessionTimeoutOptions.Section));
 builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseSessionStore>();
@@ -106,7 +116,11 @@ builder.Services.AddScoped<AdministrationService>();
 builder.Services.AddScoped<PatientService>();
 
 builder.Services
-    .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+    .AddControllersWithViews(mvc =>
+    {
+        mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
+        mvc.Filters.Add<AntiforgeryRefusalAudit>();
+    })
     .AddRazorOptions(razor =>
     {
         razor.ViewLocationFormats.Clear();

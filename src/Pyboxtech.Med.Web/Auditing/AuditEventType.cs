@@ -16,6 +16,7 @@ public enum AuditEventType
     LoginRateLimited = 1006,
     Logout = 1010,
     SessionExpired = 1011,
+    SessionsEnded = 1012,
     SetupCompleted = 1100,
     SetupRefusedInvalidToken = 1101,
     PasswordChanged = 1200,
@@ -37,6 +38,9 @@ public enum AuditEventType
     RequestGranted = 2000,
     RequestDeniedUnauthenticated = 2001,
     RequestDeniedForbidden = 2002,
+    RequestRefusedAntiforgery = 2003,
+    RequestDeniedUntilPasswordChanged = 2004,
+    RequestDeniedUntilTwoFactorEnrolled = 2005,
 
     // 3000-3999: records of the clinical and administrative modules.
     RecordViewed = 3000,

@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 
 namespace Pyboxtech.Med.Web.Platform;
@@ -15,20 +16,22 @@ public sealed class ForcedPasswordChangeMiddleware(RequestDelegate next)
 
     private static readonly PathString[] AlwaysOpen = ["/Account/Logout", "/Error", "/health"];
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, AuditTrail audit)
     {
-        var destination = context.User.HasClaim(MedClaimsPrincipalFactory.MustChangePasswordClaim, "true") ? ChangePasswordPath
-            : context.User.HasClaim(MedClaimsPrincipalFactory.MustEnrolTwoFactorClaim, "true") ? EnrolTwoFactorPath
-            : null;
+        var (destination, refusal) = context.User.HasClaim(MedClaimsPrincipalFactory.MustChangePasswordClaim, "true") ? (ChangePasswordPath, AuditEventType.RequestDeniedUntilPasswordChanged)
+            : context.User.HasClaim(MedClaimsPrincipalFactory.MustEnrolTwoFactorClaim, "true") ? (EnrolTwoFactorPath, AuditEventType.RequestDeniedUntilTwoFactorEnrolled)
+            : ((string?)null, default(AuditEventType));
         var path = context.Request.Path;
         if (destination is not null
             && !path.StartsWithSegments(destination, StringComparison.OrdinalIgnoreCase)
             && !AlwaysOpen.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
         {
+            // Refused before the permission check runs, so recorded here: the attempt is in the trail all the same.
+            await audit.RecordAsync(new AuditEntry(refusal, AuditOutcome.Denied) { Module = AuditingAuthorizationResultHandler.ModuleOf(context.GetEndpoint()) }, context.RequestAborted);
             context.Response.Redirect(destination);
-            return Task.CompletedTask;
+            return;
         }
 
-        return next(context);
+        await next(context);
     }
 }

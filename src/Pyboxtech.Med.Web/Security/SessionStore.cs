@@ -113,9 +113,19 @@ public sealed partial class SessionStore(
     {
         try
         {
-            await WithDbAsync(db => db.Set<UserSession>()
-                .Where(s => s.Id == key && s.EndedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, Protect(ticket)).SetProperty(x => x.LastSeenAt, clock.GetUtcNow())));
+            await WithDbAsync(async db =>
+            {
+                var userId = UserIdOf(ticket);
+                var renewed = await db.Set<UserSession>()
+                    .Where(s => s.Id == key && s.EndedAt == null && s.UserId == userId)
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, Protect(ticket)).SetProperty(x => x.LastSeenAt, clock.GetUtcNow()));
+                if (renewed == 0)
+                {
+                    // A ticket of another account never takes over a session: the session ends instead.
+                    await db.Set<UserSession>().Where(s => s.Id == key && s.EndedAt == null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
+                }
+            });
         }
         catch (Exception ex) when (Platform.OutageMiddleware.IsOutage(ex))
         {

@@ -14,6 +14,7 @@ public sealed class AccountController(
 {
     public const string RefusedMessage = "The user name or password is incorrect.";
     public const string TooManyMessage = "Too many failed sign-ins from your network. Wait a minute, then try again.";
+    public const string LockedFromInsideMessage = "Three wrong answers in a row locked your account and signed you out everywhere. Ask your practice's system administrator to unlock it.";
 
     [AllowAnonymous]
     [HttpGet("Login")]
@@ -32,6 +33,11 @@ public sealed class AccountController(
     [HttpPost("Login")]
     public async Task<IActionResult> Login(LoginForm form, string? returnUrl = null)
     {
+        if (await EndedLiveSessionAsync() is { } startOver)
+        {
+            return startOver;
+        }
+
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.IsBlocked(address))
@@ -76,6 +82,11 @@ public sealed class AccountController(
     [HttpPost("LoginWith2fa")]
     public async Task<IActionResult> LoginWith2fa(SecondFactorForm form, string? returnUrl = null)
     {
+        if (await EndedLiveSessionAsync() is { } startOver)
+        {
+            return startOver;
+        }
+
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         if (!ModelState.IsValid || (string.IsNullOrWhiteSpace(form.Code) && string.IsNullOrWhiteSpace(form.RecoveryCode)))
         {
@@ -122,6 +133,16 @@ public sealed class AccountController(
 
         if (ModelState.IsValid)
         {
+            switch (await logins.ConfirmPasswordAsync(user, form.CurrentPassword))
+            {
+                case StepUpOutcome.LockedAndSignedOut:
+                    TempData["Notice"] = LockedFromInsideMessage;
+                    return RedirectToAction(nameof(Login));
+                case StepUpOutcome.Refused:
+                    ModelState.AddModelError(nameof(form.CurrentPassword), "Your current password is not right. Three wrong passwords in a row lock the account.");
+                    return ChangePasswordRefused();
+            }
+
             var errors = await passwords.ChangeAsync(user, form);
             if (errors.Count == 0)
             {
@@ -132,9 +153,7 @@ public sealed class AccountController(
             errors.ToList().ForEach(e => ModelState.AddModelError("", e));
         }
 
-        var view = View(new ChangePasswordForm());
-        view.StatusCode = StatusCodes.Status400BadRequest;
-        return view;
+        return ChangePasswordRefused();
     }
 
     /// <summary>"Stay signed in": a request that only marks the session as active.</summary>
@@ -168,6 +187,30 @@ public sealed class AccountController(
         }
 
         var view = View(nameof(Login), form);
+        view.StatusCode = StatusCodes.Status400BadRequest;
+        return view;
+    }
+
+    /// <summary>
+    /// A sign-in posted from inside a live session (no page of the portal does that; a script or a planted cookie
+    /// can) would have the cookie handler hand that session to the account signing in. It is ended instead, and
+    /// the sign-in starts again from a clean page.
+    /// </summary>
+    private async Task<IActionResult?> EndedLiveSessionAsync()
+    {
+        if (User.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        await logins.SignOutAsync(User);
+        TempData["Notice"] = "You were still signed in, so that session was ended. Sign in again.";
+        return RedirectToAction(nameof(Login));
+    }
+
+    private ViewResult ChangePasswordRefused()
+    {
+        var view = View(nameof(ChangePassword), new ChangePasswordForm());
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;
     }

@@ -106,12 +106,25 @@ public sealed class LoginService(
 
     /// <summary>
     /// A code asked of someone already signed in before a sensitive change (new recovery codes). A wrong one counts
-    /// toward the lockout as at sign-in, or a stolen session could guess codes without limit; and because those
-    /// guesses came from inside a session, the lock also ends every session of the account.
+    /// toward the lockout as at sign-in, or a stolen session could guess codes without limit.
     /// </summary>
-    public async Task<StepUpOutcome> StepUpAsync(MedUser user, string code)
+    public Task<StepUpOutcome> ConfirmCodeAsync(MedUser user, string code) =>
+        StepUpAsync(user, code, u => CheckCodeAsync(u, code));
+
+    /// <summary>The current password, asked before it is changed: a wrong one counts toward the lockout too.</summary>
+    public Task<StepUpOutcome> ConfirmPasswordAsync(MedUser user, string password) =>
+        StepUpAsync(user, password, u => Task.FromResult<(AuditEventType?, AuditEventType?)>(
+            u.PasswordHash is not null && passwordHasher.VerifyHashedPassword(u, u.PasswordHash, password) != PasswordVerificationResult.Failed
+                ? (null, null)
+                : (AuditEventType.PasswordChangeFailed, null)));
+
+    /// <summary>
+    /// Because wrong answers here came from inside a session, the lock they cause also ends every session of the
+    /// account, and says so in the trail.
+    /// </summary>
+    private async Task<StepUpOutcome> StepUpAsync(MedUser user, string secret, Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check)
     {
-        var outcome = await AttemptAsync(user.Id, secondStep: true, code, u => CheckCodeAsync(u, code), _ => Task.FromResult(LoginOutcome.SignedIn));
+        var outcome = await AttemptAsync(user.Id, secondStep: true, secret, check, _ => Task.FromResult(LoginOutcome.SignedIn));
         if (outcome == LoginOutcome.SignedIn)
         {
             return StepUpOutcome.Confirmed;
@@ -125,6 +138,13 @@ public sealed class LoginService(
 
         await sessions.EndAllAsync(db, user.Id);
         await signInManager.SignOutAsync();
+        await audit.RecordAsync(new AuditEntry(AuditEventType.SessionsEnded, AuditOutcome.Succeeded)
+        {
+            Module = "Account",
+            UserId = user.Id,
+            UserName = user.UserName,
+            Details = "all sessions ended: the account locked after wrong answers given from inside a session",
+        });
         return StepUpOutcome.LockedAndSignedOut;
     }
 
@@ -148,14 +168,15 @@ public sealed class LoginService(
         Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check,
         Func<MedUser, Task<LoginOutcome>> signIn)
     {
-        // A copy loaded earlier in this request would be handed back by the query below in place of the locked row.
-        if (db.Users.Local.FirstOrDefault(u => u.Id == userId) is { } earlier)
-        {
-            db.Entry(earlier).State = EntityState.Detached;
-        }
-
+        var loadedEarlier = db.Users.Local.Any(u => u.Id == userId);
         await using var transaction = await db.Database.BeginTransactionAsync();
         var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {userId} FOR UPDATE").SingleAsync();
+        if (loadedEarlier)
+        {
+            // The query hands back the copy this request loaded before, unchanged: read the locked row's values into it.
+            await db.Entry(user).ReloadAsync();
+        }
+
         var now = clock.GetUtcNow();
         if (user.LockoutEnd > now || !user.IsActive)
         {

@@ -81,10 +81,10 @@ public sealed class TwoFactorController(
             return RedirectToAction(nameof(Index));
         }
 
-        var check = ModelState.IsValid ? await logins.StepUpAsync(user, form.Code) : StepUpOutcome.Refused;
+        var check = ModelState.IsValid ? await logins.ConfirmCodeAsync(user, form.Code) : StepUpOutcome.Refused;
         if (check == StepUpOutcome.LockedAndSignedOut)
         {
-            TempData["Notice"] = "Three wrong codes in a row locked your account and signed you out everywhere. Ask your practice's system administrator to unlock it.";
+            TempData["Notice"] = AccountController.LockedFromInsideMessage;
             return RedirectToAction(nameof(AccountController.Login), "Account");
         }
 

@@ -38,7 +38,7 @@ public sealed class AuditReports(AuditDatabase database, IOptions<ClinicOptions>
         (int)AuditEventType.TwoFactorCodeRejected, (int)AuditEventType.TwoFactorCodeReplayed,
     ];
 
-    private static readonly int[] Denied = [(int)AuditEventType.RequestDeniedForbidden, (int)AuditEventType.RequestDeniedUnauthenticated];
+    private static readonly int[] Denied = [(int)AuditEventType.RequestDeniedForbidden, (int)AuditEventType.RequestDeniedUnauthenticated, (int)AuditEventType.RequestRefusedAntiforgery];
 
     private static readonly int[] Activity = [(int)AuditEventType.LoginSucceeded, (int)AuditEventType.RequestGranted];
 

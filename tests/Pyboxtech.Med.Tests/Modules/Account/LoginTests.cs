@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 
 namespace Pyboxtech.Med.Tests.Modules.Account;
@@ -144,11 +146,40 @@ public sealed partial class LoginTests(PortalFactory portal) : IClassFixture<Por
     public async Task Logout_WithoutAntiforgeryToken_IsRefusedAndKeepsTheSession()
     {
         var client = await portal.SignInAsync("dr.nguyen");
+        var before = await portal.LastAuditSequenceAsync();
 
         var response = await client.PostAsync(new Uri("/Account/Logout", UriKind.Relative), new FormUrlEncodedContent([]));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Contains(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.RequestRefusedAntiforgery && r.UserName == "dr.nguyen" && r.Action == "POST /Account/Logout");
+    }
+
+    [Fact]
+    public async Task SignInPostedFromInsideAnotherSession_EndsThatSession_InsteadOfHandingItOver()
+    {
+        await portal.CreateUserAsync("first.person", "Fred First");
+        await portal.CreateUserAsync("second.person", "Sue Second");
+        var client = await portal.SignInAsync("first.person");
+        var planted = portal.ClientCookies(client);
+        var dashboard = await client.GetStringAsync(new Uri("/", UriKind.Relative));
+        var token = HtmlForm.Parse(client, dashboard, "/", "form[action='/Account/Logout']").Fields[HtmlForm.AntiforgeryField];
+
+        var signIn = await client.PostAsync(new Uri("/Account/Login", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = "second.person",
+            ["Password"] = PortalFactory.StrongPassword,
+            [HtmlForm.AntiforgeryField] = token,
+        }));
+
+        Assert.Equal("/Account/Login", signIn.Headers.Location?.OriginalString);
+        using var holderOfTheOldCookie = portal.CreateDefaultClient();
+        holderOfTheOldCookie.DefaultRequestHeaders.Add("Cookie", planted);
+        var withOldCookie = await holderOfTheOldCookie.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, withOldCookie.StatusCode);
+        Assert.StartsWith("/Account/Login", withOldCookie.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var secondId = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "second.person").Select(u => u.Id).SingleAsync());
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.UserSession>().CountAsync(s => s.UserId == secondId)));
     }
 
     [Fact]

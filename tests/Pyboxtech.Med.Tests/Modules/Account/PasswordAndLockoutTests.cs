@@ -186,11 +186,57 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
     }
 
     [Fact]
+    public async Task WrongCurrentPasswords_OnTheChangePage_CountTowardTheLockout_AndTheLockEndsEverySession()
+    {
+        await portal.CreateUserAsync("guessed.inside", "Gus Inside");
+        var stolen = await portal.SignInAsync("guessed.inside");
+        var desk = await portal.SignInAsync("guessed.inside");
+        var page = await stolen.GetStringAsync(new Uri("/Account/ChangePassword", UriKind.Relative));
+        var form = HtmlForm.Parse(stolen, page, "/Account/ChangePassword", "form[action='/Account/ChangePassword']");
+        var attempt = new Dictionary<string, string> { ["NewPassword"] = "Quiet-lantern-58-orbit", ["ConfirmNewPassword"] = "Quiet-lantern-58-orbit" };
+
+        var first = await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = "Wrong-guess-1-alpha" });
+        var second = await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = "Wrong-guess-2-bravo" });
+        var third = await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = "Wrong-guess-3-charlie" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, first.StatusCode);
+        Assert.Contains("Three wrong passwords in a row lock the account", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("/Account/Login", third.Headers.Location?.OriginalString);
+        Assert.StartsWith("/Account/Login", (await desk.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(DateTimeOffset.MaxValue, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "guessed.inside"))).LockoutEnd);
+        var rows = await portal.AuditRowsAsync();
+        Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.PasswordChangeFailed && r.UserName == "guessed.inside"));
+        Assert.Contains(rows, r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "guessed.inside");
+        Assert.Contains(rows, r => r.EventType == AuditEventType.SessionsEnded && r.UserName == "guessed.inside");
+    }
+
+    [Fact]
+    public async Task ARightCurrentPassword_ClearsEarlierWrongOnes()
+    {
+        await portal.CreateUserAsync("typo.then.right", "Tia Typo");
+        var client = await portal.SignInAsync("typo.then.right");
+        var page = await client.GetStringAsync(new Uri("/Account/ChangePassword", UriKind.Relative));
+        var form = HtmlForm.Parse(client, page, "/Account/ChangePassword", "form[action='/Account/ChangePassword']");
+        var attempt = new Dictionary<string, string> { ["NewPassword"] = "Quiet-lantern-58-orbit", ["ConfirmNewPassword"] = "Quiet-lantern-58-orbit" };
+
+        await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = "Wrong-guess-1-alpha" });
+        await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = "Wrong-guess-2-bravo" });
+        var changed = await form.SubmitAsync(new(attempt) { ["CurrentPassword"] = PortalFactory.StrongPassword });
+
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "typo.then.right"));
+        Assert.Equal(0, user.AccessFailedCount);
+        Assert.Null(user.LockoutEnd);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task DuringAForcedChange_EveryOtherPageLeadsToTheChangePage()
     {
         await portal.CreateUserAsync("forced.everywhere", "Fay Forced", PortalFactory.StrongPassword, MedRole.SystemAdministrator, "Doctor");
         await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "forced.everywhere").ExecuteUpdateAsync(u => u.SetProperty(x => x.MustChangePassword, true)));
         var client = await portal.SignInAsync("forced.everywhere");
+        var before = await portal.LastAuditSequenceAsync();
         var links = portal.Services.GetRequiredService<LinkGenerator>();
         string[] open = ["/Account/ChangePassword", "/Account/Login", "/Setup", "/health", "/Error"];
         var checkedPaths = 0;
@@ -223,6 +269,8 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
         }
 
         Assert.True(checkedPaths >= 15, $"only {checkedPaths} routes checked");
+        // Sent away before the permission check, but each attempt is in the trail.
+        Assert.Equal(checkedPaths, (await portal.AuditRowsAfterAsync(before)).Count(r => r.EventType == AuditEventType.RequestDeniedUntilPasswordChanged && r.UserName == "forced.everywhere"));
     }
 
     [Fact]
