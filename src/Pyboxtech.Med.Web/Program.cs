@@ -102,6 +102,7 @@ builder.Services.AddAuthorizationBuilder()
 builder.Services.AddSingleton<PermissionMatrix>();
 builder.Services.AddSingleton<SecuritySettingsService>();
 builder.Services.AddHostedService<ChangeListener>();
+builder.Services.AddSingleton<PortalSecrets>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 
 builder.Services.AddSingleton<FirstRunSetup>();

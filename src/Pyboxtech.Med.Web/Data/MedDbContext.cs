@@ -40,6 +40,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         PermissionModel.Configure(builder);
         PatientModel.Configure(builder);
         SecuritySettings.Configure(builder);
+        Platform.PortalSecret.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
     }
 }

@@ -618,6 +618,24 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.ToTable("patients", "patients");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Platform.PortalSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProtectedValue")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("protected_value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_secrets");
+
+                    b.ToTable("secrets", "platform");
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
                 {
                     b.Property<Guid>("RoleId")

@@ -35,6 +35,7 @@ public sealed class LoginService(
     SecuritySettingsService settings,
     TotpService totp,
     SessionStore sessions,
+    Platform.PortalSecrets secrets,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
@@ -50,7 +51,7 @@ public sealed class LoginService(
         if (found is null)
         {
             passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), password);
-            await RecordAsync(AuditEventType.LoginFailedUnknownUser, AuditOutcome.Failed, null, typed);
+            await RecordAsync(AuditEventType.LoginFailedUnknownUser, AuditOutcome.Failed, null, await PseudonymAsync(normalized));
             return LoginOutcome.Refused;
         }
 
@@ -235,11 +236,36 @@ public sealed class LoginService(
     }
 
     /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>
-    public Task RecordMalformedAsync(string? userName) =>
-        RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, string.IsNullOrWhiteSpace(userName) ? null : userName.Trim());
+    public async Task RecordMalformedAsync(string? userName) =>
+        await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, await NameForTrailAsync(userName));
 
-    public Task RecordRateLimitedAsync(string? userName) =>
-        RecordAsync(AuditEventType.LoginRateLimited, AuditOutcome.Denied, null, string.IsNullOrWhiteSpace(userName) ? null : userName.Trim());
+    public async Task RecordRateLimitedAsync(string? userName) =>
+        await RecordAsync(AuditEventType.LoginRateLimited, AuditOutcome.Denied, null, await NameForTrailAsync(userName));
+
+    /// <summary>The name of the account typed, or, when it names none, its pseudonym.</summary>
+    private async Task<string?> NameForTrailAsync(string? typed)
+    {
+        if (string.IsNullOrWhiteSpace(typed))
+        {
+            return null;
+        }
+
+        var normalized = userManager.NormalizeName(typed.Trim());
+        var account = await db.Users.AsNoTracking().Where(u => u.NormalizedUserName == normalized).Select(u => u.UserName).FirstOrDefaultAsync();
+        return account ?? await PseudonymAsync(normalized);
+    }
+
+    /// <summary>
+    /// A typed name that matches no account is kept only as a keyed pseudonym: people type their password into the
+    /// user-name field, and the append-only trail could never lose it again. The same name always gives the same
+    /// pseudonym, so repeated guesses at one name still show.
+    /// </summary>
+    private async Task<string> PseudonymAsync(string normalizedName)
+    {
+        var key = await secrets.GetAsync("unknown-user-names");
+        var hash = System.Security.Cryptography.HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes(normalizedName));
+        return "unknown name #" + Convert.ToHexStringLower(hash)[..12];
+    }
 
     public async Task SignOutAsync(System.Security.Claims.ClaimsPrincipal principal)
     {

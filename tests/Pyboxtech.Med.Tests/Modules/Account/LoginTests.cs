@@ -156,6 +156,25 @@ public sealed partial class LoginTests(PortalFactory portal) : IClassFixture<Por
     }
 
     [Fact]
+    public async Task PasswordTypedIntoTheUserNameField_NeverReachesTheTrail_YetRepeatsStillShow()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        await FailedLoginAsync("Orchid-harbour-41-ledger", "x");
+        await FailedLoginAsync("orchid-HARBOUR-41-ledger", "y");
+        await FailedLoginAsync("another.unknown.name", "z");
+        await FailedLoginAsync("Orchid-harbour-41-ledger\t", "too odd to read");
+
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.DoesNotContain(rows, r => string.Join('|', r.UserName, r.Details, r.Action).Contains("harbour", StringComparison.OrdinalIgnoreCase));
+        var unknown = rows.Where(r => r.EventType == AuditEventType.LoginFailedUnknownUser).Select(r => r.UserName!).ToList();
+        Assert.Equal(3, unknown.Count);
+        Assert.All(unknown, name => Assert.Matches("^unknown name #[0-9a-f]{12}$", name));
+        Assert.Equal(unknown[0], unknown[1]);
+        Assert.NotEqual(unknown[0], unknown[2]);
+    }
+
+    [Fact]
     public async Task SignInPostedFromInsideAnotherSession_EndsThatSession_InsteadOfHandingItOver()
     {
         await portal.CreateUserAsync("first.person", "Fred First");
