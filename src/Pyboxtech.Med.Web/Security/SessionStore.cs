@@ -29,10 +29,17 @@ public sealed class UserSession
 
     public string? UserAgent { get; set; }
 
+    /// <summary>
+    /// What pages, forms, logs and the audit trail show in place of <see cref="Id"/>, the secret the cookie refers
+    /// to: a hash, so it names the session without being able to stand in for it.
+    /// </summary>
+    public string Handle => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Id)))[..16];
+
     internal static void Configure(ModelBuilder builder) =>
         builder.Entity<UserSession>(s =>
         {
             s.ToTable("sessions", AccountModel.Schema);
+            s.Ignore(x => x.Handle);
             s.HasKey(x => x.Id);
             s.Property(x => x.Id).HasMaxLength(64);
             s.Property(x => x.ClientIp).HasMaxLength(64);

@@ -87,6 +87,10 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         var endPhone = await HtmlForm.Parse(laptop, page, "/", "form[action^='/Account/Sessions/']").SubmitAsync([]);
 
         Assert.Contains("This session", page, StringComparison.Ordinal);
+        // The page names sessions by a handle, never by the id their cookies refer to.
+        var ownIds = await portal.WithDbAsync(db => db.Set<UserSession>()
+            .Where(s => db.Users.Any(u => u.Id == s.UserId && u.UserName == "many.places")).Select(s => s.Id).ToListAsync());
+        Assert.All(ownIds, id => Assert.DoesNotContain(id, page, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, endOther.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, endPhone.StatusCode);

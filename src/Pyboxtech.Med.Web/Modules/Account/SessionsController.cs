@@ -21,18 +21,19 @@ public sealed class SessionsController(UserManager<MedUser> users, SessionStore 
             : View(new SessionsViewModel(await sessions.OpenSessionsAsync(db, user.Id), HttpContext.Items[SessionStore.CurrentSessionKey] as string));
     }
 
-    [HttpPost("{id}/End")]
-    public async Task<IActionResult> End(string id)
+    [HttpPost("{handle}/End")]
+    public async Task<IActionResult> End(string handle)
     {
         var user = await users.GetUserAsync(User);
-        // Only one's own session: another person's session id answers as if it did not exist.
-        if (user is null || id.Length > 64 || !await db.Set<UserSession>().AnyAsync(s => s.Id == id && s.UserId == user.Id && s.EndedAt == null))
+        // Only one's own open sessions are looked at: anything else answers as if it did not exist.
+        var session = user is null ? null : (await sessions.OpenSessionsAsync(db, user.Id)).FirstOrDefault(s => s.Handle == handle);
+        if (session is null)
         {
             return NotFound();
         }
 
-        await sessions.RemoveAsync(id);
-        await audit.RecordAsync(new AuditEntry(AuditEventType.Logout, AuditOutcome.Succeeded) { Module = "Account", SubjectType = "Session", Details = "ended one of their own sessions" });
+        await sessions.RemoveAsync(session.Id);
+        await audit.RecordAsync(new AuditEntry(AuditEventType.Logout, AuditOutcome.Succeeded) { Module = "Account", SubjectType = "Session", SubjectId = handle, Details = "ended one of their own sessions" });
         TempData["Notice"] = "That session was ended.";
         return RedirectToAction(nameof(Index));
     }
