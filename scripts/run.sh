@@ -66,7 +66,9 @@ fi
 
 export ConnectionStrings__Owner="Host=127.0.0.1;Port=$port;Database=pyboxtech_med;Username=med_owner;Password=$MED_OWNER_PASSWORD"
 export ConnectionStrings__Runtime="Host=127.0.0.1;Port=$port;Database=pyboxtech_med;Username=med_app;Password=$MED_APP_PASSWORD"
-export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+# "Local": plain HTTP on localhost and readable logs, but the same friendly error pages as production (Development
+# would show stack traces to whoever hits an error).
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Local}
 export ASPNETCORE_URLS="$url"
 export Audit__HeadFile="$local_dir/audit-heads.log"
 export DataProtection__CertificatePath="$local_dir/keyring.pfx"
