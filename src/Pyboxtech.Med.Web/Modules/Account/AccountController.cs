@@ -39,7 +39,7 @@ public sealed class AccountController(
         }
 
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
-        var address = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = FailedLoginThrottle.PlaceOf(HttpContext.Connection.RemoteIpAddress);
         if (throttle.IsBlocked(address))
         {
             await logins.RecordRateLimitedAsync(form.UserName);

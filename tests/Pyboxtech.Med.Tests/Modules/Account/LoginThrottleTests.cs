@@ -31,4 +31,17 @@ public sealed class LoginThrottleTests(LoginThrottleTests.Portal portal) : IClas
         Assert.Contains(AccountController.TooManyMessage, HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.LoginRateLimited && r.UserName == "real.user");
     }
+
+    [Theory]
+    [InlineData("2001:db8:1:2::10", "2001:db8:1:2:ffff:1:2:3", true)]
+    [InlineData("2001:db8:1:2::10", "2001:db8:1:3::10", false)]
+    [InlineData("::ffff:192.0.2.7", "192.0.2.7", true)]
+    [InlineData("192.0.2.7", "192.0.2.8", false)]
+    public void AnIPv6Host_CountsAsItsWholeSlash64(string one, string other, bool samePlace)
+    {
+        var first = FailedLoginThrottle.PlaceOf(IPAddress.Parse(one));
+        var second = FailedLoginThrottle.PlaceOf(IPAddress.Parse(other));
+
+        Assert.Equal(samePlace, first == second);
+    }
 }
