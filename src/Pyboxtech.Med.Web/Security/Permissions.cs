@@ -15,6 +15,12 @@ public enum MedModule
     Administration = 8,
 }
 
+/// <summary>Modules that hold health information: reading them requires two-factor sign-in (RACGP 4, level 5).</summary>
+public static class HealthInformation
+{
+    public static readonly IReadOnlyList<MedModule> Modules = [MedModule.ClinicalNotes, MedModule.Documents];
+}
+
 /// <summary>What a role may do in a module. Ordered: a higher level includes the lower ones.</summary>
 public enum AccessLevel
 {

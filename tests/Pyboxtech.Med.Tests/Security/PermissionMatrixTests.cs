@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Security;
 
@@ -104,6 +105,31 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         }
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task GivingARoleClinicalNotes_MakesTwoFactorRequiredForItsHolders()
+    {
+        await portal.CreateUserAsync("front.counter", "Flo Counter", PortalFactory.StrongPassword, "Receptionist");
+        var receptionist = await portal.SignInAsync("front.counter");
+        Assert.Equal(HttpStatusCode.OK, (await receptionist.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        var admin = await portal.SignInAsync(UserNameFor(MedRole.SystemAdministrator));
+        var before = await portal.LastAuditSequenceAsync();
+
+        await SetCellAsync(portal, admin, "Receptionist", MedModule.ClinicalNotes, AccessLevel.Read);
+        try
+        {
+            Assert.True(await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Receptionist").Select(r => r.RequiresTwoFactor).SingleAsync()));
+            Assert.Equal("/Account/TwoFactor", (await receptionist.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.OriginalString);
+            var change = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.PermissionsChanged);
+            Assert.Contains("Receptionist: two-factor sign-in now required", change.Details, StringComparison.Ordinal);
+            Assert.Contains("data-testid=\"requires-two-factor\"", await admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await SetCellAsync(portal, admin, "Receptionist", MedModule.ClinicalNotes, AccessLevel.None);
+            await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, "UPDATE account.roles SET requires_two_factor = false WHERE name = 'Receptionist'");
+        }
     }
 
     /// <summary>Sets one cell of the matrix as an administrator does, on the Roles and permissions page.</summary>

@@ -354,6 +354,7 @@ public sealed class AdministrationService(
         {
             var existing = await db.RoleGrants.ToListAsync(cancellationToken);
             var changes = new List<string>();
+            var nowReadingHealthInformation = new HashSet<Guid>();
             foreach (var (roleId, module, level) in form.Cells.Select(c => (c.RoleId!.Value, c.Module!.Value, c.Level!.Value)).DistinctBy(c => (c.Item1, c.Item2)))
             {
                 var grant = existing.FirstOrDefault(g => g.RoleId == roleId && g.Module == module);
@@ -364,6 +365,11 @@ public sealed class AdministrationService(
                 }
 
                 changes.Add($"{roles[roleId]}/{module}: {before} -> {level}");
+                if (HealthInformation.Modules.Contains(module) && level >= AccessLevel.Read)
+                {
+                    nowReadingHealthInformation.Add(roleId);
+                }
+
                 if (grant is null)
                 {
                     db.RoleGrants.Add(new RoleGrant { RoleId = roleId, Module = module, Level = level });
@@ -383,6 +389,7 @@ public sealed class AdministrationService(
                 return [];
             }
 
+            changes.AddRange(RequireTwoFactor(nowReadingHealthInformation));
             await db.SaveChangesAsync(cancellationToken);
             await audit.RecordAsync(
                 new AuditEntry(AuditEventType.PermissionsChanged, AuditOutcome.Succeeded) { Module = Module, SubjectType = "Matrix", Details = string.Join("; ", changes) },
@@ -390,6 +397,23 @@ public sealed class AdministrationService(
                 cancellationToken);
             return [];
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whoever can read clinical notes or documents signs in with a second factor (RACGP 4, level 5): a grid change
+    /// that gives a role such access turns the role's requirement on in the same transaction. It is never turned off
+    /// here. Returns what changed, for the audit row.
+    /// </summary>
+    private List<string> RequireTwoFactor(HashSet<Guid> roleIds)
+    {
+        var changed = new List<string>();
+        foreach (var role in db.Roles.Local.Where(r => roleIds.Contains(r.Id) && !r.RequiresTwoFactor))
+        {
+            role.RequiresTwoFactor = true;
+            changed.Add($"{role.Name}: two-factor sign-in now required (reads clinical notes or documents)");
+        }
+
+        return changed;
     }
 
     /// <summary>
