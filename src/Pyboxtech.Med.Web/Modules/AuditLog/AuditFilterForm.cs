@@ -7,6 +7,15 @@ namespace Pyboxtech.Med.Web.Modules.AuditLog;
 /// <summary>The viewer's and the export's filter; every field optional, dates in the clinic's time zone.</summary>
 public sealed class AuditFilterForm : IValidatableObject
 {
+    /// <summary>The same filter about one subject (a copy: the form keeps what the person typed).</summary>
+    public AuditFilterForm ForSubject(string type, string id)
+    {
+        var copy = (AuditFilterForm)MemberwiseClone();
+        copy.SubjectType = type;
+        copy.SubjectId = id;
+        return copy;
+    }
+
     [DataType(DataType.Date)]
     public DateOnly? From { get; set; }
 

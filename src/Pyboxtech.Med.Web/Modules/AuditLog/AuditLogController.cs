@@ -35,7 +35,7 @@ public sealed class AuditLogController(
 
         await RecordAsync(AuditEventType.AuditViewed, AuditOutcome.Succeeded, filter.Describe(), cancellationToken);
         var page = await log.PageAsync(filter, cancellationToken);
-        return View(new AuditLogViewModel(filter, page.Rows.Select(Row).ToList(), page.OlderBefore, VerificationNotice()));
+        return View(new AuditLogViewModel(filter, page.Rows.Select(e => Row(e, page.RecordNumbers)).ToList(), page.OlderBefore, VerificationNotice()));
     }
 
     [HttpGet("Export")]
@@ -51,7 +51,8 @@ public sealed class AuditLogController(
         var now = clinic.Value.ToClinicTime(clock.GetUtcNow());
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{now.ToString("yyyyMMdd-HHmm", CultureInfo.InvariantCulture)}.csv\"";
-        await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024, leaveOpen: true);
+        // With a byte-order mark, or Excel reads the UTF-8 as the local code page and garbles names such as Seán.
+        await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), bufferSize: 16 * 1024, leaveOpen: true);
         await log.WriteCsvAsync(filter, writer, cancellationToken);
         await writer.FlushAsync(cancellationToken);
         return new EmptyResult();
@@ -100,7 +101,7 @@ public sealed class AuditLogController(
     private Task RecordAsync(AuditEventType type, AuditOutcome outcome, string details, CancellationToken cancellationToken) =>
         audit.RecordAsync(new AuditEntry(type, outcome) { Module = Module, Details = details }, cancellationToken);
 
-    private AuditRowViewModel Row(AuditEvent e) => new(
+    private AuditRowViewModel Row(AuditEvent e, IReadOnlyDictionary<string, string> recordNumbers) => new(
         e.Sequence,
         log.ClinicTime(e.OccurredAt),
         e.UserName,
@@ -109,7 +110,8 @@ public sealed class AuditLogController(
         e.Outcome,
         e.Action,
         e.Module,
-        e.SubjectType is null && e.SubjectId is null ? null : $"{e.SubjectType} {e.SubjectId}".Trim(),
+        e.SubjectId is not null && recordNumbers.TryGetValue(e.SubjectId, out var number) ? $"{e.SubjectType} {number}"
+            : e.SubjectType is null && e.SubjectId is null ? null : $"{e.SubjectType} {e.SubjectId}".Trim(),
         e.UserAgent,
         e.CorrelationId,
         e.Details);

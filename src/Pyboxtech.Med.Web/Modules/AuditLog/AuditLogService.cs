@@ -13,8 +13,11 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
 {
     public const int PageSize = 50;
 
+    private const string PatientSubject = "Patient";
+
     public async Task<AuditPage> PageAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
+        filter = await WithPatientSubjectAsync(filter, cancellationToken);
         var query = await WithinSequenceBoundsAsync(Filtered(filter), filter, cancellationToken);
         if (filter.Before is { } before)
         {
@@ -24,12 +27,38 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
         // One row more than shown tells whether an older page exists.
         var rows = await query.OrderByDescending(e => e.Sequence).Take(PageSize + 1).ToListAsync(cancellationToken);
         var shown = rows.Take(PageSize).ToList();
-        return new AuditPage(shown, rows.Count > PageSize ? shown[^1].Sequence : null);
+        return new AuditPage(shown, rows.Count > PageSize ? shown[^1].Sequence : null, await RecordNumbersAsync(shown, cancellationToken));
+    }
+
+    /// <summary>
+    /// Rows name a patient by id, which nobody can type or recognise: the patient's record number is what a practice
+    /// knows them by, so it is shown beside the rows and accepted as the subject to filter on.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>> RecordNumbersAsync(List<AuditEvent> rows, CancellationToken cancellationToken)
+    {
+        var ids = rows.Where(e => e.SubjectType == PatientSubject).Select(e => Guid.TryParse(e.SubjectId, out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty).Distinct().ToList();
+        return ids.Count == 0
+            ? new Dictionary<string, string>()
+            : await db.Patients.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id.ToString(), p => p.MedicalRecordNumber, cancellationToken);
+    }
+
+    private async Task<AuditFilterForm> WithPatientSubjectAsync(AuditFilterForm filter, CancellationToken cancellationToken)
+    {
+        if (Clean(filter.SubjectType) is not (null or PatientSubject) || Clean(filter.SubjectId) is not { } typed
+            || Patients.PatientService.RecordNumberOf(typed) is not { } number)
+        {
+            return filter;
+        }
+
+        var id = await db.Patients.AsNoTracking().Where(p => p.MedicalRecordNumber == number).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(cancellationToken);
+        return id is null ? filter : filter.ForSubject(PatientSubject, id.Value.ToString());
     }
 
     /// <summary>Writes every filtered row as CSV, oldest first, row by row: memory stays flat however many rows match.</summary>
     public async Task WriteCsvAsync(AuditFilterForm filter, TextWriter output, CancellationToken cancellationToken)
     {
+        filter = await WithPatientSubjectAsync(filter, cancellationToken);
         var options = new CsvWriterOptions
         {
             // A cell starting with = + - @ would run as a formula in a spreadsheet; escape it so it stays text.
@@ -164,4 +193,4 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
 
-public sealed record AuditPage(IReadOnlyList<AuditEvent> Rows, long? OlderBefore);
+public sealed record AuditPage(IReadOnlyList<AuditEvent> Rows, long? OlderBefore, IReadOnlyDictionary<string, string> RecordNumbers);

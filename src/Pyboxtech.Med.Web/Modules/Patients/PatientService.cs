@@ -28,9 +28,8 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         var words = query.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5).ToList();
         foreach (var word in words)
         {
-            if (MedicalRecordNumberPattern().IsMatch(word))
+            if (RecordNumberOf(word) is { } number)
             {
-                var number = word.ToUpperInvariant();
                 patients = patients.Where(p => p.MedicalRecordNumber == number);
             }
             else if (DateOnly.TryParseExact(word, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var born))
@@ -161,6 +160,10 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     private static string Escape(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
-    [GeneratedRegex("^MRN[0-9]+$", RegexOptions.IgnoreCase)]
+    /// <summary>A record number as people type it, "MRN100003", "mrn100003" or just "100003", in its stored form.</summary>
+    public static string? RecordNumberOf(string typed) =>
+        MedicalRecordNumberPattern().Match(typed.Trim()) is { Success: true } match ? "MRN" + match.Groups["digits"].Value : null;
+
+    [GeneratedRegex("^(MRN)?(?<digits>[0-9]{1,18})$", RegexOptions.IgnoreCase)]
     private static partial Regex MedicalRecordNumberPattern();
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
@@ -48,6 +49,34 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
         var rows = Rows(html);
         Assert.Equal(40, rows.Count);
         Assert.All(rows, r => Assert.Contains("Patient 1", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Viewer_FilteredByRecordNumber_FindsThatPatientsRows_AndShowsTheNumber()
+    {
+        var id = Guid.NewGuid();
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"""
+            INSERT INTO patients.patients (id, family_name, given_names, date_of_birth, sex, created_at, created_by, updated_at, updated_by)
+            VALUES ('{id}', 'Ó Briain', 'Seán', '1961-04-02', 1, now(), '{Guid.Empty}', now(), '{Guid.Empty}')
+            """);
+        var number = await portal.WithDbAsync(db => db.Patients.Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection, [Record("dr.curious", "Patient", id.ToString()), Record("dr.curious", "Patient", id.ToString())]);
+
+        var typedAsIs = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectId={number}", UriKind.Relative)));
+        var digitsOnly = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectId={number[3..]}", UriKind.Relative)));
+
+        Assert.Equal(2, typedAsIs.Count);
+        Assert.All(typedAsIs, r => Assert.Contains($"Patient {number}", r, StringComparison.Ordinal));
+        Assert.All(typedAsIs, r => Assert.DoesNotContain(id.ToString(), r, StringComparison.Ordinal));
+        Assert.Equal(typedAsIs, digitsOnly);
+    }
+
+    [Fact]
+    public async Task Export_StartsWithAByteOrderMark_SoSpreadsheetsReadNamesRight()
+    {
+        var bytes = await _admin.GetByteArrayAsync(new Uri("/Audit/Export?User=bulk.user", UriKind.Relative));
+
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
     }
 
     [Fact]
