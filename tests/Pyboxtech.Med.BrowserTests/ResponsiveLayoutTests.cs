@@ -26,4 +26,32 @@ public sealed class ResponsiveLayoutTests(BrowserPortal portal) : IClassFixture<
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "dashboard-phone.png"), FullPage = true });
         Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).IsVisibleAsync());
     }
+
+    /// <summary>
+    /// The widest pages (the permission grid, the user list, the audit trail, one's sessions) fit the screen: a wide
+    /// table scrolls inside its card, and the page itself never scrolls sideways, on a phone or a laptop.
+    /// </summary>
+    [Theory]
+    [InlineData(390, 844)]
+    [InlineData(1280, 800)]
+    public async Task WidestPages_NeverScrollSideways(int width, int height)
+    {
+        var name = $"wide.admin{width}";
+        await portal.CreateUserAsync(name, "Wade Admin", PortalFactory.StrongPassword, Pyboxtech.Med.Web.Modules.Account.MedRole.SystemAdministrator);
+        await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = width, Height = height } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync(name);
+        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+
+        foreach (var path in new[] { "/Administration/Roles", "/Administration/Users", "/Audit", "/Account/Sessions" })
+        {
+            await page.GotoAsync(portal.BaseAddress + path);
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, $"wide{path.Replace('/', '-')}-{width}.png"), FullPage = true });
+            Assert.True(overflow <= 0, $"{path} at {width} px is {overflow} px wider than the screen");
+        }
+    }
 }

@@ -47,7 +47,7 @@ public sealed class AuditFilterForm : IValidatableObject
     public string? SubjectType { get; set; }
 
     [StringLength(AuditLimits.SubjectId, ErrorMessage = "The subject id is too long.")]
-    [Display(Name = "Subject id")]
+    [Display(Name = "Subject id or record number")]
     [PlainText]
     public string? SubjectId { get; set; }
 
