@@ -98,6 +98,11 @@ public sealed class AccountController(
         switch (await logins.SecondStepAsync(form.Code, form.RecoveryCode))
         {
             case LoginOutcome.SignedIn:
+                if (!string.IsNullOrWhiteSpace(form.RecoveryCode))
+                {
+                    TempData["Notice"] = "You signed in with a recovery code, which now no longer works. If your phone is lost, ask your practice's system administrator to reset two-factor; if not, make new codes under Two-factor on your dashboard.";
+                }
+
                 return LocalRedirect(SafeReturnUrl(returnUrl));
             case LoginOutcome.SecondStepExpired:
                 TempData["Notice"] = "Your sign-in took too long. Enter your user name and password again.";

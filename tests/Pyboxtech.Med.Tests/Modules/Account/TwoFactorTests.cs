@@ -68,7 +68,12 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     {
         var (key, codes) = await EnrolledDoctorWithCodesAsync("dr.recovery");
 
-        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.recovery", recoveryCode: codes[0])).StatusCode);
+        var browser = portal.CreateBrowser();
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.recovery", recoveryCode: codes[0], client: browser)).StatusCode);
+        // The dashboard says what just happened and where the two-factor page is.
+        var dashboard = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("You signed in with a recovery code", dashboard, StringComparison.Ordinal);
+        Assert.Contains("href=\"/Account/TwoFactor\"", dashboard, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await SecondStepAsync("dr.recovery", recoveryCode: codes[0])).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.recovery", recoveryCode: codes[1].ToUpperInvariant())).StatusCode);
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorRecoveryCodeUsed && r.UserName == "dr.recovery");
