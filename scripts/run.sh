@@ -79,4 +79,10 @@ echo "Applying migrations..."
 ConnectionStrings__Runtime="" Database__RuntimeRole=med_app dotnet run -c Release --no-build --no-launch-profile -- migrate
 echo "Starting Pyboxtech-Med on $url (Ctrl-C stops the portal and the database)."
 echo "On first start the log below prints the setup address with its one-time token."
-dotnet run -c Release --no-build --no-launch-profile
+# The portal runs as a child so that Ctrl-C stops it first and PostgreSQL only after it has finished: on the way out
+# it writes the last audit chain head, which needs the database.
+dotnet bin/Release/net10.0/Pyboxtech.Med.Web.dll &
+portal=$!
+trap 'kill -TERM "$portal" 2>/dev/null || true' INT TERM
+wait "$portal" || true
+wait "$portal" 2>/dev/null || true
