@@ -35,4 +35,31 @@ public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFix
         Assert.False(await page.Locator("#idle-warning").IsVisibleAsync());
         Assert.Equal("Iris Idle", await page.GetByTestId("display-name").InnerTextAsync());
     }
+
+    [Fact]
+    public async Task TypingKeepsTheSessionAlive_AndAnIdleEndReturnsToTheSamePageAfterSignIn()
+    {
+        await portal.CreateUserAsync("typing.nurse", "Tess Typing");
+        await using var context = await portal.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        // The page's timers run on a clock the test moves; the server keeps real time.
+        await page.Clock.InstallAsync();
+        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync("typing.nurse");
+        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await page.GotoAsync(portal.BaseAddress + "/Account/ChangePassword");
+
+        await page.Clock.FastForwardAsync("00:50");
+        var keepAlive = page.WaitForResponseAsync("**/Account/KeepAlive");
+        await page.Clock.FastForwardAsync("00:11");
+        await page.GetByLabel("Current password").PressSequentiallyAsync("abc");
+        Assert.Equal(204, (await keepAlive).Status);
+        Assert.False(await page.Locator("#idle-warning").IsVisibleAsync());
+
+        var signedOut = page.WaitForRequestAsync("**/Account/Login?reason=idle*");
+        await page.Clock.FastForwardAsync("01:06");
+        Assert.EndsWith("/Account/Login?reason=idle&returnUrl=%2FAccount%2FChangePassword", (await signedOut).Url, StringComparison.Ordinal);
+    }
 }

@@ -18,11 +18,16 @@ public sealed class AccountController(
 
     [AllowAnonymous]
     [HttpGet("Login")]
-    public IActionResult Login(string? returnUrl = null)
+    public IActionResult Login(string? returnUrl = null, string? reason = null)
     {
         if (User.Identity?.IsAuthenticated == true)
         {
             return LocalRedirect(SafeReturnUrl(returnUrl));
+        }
+
+        if (reason == "idle")
+        {
+            TempData["Notice"] = "You were signed out because the portal was not used for a while. Sign in again to go back to where you were.";
         }
 
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);

@@ -1,5 +1,6 @@
 // Warns a minute before the server ends an idle session, and lets the person stay signed in. The server decides:
-// this only keeps someone who is still there from losing what they were doing.
+// this only keeps someone who is still there from losing what they were doing. Typing into the page counts as being
+// there (one keep-alive a minute at most), so a long form is not lost half way; merely having the page open does not.
 (function () {
   "use strict";
   var body = document.body;
@@ -8,17 +9,31 @@
   var stay = document.getElementById("idle-stay");
   if (!timeout || !warning || !stay) { return; }
   var warnTimer, endTimer;
+  var lastKeptAlive = Date.now();
+
+  function signedOut() {
+    var here = window.location.pathname + window.location.search;
+    window.location.assign("/Account/Login?reason=idle&returnUrl=" + encodeURIComponent(here));
+  }
+
   function arm() {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
     warning.hidden = true;
     warnTimer = setTimeout(function () { warning.hidden = false; stay.focus(); }, Math.max(0, timeout - 60) * 1000);
-    endTimer = setTimeout(function () { window.location.assign("/Account/Login"); }, timeout * 1000);
+    endTimer = setTimeout(signedOut, timeout * 1000);
   }
-  stay.addEventListener("click", function () {
-    fetch("/Account/KeepAlive", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-      if (response.ok) { arm(); } else { window.location.assign("/Account/Login"); }
+
+  function keepAlive() {
+    lastKeptAlive = Date.now();
+    return fetch("/Account/KeepAlive", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.ok) { arm(); } else { signedOut(); }
     });
+  }
+
+  stay.addEventListener("click", keepAlive);
+  document.addEventListener("input", function () {
+    if (Date.now() - lastKeptAlive >= 60000) { keepAlive(); }
   });
   arm();
 })();

@@ -175,6 +175,15 @@ public sealed partial class LoginTests(PortalFactory portal) : IClassFixture<Por
     }
 
     [Fact]
+    public async Task LoginPage_AfterAnIdleSignOut_SaysWhy()
+    {
+        var page = await portal.CreateBrowser().GetStringAsync(new Uri("/Account/Login?reason=idle&returnUrl=%2FPatients", UriKind.Relative));
+
+        Assert.Contains("You were signed out because the portal was not used for a while.", page, StringComparison.Ordinal);
+        Assert.Contains("action=\"/Account/Login?returnUrl=%2FPatients\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SignInPostedFromInsideAnotherSession_EndsThatSession_InsteadOfHandingItOver()
     {
         await portal.CreateUserAsync("first.person", "Fred First");
