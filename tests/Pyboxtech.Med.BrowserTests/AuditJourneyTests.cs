@@ -42,4 +42,35 @@ public sealed class AuditJourneyTests(BrowserPortal portal) : IClassFixture<Brow
         Assert.Contains("(1 in all)", await page.GetByTestId("failed-total").InnerTextAsync(), StringComparison.Ordinal);
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "audit-reports.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task Administrator_IsAskedBeforeDeactivating_AndCancellingChangesNothing()
+    {
+        await portal.CreateUserAsync("careful.admin", "Cara Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
+        await portal.CreateUserAsync("still.here", "Stella Here");
+        var id = await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users.Where(u => u.UserName == "still.here").Select(u => u.Id)));
+        await using var context = await portal.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync("careful.admin");
+        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await page.GotoAsync(portal.BaseAddress + $"/Administration/Users/{id}");
+
+        string? asked = null;
+        void Dismiss(object? sender, IDialog dialog) { asked = dialog.Message; _ = dialog.DismissAsync(); }
+        page.Dialog += Dismiss;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await page.WaitForTimeoutAsync(300);
+        page.Dialog -= Dismiss;
+
+        Assert.StartsWith("Deactivate Stella Here?", asked, StringComparison.Ordinal);
+        Assert.True(await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users.Where(u => u.Id == id).Select(u => u.IsActive))));
+
+        page.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reactivate" }).WaitForAsync();
+        Assert.False(await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users.Where(u => u.Id == id).Select(u => u.IsActive))));
+    }
 }

@@ -11,7 +11,7 @@ public sealed record UserListRow(Guid Id, string UserName, string DisplayName, b
 
 public sealed record ModuleAccessExplanation(MedModule Module, IReadOnlyList<(string Role, AccessLevel Level)> FromRoles, AccessLevel? Restriction, AccessLevel Effective);
 
-public sealed record UserDetails(MedUser User, IReadOnlyList<Guid> RoleIds, IReadOnlyList<string> RoleNames, bool IsLocked, IReadOnlyList<ModuleAccessExplanation> Access);
+public sealed record UserDetails(MedUser User, IReadOnlyList<Guid> RoleIds, IReadOnlyList<string> RoleNames, bool IsLocked, IReadOnlyList<ModuleAccessExplanation> Access, DateTimeOffset? LastSignIn);
 
 /// <summary>
 /// The practice administrator's work (RACGP 4.5): accounts, roles and the matrix. Every change runs in one transaction
@@ -81,7 +81,9 @@ public sealed class AdministrationService(
                 snapshot.Restriction(id, module),
                 snapshot.Effective(names, id, module)))
             .ToList();
-        return new UserDetails(user, roles.Select(r => r.Id).ToList(), names, user.LockoutEnd > clock.GetUtcNow(), access);
+        // The newest session is the last sign-in (sessions are indexed by person; the audit trail is searched by name).
+        var lastSignIn = await db.Set<UserSession>().Where(s => s.UserId == id).MaxAsync(s => (DateTimeOffset?)s.StartedAt, cancellationToken);
+        return new UserDetails(user, roles.Select(r => r.Id).ToList(), names, user.LockoutEnd > clock.GetUtcNow(), access, lastSignIn);
     }
 
     public async Task<(MedUser? User, string? TemporaryPassword, IReadOnlyList<string> Errors)> CreateUserAsync(

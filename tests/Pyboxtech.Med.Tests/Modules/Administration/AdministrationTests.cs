@@ -200,4 +200,25 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
         var html = await _admin.GetStringAsync(new Uri(path, UriKind.Relative));
         return new HtmlParser().ParseDocument(html).QuerySelector($"input[name={HtmlForm.AntiforgeryField}]")!.GetAttribute("value")!;
     }
+
+    [Fact]
+    public async Task AccountPage_GivesTheFactsToJudgeAnUnlockBy_AndWarnsOfAnAccountWithNoRole()
+    {
+        await portal.CreateUserAsync("no.role.yet", "Nola Role");
+        await portal.SignInAsync("no.role.yet");
+        var id = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "no.role.yet").Select(u => u.Id).SingleAsync());
+
+        var page = new HtmlParser().ParseDocument(await _admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative)));
+
+        Assert.NotNull(page.QuerySelector("[data-testid=no-role]"));
+        var facts = page.QuerySelector("[data-testid=sign-in-facts]")!;
+        Assert.Contains("Not set up", facts.TextContent, StringComparison.Ordinal);
+        var lastSignIn = facts.QuerySelectorAll("dt").Select((dt, i) => (dt.TextContent, facts.QuerySelectorAll("dd")[i].TextContent)).Single(f => f.Item1 == "Last sign-in").Item2;
+        Assert.NotEqual("never", lastSignIn);
+        var failures = facts.QuerySelectorAll("a").Single(a => a.TextContent == "failed attempts").GetAttribute("href")!;
+        Assert.Equal("/Audit?User=no.role.yet&Outcome=Failed", failures);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.GetAsync(new Uri(failures, UriKind.Relative))).StatusCode);
+        Assert.All(page.QuerySelectorAll("form[action$='/Deactivate'], form[action$='/ResetPassword'], form[action$='/EndSessions']"),
+            form => Assert.False(string.IsNullOrEmpty(form.GetAttribute("data-confirm"))));
+    }
 }
