@@ -71,6 +71,11 @@ public sealed class EditPatientForm : IValidatableObject
     /// <summary>The row version the edit started from.</summary>
     public uint? Version { get; set; }
 
+    /// <summary>A field's name as the form shows it ("Street address" for AddressLine).</summary>
+    public static string LabelOf(string property) =>
+        typeof(EditPatientForm).GetProperty(property)?.GetCustomAttributes(typeof(DisplayAttribute), false).OfType<DisplayAttribute>().FirstOrDefault()?.Name
+        ?? property;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Sex is { } sex && !Enum.IsDefined(sex))

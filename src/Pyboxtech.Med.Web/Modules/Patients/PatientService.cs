@@ -98,6 +98,26 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         return new RegisterOutcome(patient, []);
     }
 
+    /// <summary>
+    /// After a refused save: the current version of the patient, and the fields where the form differs from what is
+    /// saved now (the colleague's changes, and the person's own), so they can check those and save again knowingly.
+    /// </summary>
+    public async Task<(uint Version, IReadOnlyList<string> Fields)?> DifferencesAsync(Guid id, EditPatientForm form, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        if (patient is null)
+        {
+            return null;
+        }
+
+        Apply(form, patient);
+        var fields = db.Entry(patient).Properties.Where(p => p.IsModified).Select(p => EditPatientForm.LabelOf(p.Metadata.Name)).ToList();
+        var version = db.Entry(patient).Property(p => p.Version).OriginalValue;
+        db.ChangeTracker.Clear();
+        return (version, fields);
+    }
+
     /// <summary>Saves the changes; false when a colleague changed the patient since the form was opened.</summary>
     public async Task<bool?> UpdateAsync(Guid id, EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {

@@ -72,7 +72,17 @@ public sealed class PatientsController(PatientService patients) : Controller
                     TempData["Notice"] = "The patient's details were saved.";
                     return RedirectToAction(nameof(Details), new { id });
                 case false:
-                    ModelState.AddModelError("", "Someone else changed this patient while you were editing. Open the record again to see their changes, then make yours.");
+                    if (await patients.DifferencesAsync(id, form, cancellationToken) is not { } current)
+                    {
+                        return NotFound();
+                    }
+
+                    // The form keeps what the person typed and now carries the saved version: saving again is a
+                    // knowing choice, made after checking the fields named here.
+                    form.Version = current.Version;
+                    ModelState.AddModelError("", current.Fields.Count == 0
+                        ? "Someone else changed this patient while you were editing, to exactly what this form says. Nothing else differs."
+                        : $"Someone else changed this patient while you were editing. This form now differs from the saved record in: {string.Join(", ", current.Fields)}. Check those fields; saving again keeps what is on this form.");
                     return Invalid(View(new EditPatientViewModel(id, $"{form.GivenNames} {form.FamilyName}", "", form)), StatusCodes.Status409Conflict);
             }
         }

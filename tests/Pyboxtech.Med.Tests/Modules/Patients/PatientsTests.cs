@@ -128,11 +128,19 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var stale = await second.SubmitAsync(new() { ["Phone"] = "03 1111 2222" });
 
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
-        Assert.Contains("Someone else changed this patient", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var conflictPage = await stale.Content.ReadAsStringAsync();
+        Assert.Contains("Someone else changed this patient", conflictPage, StringComparison.Ordinal);
+        Assert.Contains("differs from the saved record in: Phone.", conflictPage, StringComparison.Ordinal);
         Assert.Equal("02 9999 0000", await portal.WithDbAsync(db => db.Patients.Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
         var change = (await portal.AuditRowsAsync()).Last(r => r.EventType == AuditEventType.RecordChanged);
         Assert.Equal("changed: Phone", change.Details);
         Assert.DoesNotContain("9999", change.Details, StringComparison.Ordinal);
+
+        // The page kept what was typed; having checked it, saving again is a knowing choice and goes through.
+        var again = HtmlForm.Parse(_reception, conflictPage, path, "form[action$='/Edit']");
+        Assert.Equal("03 1111 2222", again.Fields["Phone"]);
+        Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync([])).StatusCode);
+        Assert.Equal("03 1111 2222", await portal.WithDbAsync(db => db.Patients.Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
     }
 
     [Fact]
