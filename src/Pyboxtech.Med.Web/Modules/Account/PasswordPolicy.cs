@@ -40,17 +40,17 @@ public sealed class PasswordPolicyValidator(MedDbContext db, SecuritySettingsSer
         {
             if (!password.Any(char.IsLetter))
             {
-                errors.Add(new IdentityError { Code = "PasswordRequiresLetter", Description = "Passwords must contain at least one letter." });
+                errors.Add(new IdentityError { Code = "PasswordRequiresLetter", Description = "Add at least one letter." });
             }
 
             if (!password.Any(char.IsAsciiDigit))
             {
-                errors.Add(new IdentityError { Code = "PasswordRequiresDigit", Description = "Passwords must have at least one digit ('0'-'9')." });
+                errors.Add(new IdentityError { Code = "PasswordRequiresDigit", Description = "Add at least one digit (0 to 9)." });
             }
 
             if (password.All(char.IsLetterOrDigit))
             {
-                errors.Add(new IdentityError { Code = "PasswordRequiresNonAlphanumeric", Description = "Passwords must have at least one non alphanumeric character." });
+                errors.Add(new IdentityError { Code = "PasswordRequiresNonAlphanumeric", Description = "Add at least one symbol, such as - ! or #." });
             }
         }
 

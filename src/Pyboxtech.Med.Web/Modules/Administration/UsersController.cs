@@ -9,6 +9,7 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 public sealed class UsersController(AdministrationService administration) : Controller
 {
     [HttpGet("")]
+    [HttpGet("/Administration")]
     [RequirePermission(MedModule.Administration, AccessLevel.Read)]
     public async Task<IActionResult> Index(UserFilterForm filter, CancellationToken cancellationToken)
     {

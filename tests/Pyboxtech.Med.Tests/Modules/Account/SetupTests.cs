@@ -68,8 +68,8 @@ public sealed class SetupTests(PortalFactory portal) : IClassFixture<PortalFacto
         var errors = HtmlForm.Errors(await response.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Passwords must be at least 12 characters.", errors);
-        Assert.Contains("Passwords must have at least one digit ('0'-'9').", errors);
-        Assert.Contains("Passwords must have at least one non alphanumeric character.", errors);
+        Assert.Contains("Add at least one digit (0 to 9).", errors);
+        Assert.Contains("Add at least one symbol, such as - ! or #.", errors);
         Assert.Equal(0, await portal.UserCountAsync());
     }
 
@@ -80,7 +80,7 @@ public sealed class SetupTests(PortalFactory portal) : IClassFixture<PortalFacto
 
         var response = await form.SubmitAsync(Administrator(Token, password: "1234-5678-9012"));
 
-        Assert.Contains("Passwords must contain at least one letter.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+        Assert.Contains("Add at least one letter.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
         Assert.Equal(0, await portal.UserCountAsync());
     }
 

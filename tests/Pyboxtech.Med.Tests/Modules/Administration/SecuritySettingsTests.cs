@@ -24,7 +24,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     {
         await portal.CreateUserAsync("phrase.user", "Phil Phrase");
         const string passphrase = "violet cactus harbour lantern";
-        Assert.Contains("Passwords must have at least one digit ('0'-'9').", await TryChangeAsync("phrase.user", passphrase));
+        Assert.Contains("Add at least one digit (0 to 9).", await TryChangeAsync("phrase.user", passphrase));
 
         var admin = await portal.SignInAsync("policy.admin");
         await SaveAsync(admin, "Nist", "90", "AdministratorUnlock");
