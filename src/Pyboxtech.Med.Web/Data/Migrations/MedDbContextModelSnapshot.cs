@@ -567,6 +567,13 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("character varying(1)")
                         .HasColumnName("medicare_reference");
 
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("name_key")
+                        .HasComputedColumnSql("patients.name_key(family_name, given_names)", true);
+
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
@@ -614,6 +621,12 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.HasIndex("MedicalRecordNumber")
                         .IsUnique()
                         .HasDatabaseName("ix_patients_medical_record_number");
+
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_patients_name_key");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameKey"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameKey"), new[] { "patients.gin_trgm_ops" });
 
                     b.ToTable("patients", "patients");
                 });

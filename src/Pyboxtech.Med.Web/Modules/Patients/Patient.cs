@@ -24,6 +24,12 @@ public sealed class Patient
 
     public string GivenNames { get; set; } = "";
 
+    /// <summary>
+    /// The names as search sees them, made by PostgreSQL from the two above: " obrien sean patrick" for Seán Patrick
+    /// O'Brien (lower case, no accents, apostrophes dropped, other punctuation a space; each word after a space).
+    /// </summary>
+    public string NameKey { get; private set; } = "";
+
     public DateOnly DateOfBirth { get; set; }
 
     public Sex Sex { get; set; }
@@ -87,6 +93,8 @@ internal static class PatientModel
             p.HasIndex(x => x.MedicalRecordNumber).IsUnique();
             p.Property(x => x.FamilyName).HasMaxLength(100).IsRequired();
             p.Property(x => x.GivenNames).HasMaxLength(100).IsRequired();
+            p.Property(x => x.NameKey).HasComputedColumnSql($"{Patient.Schema}.name_key(family_name, given_names)", stored: true);
+            p.HasIndex(x => x.NameKey).HasMethod("gin").HasOperators($"{Patient.Schema}.gin_trgm_ops");
             p.Property(x => x.Sex).HasConversion<int>();
             p.Property(x => x.Phone).HasMaxLength(20);
             p.Property(x => x.Email).HasMaxLength(254);

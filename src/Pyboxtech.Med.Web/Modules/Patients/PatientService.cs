@@ -26,27 +26,33 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     {
         var patients = db.Patients.AsNoTracking();
         var words = query.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5).ToList();
+        var criteria = 0;
         foreach (var word in words)
         {
             if (RecordNumberOf(word) is { } number)
             {
                 patients = patients.Where(p => p.MedicalRecordNumber == number);
+                criteria++;
             }
             else if (DateOnly.TryParseExact(word, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var born))
             {
                 patients = patients.Where(p => p.DateOfBirth == born);
+                criteria++;
             }
             else
             {
-                // Prefix of the family or a given name; served by the lower(...) text_pattern_ops indexes.
-                var prefix = Escape(word.ToLowerInvariant()) + "%";
-#pragma warning disable CA1304, CA1311, CA1862
-                patients = patients.Where(p => EF.Functions.Like(p.FamilyName.ToLower(), prefix, "\\") || EF.Functions.Like(p.GivenNames.ToLower(), prefix, "\\"));
-#pragma warning restore CA1304, CA1311, CA1862
+                // The start of any word of the names, as the name key holds them; served by its trigram index.
+                foreach (var term in PatientSearchKey.Terms(word))
+                {
+                    var pattern = "% " + Escape(term) + "%";
+                    patients = patients.Where(p => EF.Functions.Like(p.NameKey, pattern, "\\"));
+                    criteria++;
+                }
             }
         }
 
-        var rows = words.Count == 0 ? [] : await patients
+        // Punctuation alone searches for nothing rather than listing everyone.
+        var rows = criteria == 0 ? [] : await patients
             .OrderBy(p => p.FamilyName).ThenBy(p => p.GivenNames).ThenBy(p => p.DateOfBirth)
             .Take(MaxResults)
             .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))

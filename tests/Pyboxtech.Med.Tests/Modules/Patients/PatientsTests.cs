@@ -105,6 +105,47 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Theory]
+    [InlineData("obrien", "O'Brien")]
+    [InlineData("o'brien sean", "O'Brien")]
+    [InlineData("seán", "O'Brien")]
+    [InlineData("nguyen mai", "Nguyen")]
+    [InlineData("mai", "Nguyen")]
+    [InlineData("jones", "Smith-Jones")]
+    [InlineData("smith-jones zoe", "Smith-Jones")]
+    [InlineData("søren", "Kierkegård")]
+    [InlineData("kierkegard", "Kierkegård")]
+    public async Task Search_AsPeopleType_FindsNamesWithAccentsApostrophesHyphensAndSecondGivenNames(string typed, string family)
+    {
+        await RegisterOnceAsync("O'Brien", "Seán Patrick", "1958-03-17");
+        await RegisterOnceAsync("Nguyen", "Thi Mai", "1990-07-21");
+        await RegisterOnceAsync("Smith-Jones", "Zoë", "2001-01-30");
+        await RegisterOnceAsync("Kierkegård", "Søren", "1947-05-05");
+
+        var html = await _reception.GetStringAsync(new Uri("/Patients?q=" + Uri.EscapeDataString(typed), UriKind.Relative));
+
+        var rows = new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=patient-row]").Select(r => r.TextContent).ToList();
+        Assert.Contains(rows, r => r.Contains(family, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Search_OfPunctuationOnly_ListsNobody()
+    {
+        await RegisterOnceAsync("Nguyen", "Thi Mai", "1990-07-21");
+
+        var html = await _reception.GetStringAsync(new Uri("/Patients?q=" + Uri.EscapeDataString("- ' --"), UriKind.Relative));
+
+        Assert.Empty(new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=patient-row]"));
+    }
+
+    private async Task RegisterOnceAsync(string family, string given, string born)
+    {
+        if (!await portal.WithDbAsync(db => db.Patients.AnyAsync(p => p.FamilyName == family && p.GivenNames == given)))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid(family, given, born))).StatusCode);
+        }
+    }
+
+    [Theory]
     [InlineData("/Patients/00000000-0000-0000-0000-000000000001")]
     [InlineData("/Patients/00000000-0000-0000-0000-000000000001/Edit")]
     [InlineData("/Patients/not-a-guid")]
