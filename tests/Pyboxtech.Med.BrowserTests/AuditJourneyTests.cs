@@ -51,11 +51,7 @@ public sealed class AuditJourneyTests(BrowserPortal portal) : IClassFixture<Brow
         var id = await portal.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Users.Where(u => u.UserName == "still.here").Select(u => u.Id)));
         await using var context = await portal.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync("careful.admin");
-        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await portal.SignInAsync(page, "careful.admin");
         await page.GotoAsync(portal.BaseAddress + $"/Administration/Users/{id}");
 
         string? asked = null;

@@ -33,6 +33,16 @@ public abstract class BrowserPortalBase : PortalFactory
 
     protected override bool UseRealServer => true;
 
+    /// <summary>Signs in on the page as a person does, and waits for the dashboard.</summary>
+    public async Task SignInAsync(IPage page, string userName, string password = StrongPassword)
+    {
+        await page.GotoAsync(BaseAddress + "/Account/Login");
+        await page.GetByLabel("User name").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(BaseAddress + "/");
+    }
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();

@@ -18,11 +18,7 @@ public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFix
         await portal.CreateUserAsync("idle.nurse", "Iris Idle");
         await using var context = await portal.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync("idle.nurse");
-        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await portal.SignInAsync(page, "idle.nurse");
         Assert.False(await page.Locator("#idle-warning").IsVisibleAsync());
 
         var stay = page.GetByRole(AriaRole.Button, new() { Name = "Stay signed in" });
@@ -44,11 +40,7 @@ public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFix
         var page = await context.NewPageAsync();
         // The page's timers run on a clock the test moves; the server keeps real time.
         await page.Clock.InstallAsync();
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync("typing.nurse");
-        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await portal.SignInAsync(page, "typing.nurse");
         await page.GotoAsync(portal.BaseAddress + "/Account/ChangePassword");
 
         await page.Clock.FastForwardAsync("00:50");

@@ -14,7 +14,7 @@ public sealed class ReceptionJourneyTests(BrowserPortal portal) : IClassFixture<
         await portal.CreateUserAsync("practice.admin", "Alex Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
         await using var adminContext = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1400, Height = 900 } });
         var admin = await adminContext.NewPageAsync();
-        await SignInAsync(admin, "practice.admin", PortalFactory.StrongPassword);
+        await portal.SignInAsync(admin, "practice.admin", PortalFactory.StrongPassword);
 
         await admin.GetByRole(AriaRole.Link, new() { Name = "Administration" }).ClickAsync();
         await admin.GetByRole(AriaRole.Link, new() { Name = "New user" }).ClickAsync();
@@ -80,12 +80,4 @@ public sealed class ReceptionJourneyTests(BrowserPortal portal) : IClassFixture<
         await desk.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "access-denied.png"), FullPage = true });
     }
 
-    private async Task SignInAsync(IPage page, string userName, string password)
-    {
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync(userName);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
-    }
 }

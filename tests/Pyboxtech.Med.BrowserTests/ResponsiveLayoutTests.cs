@@ -13,11 +13,7 @@ public sealed class ResponsiveLayoutTests(BrowserPortal portal) : IClassFixture<
 
         await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 390, Height = 844 } });
         var page = await context.NewPageAsync();
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync("nurse.lee");
-        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await portal.SignInAsync(page, "nurse.lee");
 
         var menu = page.GetByRole(AriaRole.Button, new() { Name = "Show navigation" });
         Assert.True(await menu.IsVisibleAsync());
@@ -40,11 +36,7 @@ public sealed class ResponsiveLayoutTests(BrowserPortal portal) : IClassFixture<
         await portal.CreateUserAsync(name, "Wade Admin", PortalFactory.StrongPassword, Pyboxtech.Med.Web.Modules.Account.MedRole.SystemAdministrator);
         await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = width, Height = height } });
         var page = await context.NewPageAsync();
-        await page.GotoAsync(portal.BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync(name);
-        await page.GetByLabel("Password").FillAsync(PortalFactory.StrongPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(portal.BaseAddress + "/");
+        await portal.SignInAsync(page, name);
 
         foreach (var path in new[] { "/Administration/Roles", "/Administration/Users", "/Audit", "/Account/Sessions" })
         {
