@@ -28,6 +28,12 @@ public sealed class TwoFactorJourneyTests(TwoFactorJourneyTests.Portal portal) :
         await page.GetByLabel("Code from your authenticator app").FillAsync(Code(key, DateTime.UtcNow));
         await page.GetByRole(AriaRole.Button, new() { Name = "Turn on two-factor sign-in" }).ClickAsync();
         Assert.Equal(10, await page.GetByTestId("recovery-codes").Locator("code").CountAsync());
+        // They can be printed, and the printout holds the codes without the portal's navigation.
+        Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Print them" }).IsVisibleAsync());
+        await page.EmulateMediaAsync(new() { Media = Media.Print });
+        Assert.True(await page.GetByTestId("recovery-codes").IsVisibleAsync());
+        Assert.False(await page.Locator(".app-sidebar").IsVisibleAsync());
+        await page.EmulateMediaAsync(new() { Media = Media.Screen });
         await page.GetByRole(AriaRole.Link, new() { Name = "Continue" }).ClickAsync();
         Assert.Equal("Dr Mei Chen", await page.GetByTestId("display-name").InnerTextAsync());
 

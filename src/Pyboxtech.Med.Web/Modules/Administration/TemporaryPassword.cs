@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
 /// <summary>
-/// A temporary password an administrator can read out or hand over: four groups of four from an alphabet without
-/// look-alikes (no 0/O, 1/l/I), with letters, a digit in every group and dashes, so it meets the password policy.
-/// About 95 bits of randomness; the user must replace it at first sign-in.
+/// A temporary password an administrator can read out over the phone or hand over: four groups of four in lower case
+/// (no capitals to spell out), from an alphabet without look-alikes (no 0/o, 1/l), with a digit in every group and
+/// dashes, so it meets the password policy. About 75 bits of randomness; the user must replace it at first sign-in.
 /// </summary>
 public static class TemporaryPassword
 {
-    private const string Letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    private const string Letters = "abcdefghijkmnpqrstuvwxyz";
     private const string Digits = "23456789";
 
     public static string Generate()

@@ -9,7 +9,8 @@ public sealed record DashboardViewModel(
     DateTimeOffset Now,
     string ClientAddress,
     int? PasswordExpiresInDays,
-    int IdleMinutes)
+    int IdleMinutes,
+    int? LockedAccounts)
 {
     public string Greeting => Now.Hour switch
     {

@@ -15,7 +15,9 @@ public sealed class HomeController(
     TimeProvider clock,
     IOptions<ClinicOptions> clinic,
     IOptions<SessionTimeoutOptions> sessions,
-    SecuritySettingsService settings) : Controller
+    SecuritySettingsService settings,
+    PermissionMatrix matrix,
+    Data.MedDbContext db) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index()
@@ -35,6 +37,19 @@ public sealed class HomeController(
             clinic.Value.ToClinicTime(clock.GetUtcNow()),
             HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown",
             PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) is { } left and <= PasswordExpiry.WarningDays ? left : null,
-            (int)sessions.Value.IdleTimeout.TotalMinutes));
+            (int)sessions.Value.IdleTimeout.TotalMinutes,
+            await LockedAccountsAsync()));
+    }
+
+    /// <summary>For those who administer accounts: how many people cannot sign in until someone unlocks them.</summary>
+    private async Task<int?> LockedAccountsAsync()
+    {
+        if ((await matrix.CurrentAsync()).Effective(User, MedModule.Administration) < AccessLevel.Read)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Users, u => u.IsActive && u.LockoutEnd > now);
     }
 }
