@@ -10,13 +10,13 @@ public sealed class EditPatientForm : IValidatableObject
 
     [Required(ErrorMessage = "Enter the family name.")]
     [StringLength(100, ErrorMessage = "The family name must be at most 100 characters.")]
-    [RegularExpression(@"^[\p{L}][\p{L}\p{M} '\-.]*$", ErrorMessage = "The family name may hold letters, spaces, apostrophes, dots and dashes only.")]
+    [RegularExpression(@"^[\p{L}][\p{L}\p{M} '’\-.]*$", ErrorMessage = "The family name may hold letters, spaces, apostrophes, dots and dashes only.")]
     [Display(Name = "Family name")]
     public string FamilyName { get; set; } = "";
 
     [Required(ErrorMessage = "Enter the given names.")]
     [StringLength(100, ErrorMessage = "The given names must be at most 100 characters.")]
-    [RegularExpression(@"^[\p{L}][\p{L}\p{M} '\-.]*$", ErrorMessage = "The given names may hold letters, spaces, apostrophes, dots and dashes only.")]
+    [RegularExpression(@"^[\p{L}][\p{L}\p{M} '’\-.]*$", ErrorMessage = "The given names may hold letters, spaces, apostrophes, dots and dashes only.")]
     [Display(Name = "Given names")]
     public string GivenNames { get; set; } = "";
 

@@ -15,6 +15,9 @@ public static class PatientSearchKey
         ['ø'] = "o", ['æ'] = "ae", ['œ'] = "oe", ['ß'] = "ss", ['ł'] = "l", ['đ'] = "d", ['ð'] = "d", ['þ'] = "th", ['ı'] = "i",
     };
 
+    /// <summary>The stored name key of a patient with these names.</summary>
+    public static string NameKeyOf(string familyName, string givenNames) => " " + string.Join(' ', Terms(familyName + " " + givenNames));
+
     public static IReadOnlyList<string> Terms(string typed)
     {
         var text = new StringBuilder(typed.Length);

@@ -81,12 +81,10 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
 
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
-        var family = form.FamilyName.Trim().ToLowerInvariant();
-        var given = form.GivenNames.Trim().ToLowerInvariant();
-#pragma warning disable CA1304, CA1311, CA1862
+        // Same birth date and the same names as search sees them: "Sean OBrien" is probably Seán O'Brien again.
+        var key = PatientSearchKey.NameKeyOf(form.FamilyName, form.GivenNames);
         var duplicates = await db.Patients.AsNoTracking()
-            .Where(p => p.DateOfBirth == form.DateOfBirth && p.FamilyName.ToLower() == family && p.GivenNames.ToLower() == given)
-#pragma warning restore CA1304, CA1311, CA1862
+            .Where(p => p.DateOfBirth == form.DateOfBirth && p.NameKey == key)
             .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
             .ToListAsync(cancellationToken);
         if (duplicates.Count > 0 && !form.ConfirmNotDuplicate)
@@ -163,8 +161,9 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
 
     private static void Apply(EditPatientForm form, Patient patient)
     {
-        patient.FamilyName = form.FamilyName.Trim();
-        patient.GivenNames = form.GivenNames.Trim();
+        // Phones and word processors type ’ for an apostrophe: stored as the plain one, so O’Brien is O'Brien.
+        patient.FamilyName = form.FamilyName.Trim().Replace('’', '\'');
+        patient.GivenNames = form.GivenNames.Trim().Replace('’', '\'');
         patient.DateOfBirth = form.DateOfBirth!.Value;
         patient.Sex = form.Sex!.Value;
         patient.Phone = Clean(form.Phone);

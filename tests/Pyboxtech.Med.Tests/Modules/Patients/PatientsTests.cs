@@ -86,6 +86,22 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Equal(2, await portal.WithDbAsync(db => db.Patients.CountAsync(p => p.FamilyName == "Okafor")));
     }
 
+    [Theory]
+    [InlineData("OBrien", "Sean")]
+    [InlineData("o\u2019brien", "SEÁN")]
+    public async Task Register_SameNamesSpelledWithoutAccentsOrApostrophes_StillWarns(string family, string given)
+    {
+        if (!await portal.WithDbAsync(db => db.Patients.AnyAsync(p => p.FamilyName == "O'Bríen")))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid("O'Bríen", "Seán", "1972-10-09"))).StatusCode);
+        }
+
+        var warned = await RegisterAsync(Valid(family, given, "1972-10-09"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, warned.StatusCode);
+        Assert.Contains("already registered", await warned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Search_ByNamePrefixBirthDateOrRecordNumber_FindsThePatient()
     {
