@@ -54,6 +54,26 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
         return true;
     }
 
+    /// <summary>What the password policy says of the typed password, so that one round names every problem.</summary>
+    public async Task<IReadOnlyList<string>> PasswordProblemsAsync(CreateAdministratorForm form)
+    {
+        if (string.IsNullOrEmpty(form.Password))
+        {
+            return [];
+        }
+
+        using var scope = scopes.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+        var candidate = MedUser.Create((form.UserName ?? "").Trim(), (form.DisplayName ?? "").Trim(), clock.GetUtcNow());
+        var problems = new List<string>();
+        foreach (var validator in users.PasswordValidators)
+        {
+            problems.AddRange((await validator.ValidateAsync(users, candidate, form.Password)).Errors.Select(e => e.Description));
+        }
+
+        return problems;
+    }
+
     public async Task<(SetupOutcome Outcome, IEnumerable<string> Errors)> CompleteAsync(
         CreateAdministratorForm form, CancellationToken cancellationToken = default)
     {

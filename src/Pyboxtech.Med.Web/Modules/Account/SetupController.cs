@@ -22,6 +22,7 @@ public sealed class SetupController(FirstRunSetup setup) : Controller
 
         if (!ModelState.IsValid)
         {
+            await AddPasswordProblemsAsync(form);
             return Invalid(form);
         }
 
@@ -33,6 +34,7 @@ public sealed class SetupController(FirstRunSetup setup) : Controller
                 return RedirectToAction(nameof(AccountController.Login), "Account");
             case SetupOutcome.InvalidToken:
                 ModelState.AddModelError(nameof(form.SetupToken), "The setup token is not valid. Copy it again from the server log.");
+                await AddPasswordProblemsAsync(form);
                 return Invalid(form);
             case SetupOutcome.Rejected:
                 foreach (var error in errors)
@@ -43,6 +45,15 @@ public sealed class SetupController(FirstRunSetup setup) : Controller
                 return Invalid(form);
             default:
                 return NotFound();
+        }
+    }
+
+    /// <summary>Every problem at once: a wrong token or mismatched passwords should not hide what the policy says.</summary>
+    private async Task AddPasswordProblemsAsync(CreateAdministratorForm form)
+    {
+        foreach (var problem in await setup.PasswordProblemsAsync(form))
+        {
+            ModelState.AddModelError(nameof(form.Password), problem);
         }
     }
 

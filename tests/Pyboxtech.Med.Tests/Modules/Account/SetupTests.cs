@@ -74,6 +74,26 @@ public sealed class SetupTests(PortalFactory portal) : IClassFixture<PortalFacto
     }
 
     [Fact]
+    public async Task Setup_WithSeveralMistakes_NamesThemAllInOneRound()
+    {
+        var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Setup");
+        var typed = Administrator("not-the-token", password: "short");
+        typed["ConfirmPassword"] = "shorter";
+
+        var errors = HtmlForm.Errors(await (await form.SubmitAsync(typed)).Content.ReadAsStringAsync());
+
+        Assert.Contains(errors, e => e.Contains("match", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("Passwords must be at least 12 characters.", errors);
+        Assert.Contains("Add at least one digit (0 to 9).", errors);
+        Assert.Equal(0, await portal.UserCountAsync());
+
+        var wrongToken = Administrator("not-the-token", password: "short");
+        var tokenErrors = HtmlForm.Errors(await (await form.SubmitAsync(wrongToken)).Content.ReadAsStringAsync());
+        Assert.Contains("The setup token is not valid. Copy it again from the server log.", tokenErrors);
+        Assert.Contains("Passwords must be at least 12 characters.", tokenErrors);
+    }
+
+    [Fact]
     public async Task Setup_WithNoLetterInPassword_IsRefused()
     {
         var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Setup");
