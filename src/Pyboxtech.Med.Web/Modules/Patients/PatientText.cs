@@ -9,4 +9,20 @@ public static class PatientText
         Patients.Sex.IntersexOrIndeterminate => "Intersex or indeterminate",
         _ => "Not stated",
     };
+
+    /// <summary>Age as a clinician says it: years, or months under two, or weeks under two months.</summary>
+    public static string Age(DateOnly born, DateOnly today)
+    {
+        var months = ((today.Year - born.Year) * 12) + today.Month - born.Month - (today.Day < born.Day ? 1 : 0);
+        return months switch
+        {
+            >= 24 => $"{months / 12}",
+            >= 2 => $"{months} months",
+            _ => $"{Math.Max(0, today.DayNumber - born.DayNumber) / 7} weeks",
+        };
+    }
+
+    /// <summary>A Medicare number as printed on the card: 2123 45670 1.</summary>
+    public static string Medicare(string digits) =>
+        digits.Length == 10 ? $"{digits[..4]} {digits[4..9]} {digits[9]}" : digits;
 }
