@@ -53,6 +53,7 @@ public sealed class AuditJourneyTests(BrowserPortal portal) : IClassFixture<Brow
         var page = await context.NewPageAsync();
         await portal.SignInAsync(page, "careful.admin");
         await page.GotoAsync(portal.BaseAddress + $"/Administration/Users/{id}");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "user-details.png"), FullPage = true });
 
         string? asked = null;
         void Dismiss(object? sender, IDialog dialog) { asked = dialog.Message; _ = dialog.DismissAsync(); }
