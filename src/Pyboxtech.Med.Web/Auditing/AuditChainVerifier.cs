@@ -22,6 +22,35 @@ public sealed class AuditChainVerifier(AuditDatabase database)
         FROM audit.events ORDER BY sequence
         """;
 
+    /// <summary>Any fixed number: the PostgreSQL advisory lock that lets one verification run at a time.</summary>
+    public const long VerificationLockKey = 0x5059_4155_4449_5456;
+
+    /// <summary>
+    /// A verification started from the viewer: each reads the whole trail, so one runs at a time across every
+    /// instance, and a second click gets null instead of a second full read.
+    /// </summary>
+    public async Task<AuditVerification?> VerifyUnlessRunningAsync(IReadOnlyCollection<AuditHead> savedHeads, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({VerificationLockKey})", connection))
+        {
+            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            return await VerifyAsync(savedHeads, cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({VerificationLockKey})", connection);
+            await release.ExecuteScalarAsync(CancellationToken.None);
+        }
+    }
+
     public async Task<AuditVerification> VerifyAsync(IReadOnlyCollection<AuditHead> savedHeads, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();

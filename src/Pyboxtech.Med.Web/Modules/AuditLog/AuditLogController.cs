@@ -61,7 +61,14 @@ public sealed class AuditLogController(
     [HttpPost("Verify")]
     public async Task<IActionResult> Verify(CancellationToken cancellationToken)
     {
-        var result = await verifier.VerifyAsync(await heads.ReadAllAsync(cancellationToken), cancellationToken);
+        var result = await verifier.VerifyUnlessRunningAsync(await heads.ReadAllAsync(cancellationToken), cancellationToken);
+        if (result is null)
+        {
+            await RecordAsync(AuditEventType.AuditVerified, AuditOutcome.Denied, "not started: another verification was running", cancellationToken);
+            TempData["VerifySummary"] = "A verification is already running (started by someone else, or in another tab). Its result goes into the trail; try again when it has finished.";
+            return RedirectToAction(nameof(Index));
+        }
+
         await RecordAsync(AuditEventType.AuditVerified, result.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed, result.Summary, cancellationToken);
         TempData["VerifyIntact"] = result.Intact;
         TempData["VerifySummary"] = $"{result.Summary} Checked in {result.Elapsed.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture)} s.";
@@ -116,6 +123,7 @@ public sealed class AuditLogController(
         e.CorrelationId,
         e.Details);
 
-    private (bool Intact, string Summary)? VerificationNotice() =>
-        TempData["VerifySummary"] is string summary ? (TempData["VerifyIntact"] is true, summary) : null;
+    /// <summary>The last verification's outcome: intact, tampered, or (null) not run because another was running.</summary>
+    private (bool? Intact, string Summary)? VerificationNotice() =>
+        TempData["VerifySummary"] is string summary ? (TempData["VerifyIntact"] as bool?, summary) : null;
 }

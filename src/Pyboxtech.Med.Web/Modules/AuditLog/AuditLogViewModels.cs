@@ -24,7 +24,7 @@ public sealed record AuditLogViewModel(
     AuditFilterForm Filter,
     IReadOnlyList<AuditRowViewModel> Rows,
     long? OlderBefore,
-    (bool Intact, string Summary)? Verification)
+    (bool? Intact, string Summary)? Verification)
 {
     /// <summary>The current filter as query values, for the paging and export links.</summary>
     public Dictionary<string, string> RouteValues(long? before = null)

@@ -167,6 +167,37 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task VerifyButton_WhileAnotherVerificationRuns_DoesNotStartASecond()
+    {
+        var page = await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
+        var verify = HtmlForm.Parse(_admin, page, "/Audit", "form[action='/Audit/Verify']");
+        await using var elsewhere = new Npgsql.NpgsqlConnection(portal.Database.SuperuserConnection);
+        await elsewhere.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var hold = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({AuditChainVerifier.VerificationLockKey})", elsewhere))
+        {
+            await hold.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
+
+        string notice;
+        var before = await portal.LastAuditSequenceAsync();
+        try
+        {
+            var response = await verify.SubmitAsync([]);
+            var html = await _admin.GetStringAsync(new Uri(response.Headers.Location!.OriginalString, UriKind.Relative));
+            notice = new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=verification]")!.TextContent;
+        }
+        finally
+        {
+            await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({AuditChainVerifier.VerificationLockKey})", elsewhere);
+            await release.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains("Not verified now. A verification is already running", notice, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tampering", notice, StringComparison.Ordinal);
+        Assert.Contains(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.AuditVerified && r.Outcome == AuditOutcome.Denied);
+    }
+
+    [Fact]
     public async Task VerifyButton_ReportsIntactAndIsRecorded()
     {
         var page = await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
