@@ -34,7 +34,8 @@ public sealed class EditPatientForm : IValidatableObject
     public string? Phone { get; set; }
 
     [StringLength(254, ErrorMessage = "The email address is too long.")]
-    [EmailAddress(ErrorMessage = "Enter a valid email address.")]
+    // One @, and a domain with a dot: the framework's EmailAddress check takes "john@example", which reaches nobody.
+    [RegularExpression(@"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$", ErrorMessage = "Enter a valid email address, such as name@example.com.")]
     [PlainText]
     public string? Email { get; set; }
 

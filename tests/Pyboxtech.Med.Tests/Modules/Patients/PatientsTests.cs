@@ -54,7 +54,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var bad = Valid("<script>alert(1)</script>", "", "2999-01-01");
         bad["MedicareNumber"] = "1234567890";
         bad["Postcode"] = "20OO";
-        bad["Email"] = "not-an-email";
+        bad["Email"] = "john@example";
         bad["Sex"] = "Robot";
 
         var response = await RegisterAsync(bad);
@@ -67,7 +67,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Contains("The date of birth must be between 1900 and today.", errors);
         Assert.Contains("The Medicare number is not valid: it has 10 digits and its 9th is a check digit.", errors);
         Assert.Contains("The postcode has 4 digits.", errors);
-        Assert.Contains("Enter a valid email address.", errors);
+        Assert.Contains("Enter a valid email address, such as name@example.com.", errors);
         Assert.DoesNotContain("<script>alert(1)</script>", html, StringComparison.Ordinal);
         Assert.Equal(count, await portal.WithDbAsync(db => db.Patients.CountAsync()));
     }
