@@ -94,6 +94,7 @@ builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseSessionStore>();
 
 // Check the security stamp on every request: sign-out and deactivation then end a session at its next request.
+// The session store relies on it too: each validated request renews the session, which records it as last used.
 builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
 
 // Deny by default: an endpoint without a declaration still needs a signed-in user, and a test fails it anyway.

@@ -112,9 +112,9 @@ public sealed partial class SessionStore(
     }
 
     /// <summary>
-    /// Stores the renewed ticket. The cookie handler mostly renews as the response starts, after the page was made and
-    /// its audit row written; a database failure there could only abort a finished response, so it is logged and the
-    /// session keeps its previous ticket (its idle time is already counted from this request by <see cref="RetrieveAsync"/>).
+    /// Stores the renewed ticket and the moment the session was last used. The cookie handler mostly renews as the
+    /// response starts, after the page was made and its audit row written; a database failure there could only abort
+    /// a finished response, so it is logged and the session keeps its previous ticket and last-seen time.
     /// </summary>
     public async Task RenewAsync(string key, AuthenticationTicket ticket)
     {
@@ -157,7 +157,8 @@ public sealed partial class SessionStore(
             return null;
         }
 
-        await WithDbAsync(db => db.Set<UserSession>().Where(s => s.Id == key).ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now)));
+        // Last-seen is not written here: the security stamp is checked on every request, so every signed-in request
+        // ends in RenewAsync, which writes it with the ticket (one write a request, not two).
         if (http.HttpContext is { } context)
         {
             context.Items[CurrentSessionKey] = key;
