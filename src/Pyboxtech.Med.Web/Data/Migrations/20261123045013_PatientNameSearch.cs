@@ -17,8 +17,8 @@ namespace Pyboxtech.Med.Web.Data.Migrations
         {
             migrationBuilder.Sql("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA patients;");
             migrationBuilder.Sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA patients;");
-            // Must match PatientSearchKey.Terms in C#: lower case, accents off, apostrophes dropped, other runs of
-            // non-alphanumerics one space, a space before every word.
+            // Lower case, accents off, apostrophes dropped, other runs of non-alphanumerics one space, a space before
+            // every word. Queries call this same function on what was typed (PatientModel.NameKey).
             migrationBuilder.Sql("""
                 CREATE FUNCTION patients.name_key(family text, given text) RETURNS text
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$

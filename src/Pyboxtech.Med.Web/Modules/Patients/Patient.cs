@@ -81,8 +81,16 @@ public sealed class Patient
 
 internal static class PatientModel
 {
+    /// <summary>
+    /// The database's own <c>patients.name_key(family, given)</c> (migration PatientNameSearch), called in queries so
+    /// that typed names are normalised exactly as stored ones: one definition of "the same name", in PostgreSQL.
+    /// </summary>
+    public static string NameKey(string familyName, string givenNames) =>
+        throw new NotSupportedException("Only for use inside a database query.");
+
     public static void Configure(ModelBuilder builder)
     {
+        builder.HasDbFunction(typeof(PatientModel).GetMethod(nameof(NameKey))!).HasName("name_key").HasSchema(Patient.Schema);
         builder.HasSequence<long>("medical_record_number_seq", Patient.Schema).StartsAt(100001);
         builder.Entity<Patient>(p =>
         {

@@ -39,15 +39,13 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
                 patients = patients.Where(p => p.DateOfBirth == born);
                 criteria++;
             }
-            else
+            else if (word.Any(char.IsLetterOrDigit))
             {
-                // The start of any word of the names, as the name key holds them; served by its trigram index.
-                foreach (var term in PatientSearchKey.Terms(word))
-                {
-                    var pattern = "% " + Escape(term) + "%";
-                    patients = patients.Where(p => EF.Functions.Like(p.NameKey, pattern, "\\"));
-                    criteria++;
-                }
+                // The start of a word of the names (or of a run of words: "smith-jones"), with the typed word normalised
+                // by the same database function as the stored key; the key holds no % or _, and the trigram index serves it.
+                var typed = word;
+                patients = patients.Where(p => EF.Functions.Like(p.NameKey, "%" + PatientModel.NameKey(typed, "") + "%"));
+                criteria++;
             }
         }
 
@@ -82,9 +80,8 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
         // Same birth date and the same names as search sees them: "Sean OBrien" is probably Seán O'Brien again.
-        var key = PatientSearchKey.NameKeyOf(form.FamilyName, form.GivenNames);
         var duplicates = await db.Patients.AsNoTracking()
-            .Where(p => p.DateOfBirth == form.DateOfBirth && p.NameKey == key)
+            .Where(p => p.DateOfBirth == form.DateOfBirth && p.NameKey == PatientModel.NameKey(form.FamilyName, form.GivenNames))
             .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
             .ToListAsync(cancellationToken);
         if (duplicates.Count > 0 && !form.ConfirmNotDuplicate)
@@ -181,9 +178,6 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         new(type, AuditOutcome.Succeeded) { Module = nameof(MedModule.Patients), SubjectType = "Patient", SubjectId = patientId.ToString(), Details = details };
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     /// <summary>A record number as people type it, "MRN100003", "mrn100003" or just "100003", in its stored form.</summary>
     public static string? RecordNumberOf(string typed) =>

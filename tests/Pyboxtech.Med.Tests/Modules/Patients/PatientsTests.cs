@@ -91,6 +91,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     [Theory]
     [InlineData("OBrien", "Sean")]
     [InlineData("o\u2019brien", "SEÁN")]
+    [InlineData("O'Bríen", "Seán")]
     public async Task Register_SameNamesSpelledWithoutAccentsOrApostrophes_StillWarns(string family, string given)
     {
         if (!await portal.WithDbAsync(db => db.Patients.AnyAsync(p => p.FamilyName == "O'Bríen")))
@@ -132,8 +133,14 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     [InlineData("smith-jones zoe", "Smith-Jones")]
     [InlineData("søren", "Kierkegård")]
     [InlineData("kierkegard", "Kierkegård")]
+    [InlineData("Дмитрий", "Смирнов")]
+    [InlineData("смирнов", "Смирнов")]
+    [InlineData("İlhan", "Yılmaz")]
+    [InlineData("yılmaz", "Yılmaz")]
     public async Task Search_AsPeopleType_FindsNamesWithAccentsApostrophesHyphensAndSecondGivenNames(string typed, string family)
     {
+        await RegisterOnceAsync("Смирнов", "Дмитрий", "1985-06-06");
+        await RegisterOnceAsync("Yılmaz", "İlhan", "1977-07-07");
         await RegisterOnceAsync("O'Brien", "Seán Patrick", "1958-03-17");
         await RegisterOnceAsync("Nguyen", "Thi Mai", "1990-07-21");
         await RegisterOnceAsync("Smith-Jones", "Zoë", "2001-01-30");
@@ -143,6 +150,17 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
 
         var rows = new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=patient-row]").Select(r => r.TextContent).ToList();
         Assert.Contains(rows, r => r.Contains(family, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Register_TheSameNameInAnotherScript_Twice_Warns()
+    {
+        Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid("Сергеев", "Андрей", "1969-09-19"))).StatusCode);
+
+        var warned = await RegisterAsync(Valid("Сергеев", "Андрей", "1969-09-19"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, warned.StatusCode);
+        Assert.Contains("already registered", await warned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
