@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using Pyboxtech.Med.Tests.Infrastructure;
 
@@ -53,5 +54,25 @@ public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFix
         var signedOut = page.WaitForRequestAsync("**/Account/Login?reason=idle*");
         await page.Clock.FastForwardAsync("01:06");
         Assert.EndsWith("/Account/Login?reason=idle&returnUrl=%2FAccount%2FChangePassword", (await signedOut).Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StaySignedIn_AfterTheSessionEndedElsewhere_GoesToTheSignInPage()
+    {
+        await portal.CreateUserAsync("ended.elsewhere", "Eli Elsewhere");
+        await using var context = await portal.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.Clock.InstallAsync();
+        await portal.SignInAsync(page, "ended.elsewhere");
+        // Ended on the server (another tab signed out, an administrator ended it): the page does not know yet.
+        await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.UserSession>()
+            .Where(s => db.Users.Any(u => u.Id == s.UserId && u.UserName == "ended.elsewhere"))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, DateTimeOffset.UtcNow)));
+
+        await page.Clock.FastForwardAsync("00:06");
+        var signIn = page.WaitForRequestAsync("**/Account/Login?reason=idle*");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stay signed in" }).ClickAsync();
+
+        Assert.Contains("/Account/Login?reason=idle", (await signIn).Url, StringComparison.Ordinal);
     }
 }

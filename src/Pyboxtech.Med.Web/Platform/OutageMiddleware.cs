@@ -18,10 +18,13 @@ public sealed partial class OutageMiddleware(RequestDelegate next, AuditDatabase
         catch (Exception ex) when (IsOutage(ex) && !context.Response.HasStarted)
         {
             LogOutage(logger, CorrelationId.Of(context), ex.GetType().Name);
-            // The connections idle in the pools most likely died with the server: drop them, or each would fail one
-            // more person's request after the database is back.
-            Npgsql.NpgsqlConnection.ClearAllPools();
-            auditDatabase.DataSource.Clear();
+            if (IsConnectionLost(ex))
+            {
+                // The connections idle in the pools most likely died with the server: drop them, or each would fail
+                // one more person's request after the database is back. (Not for a slow query or a deadlock.)
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                auditDatabase.DataSource.Clear();
+            }
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "30";
@@ -57,6 +60,21 @@ public sealed partial class OutageMiddleware(RequestDelegate next, AuditDatabase
                 _ => false,
             };
             if (unavailable)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The connection to PostgreSQL broke or could not be made, or the server is shutting down.</summary>
+    private static bool IsConnectionLost(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException or IOException
+                || (e is Npgsql.PostgresException reported && (reported.SqlState.StartsWith("08", StringComparison.Ordinal) || reported.SqlState.StartsWith("57P", StringComparison.Ordinal))))
             {
                 return true;
             }

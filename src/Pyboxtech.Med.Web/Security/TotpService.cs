@@ -45,6 +45,15 @@ public sealed class TotpService(IDataProtectionProvider protection, TimeProvider
         return "data:image/png;base64," + Convert.ToBase64String(new PngByteQRCode(data).GetGraphic(5));
     }
 
+    /// <summary>A right code whose time step was already used (for instance, to sign in a moment ago).</summary>
+    public bool IsAlreadyUsed(MedUser user, string code)
+    {
+        var digits = new string(code.Where(char.IsAsciiDigit).ToArray());
+        return user.TotpSecret is not null && digits.Length == 6 && user.TotpLastStep is { } last
+            && new Totp(Base32Encoding.ToBytes(Base32Secret(user))).VerifyTotp(clock.GetUtcNow().UtcDateTime, digits, out var step, new VerificationWindow(previous: 1, future: 1))
+            && step <= last;
+    }
+
     /// <summary>
     /// Checks a code and, when it is good and newer than the last one accepted, consumes its time step, on the
     /// caller's context (and transaction, if one is open).

@@ -20,6 +20,7 @@ public enum StepUpOutcome
     Confirmed,
     Refused,
     LockedAndSignedOut,
+    CodeAlreadyUsed,
 }
 
 /// <summary>
@@ -109,8 +110,23 @@ public sealed class LoginService(
     /// A code asked of someone already signed in before a sensitive change (new recovery codes). A wrong one counts
     /// toward the lockout as at sign-in, or a stolen session could guess codes without limit.
     /// </summary>
-    public Task<StepUpOutcome> ConfirmCodeAsync(MedUser user, string code) =>
-        StepUpAsync(user, code, u => CheckCodeAsync(u, code));
+    public async Task<StepUpOutcome> ConfirmCodeAsync(MedUser user, string code)
+    {
+        if (totp.IsAlreadyUsed(user, code))
+        {
+            // The code that just signed the person in, typed again: recorded, but no guess, so not counted.
+            await audit.RecordAsync(new AuditEntry(AuditEventType.TwoFactorCodeReplayed, AuditOutcome.Failed)
+            {
+                Module = "Account",
+                UserId = user.Id,
+                UserName = user.UserName,
+                Details = "inside a session, for new recovery codes; not counted toward the lockout",
+            });
+            return StepUpOutcome.CodeAlreadyUsed;
+        }
+
+        return await StepUpAsync(user, code, u => CheckCodeAsync(u, code));
+    }
 
     /// <summary>The current password, asked before it is changed: a wrong one counts toward the lockout too.</summary>
     public Task<StepUpOutcome> ConfirmPasswordAsync(MedUser user, string password) =>

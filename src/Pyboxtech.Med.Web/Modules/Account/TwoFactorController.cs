@@ -88,9 +88,11 @@ public sealed class TwoFactorController(
             return RedirectToAction(nameof(AccountController.Login), "Account");
         }
 
-        if (check == StepUpOutcome.Refused)
+        if (check is StepUpOutcome.Refused or StepUpOutcome.CodeAlreadyUsed)
         {
-            ModelState.AddModelError("", "That code is not right. Enter the code your app shows now; three wrong codes in a row lock the account.");
+            ModelState.AddModelError("", check == StepUpOutcome.CodeAlreadyUsed
+                ? "That code was already used, probably to sign in. Wait for your app to show the next code, then enter it."
+                : "That code is not right. Enter the code your app shows now; three wrong codes in a row lock the account.");
             var view = View("Enabled", await StatusAsync(user));
             view.StatusCode = StatusCodes.Status400BadRequest;
             return view;

@@ -26,9 +26,10 @@
 
   function keepAlive() {
     lastKeptAlive = Date.now();
-    return fetch("/Account/KeepAlive", { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-      if (response.ok) { arm(); } else { signedOut(); }
-    });
+    // A session that already ended answers with a redirect to the sign-in page, which fetch would follow to a 200.
+    return fetch("/Account/KeepAlive", { credentials: "same-origin", cache: "no-store", redirect: "manual" }).then(function (response) {
+      if (response.status === 204) { arm(); } else { signedOut(); }
+    }, signedOut);
   }
 
   stay.addEventListener("click", keepAlive);

@@ -151,6 +151,25 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task TheCodeThatJustSignedIn_TypedAgainForNewRecoveryCodes_IsNotCountedAsAGuess()
+    {
+        var key = await EnrolledDoctorAsync("dr.quick");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var session = portal.CreateBrowser();
+        var code = CodeAt(key, portal.Clock.GetUtcNow());
+        await SecondStepAsync("dr.quick", code, client: session);
+        var page = await session.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var form = HtmlForm.Parse(session, page, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+
+        var again = await form.SubmitAsync(new() { ["Code"] = code });
+
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("That code was already used, probably to sign in.", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.quick"))).AccessFailedCount);
+        Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorCodeReplayed && r.UserName == "dr.quick" && r.Details!.Contains("not counted", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WrongCodesWhileEnrolling_AreRecordedButDoNotLock()
     {
         // The key is on the page being confirmed, so a wrong code here guesses nothing: it is a phone clock or a typo.
