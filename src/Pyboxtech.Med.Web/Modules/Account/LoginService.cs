@@ -115,13 +115,8 @@ public sealed class LoginService(
         if (totp.IsAlreadyUsed(user, code))
         {
             // The code that just signed the person in, typed again: recorded, but no guess, so not counted.
-            await audit.RecordAsync(new AuditEntry(AuditEventType.TwoFactorCodeReplayed, AuditOutcome.Failed)
-            {
-                Module = "Account",
-                UserId = user.Id,
-                UserName = user.UserName,
-                Details = "inside a session, for new recovery codes; not counted toward the lockout",
-            });
+            await RecordAsync(AuditEventType.TwoFactorCodeReplayed, AuditOutcome.Failed, user.Id, user.UserName,
+                "inside a session, for new recovery codes; not counted toward the lockout");
             return StepUpOutcome.CodeAlreadyUsed;
         }
 
@@ -155,13 +150,8 @@ public sealed class LoginService(
 
         await sessions.EndAllAsync(db, user.Id);
         await signInManager.SignOutAsync();
-        await audit.RecordAsync(new AuditEntry(AuditEventType.SessionsEnded, AuditOutcome.Succeeded)
-        {
-            Module = "Account",
-            UserId = user.Id,
-            UserName = user.UserName,
-            Details = "all sessions ended: the account locked after wrong answers given from inside a session",
-        });
+        await RecordAsync(AuditEventType.SessionsEnded, AuditOutcome.Succeeded, user.Id, user.UserName,
+            "all sessions ended: the account locked after wrong answers given from inside a session");
         return StepUpOutcome.LockedAndSignedOut;
     }
 
@@ -296,8 +286,8 @@ public sealed class LoginService(
         await signInManager.SignOutAsync();
     }
 
-    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName) =>
-        audit.RecordAsync(new AuditEntry(type, outcome) { Module = "Account", UserId = userId, UserName = userName });
+    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName, string? details = null) =>
+        audit.RecordAsync(new AuditEntry(type, outcome) { Module = "Account", UserId = userId, UserName = userName, Details = details });
 
     private string DummyHash() =>
         _dummyHash ??= passwordHasher.HashPassword(DummyUser.Value, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
