@@ -35,6 +35,7 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         LogApplying(logger, pending.Count);
         await db.Database.MigrateAsync(cancellationToken);
+        await RefreshPatientNameKeysAsync(db, cancellationToken);
         await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
         LogMigrated(logger, runtimeRole);
     }
@@ -52,6 +53,25 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
             ? throw new InvalidOperationException("Set Database:RuntimeRole (or ConnectionStrings:Runtime) so that migrate knows which role to grant.")
             : DatabaseRegistration.UserNameOf(runtime);
     }
+
+    /// <summary>
+    /// The stored search keys come from unaccent, whose rules can change with a PostgreSQL major version; any key that
+    /// no longer matches its function is rewritten, so search and the duplicate check keep agreeing after an upgrade.
+    /// Rows already right are only read.
+    /// </summary>
+    private async Task RefreshPatientNameKeysAsync(MedDbContext db, CancellationToken cancellationToken)
+    {
+        var refreshed = await db.Database.ExecuteSqlRawAsync(
+            "UPDATE patients.patients SET family_name = family_name WHERE name_key IS DISTINCT FROM patients.name_key(family_name, given_names)",
+            cancellationToken);
+        if (refreshed > 0)
+        {
+            LogKeysRefreshed(logger, refreshed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refreshed {Count} patient search key(s) that no longer matched PostgreSQL's unaccent rules")]
+    private static partial void LogKeysRefreshed(ILogger logger, int count);
 
     private static async Task GrantRuntimeRoleAsync(MedDbContext db, string role, CancellationToken cancellationToken)
     {

@@ -72,6 +72,40 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
         Assert.True(before >= 1);
     }
 
+    [Fact]
+    public async Task Migrate_RefreshesPatientSearchKeys_WhenTheNormalisingRulesChanged()
+    {
+        // A new PostgreSQL major version may bring new unaccent rules; stand in for it by changing the function.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Owner"] = portal.Database.OwnerConnection,
+            ["Database:RuntimeRole"] = PostgresServer.RuntimeRole,
+        }).Build();
+        var migrator = new Pyboxtech.Med.Web.Data.DatabaseMigrator(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pyboxtech.Med.Web.Data.DatabaseMigrator>.Instance);
+        var id = Guid.NewGuid();
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"""
+            INSERT INTO patients.patients (id, family_name, given_names, date_of_birth, sex, created_at, created_by, updated_at, updated_by)
+            VALUES ('{id}', 'Rules', 'Changed', '1950-01-01', 1, now(), '{Guid.Empty}', now(), '{Guid.Empty}')
+            """);
+        var original = await ScalarAsync<string>(portal.Database.SuperuserConnection, "SELECT pg_get_functiondef('patients.name_key(text, text)'::regprocedure)");
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, original.Replace("SELECT ' ' ||", "SELECT ' new' ||", StringComparison.Ordinal));
+        try
+        {
+            Assert.Equal(" rules changed", await ScalarAsync<string>(portal.Database.SuperuserConnection, $"SELECT name_key FROM patients.patients WHERE id = '{id}'"));
+
+            await migrator.MigrateAsync();
+
+            Assert.Equal(" newrules changed", await ScalarAsync<string>(portal.Database.SuperuserConnection, $"SELECT name_key FROM patients.patients WHERE id = '{id}'"));
+        }
+        finally
+        {
+            await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, original);
+            await migrator.MigrateAsync();
+        }
+
+        Assert.Equal(" rules changed", await ScalarAsync<string>(portal.Database.SuperuserConnection, $"SELECT name_key FROM patients.patients WHERE id = '{id}'"));
+    }
+
     private static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
