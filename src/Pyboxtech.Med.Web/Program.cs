@@ -1,18 +1,17 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
-using Pyboxtech.Med.Web.Modules.Account;
-using Pyboxtech.Med.Web.Modules.Administration;
-using Pyboxtech.Med.Web.Modules.AuditLog;
-using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Shared;
 
@@ -33,7 +32,8 @@ builder.Services.AddMedAuditing(builder.Configuration);
 var dataProtection = builder.Services.AddDataProtection()
     .SetApplicationName("Pyboxtech-Med")
     .PersistKeysToDbContext<MedDbContext>();
-var maintenanceCommand = args.FirstOrDefault() is "migrate" or "verify-audit" or "recover-access";
+var maintenanceCommand = args.FirstOrDefault() is "migrate" or "verify-audit"
+    || ModuleCatalog.All.Any(m => m.Commands.ContainsKey(args.FirstOrDefault() ?? ""));
 if (!maintenanceCommand)
 {
     // Only the serving process needs the certificate; the migrate and maintenance commands never use the key ring.
@@ -106,16 +106,10 @@ builder.Services.AddHostedService<ChangeListener>();
 builder.Services.AddSingleton<PortalSecrets>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
 
-builder.Services.AddSingleton<FirstRunSetup>();
-builder.Services.AddHostedService<FirstRunAnnouncer>();
-builder.Services.AddScoped<LoginService>();
-builder.Services.AddScoped<PasswordChangeService>();
-builder.Services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection(LoginThrottleOptions.Section));
-builder.Services.AddSingleton<FailedLoginThrottle>();
-builder.Services.AddScoped<AuditLogService>();
-builder.Services.AddScoped<AuditReports>();
-builder.Services.AddScoped<AdministrationService>();
-builder.Services.AddScoped<PatientService>();
+foreach (var module in ModuleCatalog.All)
+{
+    module.AddServices(builder.Services, builder.Configuration);
+}
 
 builder.Services
     .AddControllersWithViews(mvc =>
@@ -152,8 +146,8 @@ switch (args)
         return 0;
     case ["verify-audit", .. var options]:
         return await AuditCommands.VerifyAsync(app.Services, options);
-    case ["recover-access", .. var recoverArguments]:
-        return await RecoveryCommand.RunAsync(app.Services, recoverArguments);
+    case [var name, .. var commandArguments] when ModuleCatalog.All.SelectMany(m => m.Commands).FirstOrDefault(c => c.Key == name).Value is { } command:
+        return await command(app.Services, commandArguments);
 }
 
 app.UseForwardedHeaders();
@@ -175,7 +169,7 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();
-app.UseMiddleware<ForcedPasswordChangeMiddleware>();
+app.UseMiddleware<ConfinementMiddleware>();
 app.UseAuthorization();
 
 app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules.ClinicalNotes;
 
 namespace Pyboxtech.Med.Benchmarks;
 
@@ -105,7 +106,7 @@ public class PermissionCheckBenchmarks : IDisposable
     private IAuthorizationService _authorization = null!;
     private MatrixSnapshot _matrix = null!;
     private ClaimsPrincipal _doctor = null!;
-    private readonly ModulePermissionRequirement[] _notes = [new(MedModule.ClinicalNotes, AccessLevel.Write)];
+    private readonly ModulePermissionRequirement[] _notes = [new(ClinicalNotesModule.Access, AccessLevel.Write)];
 
     [GlobalSetup]
     public void Setup()
@@ -126,7 +127,7 @@ public class PermissionCheckBenchmarks : IDisposable
     }
 
     [Benchmark(Description = "effective access (matrix lookup)")]
-    public AccessLevel EffectiveAccess() => _matrix.Effective(_doctor, MedModule.ClinicalNotes);
+    public AccessLevel EffectiveAccess() => _matrix.Effective(_doctor, ClinicalNotesModule.Access);
 
     [Benchmark(Description = "IAuthorizationService.AuthorizeAsync with the module requirement")]
     public async Task<bool> Authorize() => (await _authorization.AuthorizeAsync(_doctor, null, _notes)).Succeeded;

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.BrowserTests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Playwright;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.BrowserTests;
 

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.BrowserTests;
 
@@ -33,7 +34,7 @@ public sealed class ResponsiveLayoutTests(BrowserPortal portal) : IClassFixture<
     public async Task WidestPages_NeverScrollSideways(int width, int height)
     {
         var name = $"wide.admin{width}";
-        await portal.CreateUserAsync(name, "Wade Admin", PortalFactory.StrongPassword, Pyboxtech.Med.Web.Modules.Account.MedRole.SystemAdministrator);
+        await portal.CreateUserAsync(name, "Wade Admin", PortalFactory.StrongPassword, Pyboxtech.Med.Web.Security.Identity.MedRole.SystemAdministrator);
         await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         await portal.SignInAsync(page, name);

@@ -25,7 +25,7 @@ public static class AuditCommands
                 new AuditEntry(AuditEventType.AuditVerified, result.Intact ? AuditOutcome.Succeeded : AuditOutcome.Failed)
                 {
                     Action = "verify-audit command",
-                    Module = "AuditLog",
+                    Module = AuditEvent.TrailModule,
                     Details = result.Summary,
                 },
                 db);

@@ -9,6 +9,9 @@ public sealed class AuditEvent
 {
     public const string Schema = "audit";
 
+    /// <summary>The module name of rows about the trail itself (viewing, exporting, verifying); the viewer's module carries it too.</summary>
+    public const string TrailModule = "Audit";
+
     public long Sequence { get; private set; }
 
     public DateTimeOffset OccurredAt { get; private set; }

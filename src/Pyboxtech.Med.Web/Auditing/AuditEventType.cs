@@ -57,6 +57,7 @@ public enum AuditEventType
     RoleChanged = 4011,
     RoleDeleted = 4012,
     PermissionsChanged = 4020,
+    ModuleDefaultsApplied = 4021,
     SettingsChanged = 4030,
 
     // 5000-5999: the audit trail itself.

@@ -17,13 +17,20 @@ namespace Pyboxtech.Med.Web.Auditing;
 public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, TimeProvider clock)
 {
     public Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        writer.AppendAsync(Complete(entry), cancellationToken);
+        writer.AppendAsync(Complete(entry, http.HttpContext, clock.GetUtcNow()), cancellationToken);
 
     /// <summary>
     /// Inserts the row inside the context's open READ COMMITTED transaction, so that it commits or rolls back with the
     /// change. Make it the transaction's last statement: the chain lock it takes is held until the commit.
     /// </summary>
-    public async Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default)
+    public Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default) =>
+        InsertAsync(Complete(entry, http.HttpContext, clock.GetUtcNow()), db, cancellationToken);
+
+    /// <summary>For commands run outside any request (<c>migrate</c>): a row with no user or address, inside the context's transaction.</summary>
+    public static Task RecordOutsideRequestsAsync(AuditEntry entry, MedDbContext db, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        InsertAsync(Complete(entry, null, now), db, cancellationToken);
+
+    private static async Task InsertAsync(AuditRecord record, MedDbContext db, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("An audit row for a change must be written inside the change's transaction.");
@@ -39,21 +46,20 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
             await db.Database.OpenConnectionAsync(cancellationToken);
         }
 
-        await using var command = AuditSql.Insert(Complete(entry));
+        await using var command = AuditSql.Insert(record);
         command.Connection = connection;
         command.Transaction = (NpgsqlTransaction)transaction;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private AuditRecord Complete(AuditEntry entry)
+    private static AuditRecord Complete(AuditEntry entry, HttpContext? context, DateTimeOffset now)
     {
-        var context = http.HttpContext;
         var user = context?.User;
         var signedIn = user?.Identity?.IsAuthenticated == true;
         Guid? userId = entry.UserId ?? (signedIn && Guid.TryParse(user!.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null);
         var userName = entry.UserName ?? (signedIn ? user!.FindFirstValue(ClaimTypes.Name) : null);
         return new AuditRecord(
-            clock.GetUtcNow(),
+            now,
             userId,
             Cut(userName, AuditLimits.UserName),
             Cut(context?.Connection.RemoteIpAddress?.ToString(), AuditLimits.ClientIp),

@@ -26,17 +26,11 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit) : IAuth
         await _standard.HandleAsync(next, context, policy, authorizeResult);
     }
 
-    /// <summary>The module an endpoint declares a permission for, else the folder under Modules/ that holds its controller.</summary>
-    public static string? ModuleOf(Endpoint? endpoint)
-    {
-        if (endpoint?.Metadata.GetMetadata<Security.RequirePermissionAttribute>() is { } permission)
-        {
-            return permission.Module.ToString();
-        }
-
-        var ns = endpoint?.Metadata.GetMetadata<ControllerActionDescriptor>()?.ControllerTypeInfo.Namespace;
-        const string marker = ".Modules.";
-        var at = ns?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
-        return at < 0 ? null : ns![(at + marker.Length)..].Split('.')[0];
-    }
+    /// <summary>The module an endpoint declares a permission for, else the module whose folder holds its controller.</summary>
+    public static string? ModuleOf(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<Security.RequirePermissionAttribute>() is { } permission
+            ? permission.Module.Key
+            : endpoint?.Metadata.GetMetadata<ControllerActionDescriptor>() is { } action
+                ? Modules.ModuleCatalog.Owning(action.ControllerTypeInfo)?.Name
+                : null;
 }

@@ -1,7 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Pyboxtech.Med.Web.Auditing;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules;
+using Pyboxtech.Med.Web.Platform.Modules;
+using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Data;
 
@@ -10,18 +13,18 @@ namespace Pyboxtech.Med.Web.Data;
 /// exactly the table privileges the portal needs. The runtime role never owns a table, so it cannot
 /// alter the schema, disable a trigger or drop what it reads.
 /// </summary>
-public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogger<DatabaseMigrator> logger)
+public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogger<DatabaseMigrator> logger, TimeProvider? clock = null)
 {
-    /// <summary>What the runtime role may do in each schema; a schema missing here is out of its reach.</summary>
-    private static readonly (string Schema, string Privileges)[] RuntimeGrants =
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>What the runtime role may do in the platform's schemas; modules declare their own. A schema missing here is out of its reach.</summary>
+    private static readonly ModuleSchema[] PlatformSchemas =
     [
-        (AccountModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
-        (MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
-        (Security.PermissionModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
-        // Patients are never deleted by the portal.
-        (Modules.Patients.Patient.Schema, "SELECT, INSERT, UPDATE"),
+        new(IdentityModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
+        new(MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
+        new(PermissionModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         // The audit trail is append-only: the portal may add and read rows, never change or remove them.
-        (AuditEvent.Schema, "SELECT, INSERT"),
+        new(AuditEvent.Schema, "SELECT, INSERT"),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -35,7 +38,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         LogApplying(logger, pending.Count);
         await db.Database.MigrateAsync(cancellationToken);
-        await RefreshPatientNameKeysAsync(db, cancellationToken);
+        await MaintainModulesAsync(db, cancellationToken);
+        await ApplyDefaultAccessOfNewModulesAsync(db, cancellationToken);
         await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
         LogMigrated(logger, runtimeRole);
     }
@@ -54,29 +58,25 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
             : DatabaseRegistration.UserNameOf(runtime);
     }
 
-    /// <summary>
-    /// The stored search keys come from unaccent, whose rules can change with a PostgreSQL major version; any key that
-    /// no longer matches its function is rewritten, so search and the duplicate check keep agreeing after an upgrade.
-    /// Rows already right are only read.
-    /// </summary>
-    private async Task RefreshPatientNameKeysAsync(MedDbContext db, CancellationToken cancellationToken)
+    /// <summary>Each module's upkeep after the schema is current (e.g. keys computed by functions that a PostgreSQL upgrade may change).</summary>
+    private async Task MaintainModulesAsync(MedDbContext db, CancellationToken cancellationToken)
     {
-        var refreshed = await db.Database.ExecuteSqlRawAsync(
-            "UPDATE patients.patients SET family_name = family_name WHERE name_key IS DISTINCT FROM patients.name_key(family_name, given_names)",
-            cancellationToken);
-        if (refreshed > 0)
+        foreach (var module in ModuleCatalog.All)
         {
-            LogKeysRefreshed(logger, refreshed);
+            if (await module.MaintainAfterMigrationAsync(db, cancellationToken) is { } done)
+            {
+                LogMaintained(logger, module.Name, done);
+            }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refreshed {Count} patient search key(s) that no longer matched PostgreSQL's unaccent rules")]
-    private static partial void LogKeysRefreshed(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Module}: {Done}")]
+    private static partial void LogMaintained(ILogger logger, string module, string done);
 
     private static async Task GrantRuntimeRoleAsync(MedDbContext db, string role, CancellationToken cancellationToken)
     {
         var quotedRole = QuoteIdentifier(role);
-        foreach (var (schema, privileges) in RuntimeGrants)
+        foreach (var (schema, privileges) in PlatformSchemas.Concat(ModuleCatalog.All.Select(m => m.Schema).OfType<ModuleSchema>()))
         {
             var quotedSchema = QuoteIdentifier(schema);
             // Identifiers cannot be parameters; both are quoted above and come from configuration and code, not users.
@@ -91,6 +91,49 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
 #pragma warning restore EF1002
         }
     }
+
+    /// <summary>
+    /// A module's default access (by role name, from its declaration) is given the first time migrate sees the module,
+    /// in one transaction with the record that it was seen and its audit row. Roles the practice renamed or deleted get
+    /// nothing; cells the practice already set are left as they are.
+    /// </summary>
+    private async Task ApplyDefaultAccessOfNewModulesAsync(MedDbContext db, CancellationToken cancellationToken)
+    {
+        var seen = await db.Set<InstalledModule>().Select(m => m.Number).ToListAsync(cancellationToken);
+        foreach (var module in ModuleCatalog.MatrixModules.Where(m => !seen.Contains(m.Number)))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var roles = await db.Roles.Where(r => module.DefaultAccess.Keys.Contains(r.Name!)).ToDictionaryAsync(r => r.Name!, r => r.Id, cancellationToken);
+            var given = new List<string>();
+            foreach (var (role, level) in module.DefaultAccess.Where(d => d.Value > AccessLevel.None && roles.ContainsKey(d.Key)))
+            {
+                var roleId = roles[role];
+                if (!await db.RoleGrants.AnyAsync(g => g.RoleId == roleId && g.Module == module.Number, cancellationToken))
+                {
+                    db.RoleGrants.Add(new RoleGrant { RoleId = roleId, Module = module.Number, Level = level });
+                    given.Add($"{role}/{module.Key}: {level}");
+                }
+            }
+
+            db.Set<InstalledModule>().Add(new InstalledModule { Number = module.Number, Name = module.Key, InstalledAt = _clock.GetUtcNow() });
+            await db.SaveChangesAsync(cancellationToken);
+            await AuditTrail.RecordOutsideRequestsAsync(
+                new AuditEntry(AuditEventType.ModuleDefaultsApplied, AuditOutcome.Succeeded)
+                {
+                    Action = "migrate command",
+                    Module = module.Key,
+                    Details = given.Count == 0 ? "first seen; no default role to give access" : "first seen; default access: " + string.Join("; ", given),
+                },
+                db,
+                _clock.GetUtcNow(),
+                cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            LogModuleInstalled(logger, module.Key, given.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Module {Module} seen for the first time: {Count} default matrix cell(s) given")]
+    private static partial void LogModuleInstalled(ILogger logger, string module, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applying {Count} pending migration(s)")]
     private static partial void LogApplying(ILogger logger, int count);

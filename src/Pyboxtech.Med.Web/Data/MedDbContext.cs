@@ -2,13 +2,17 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
-using Pyboxtech.Med.Web.Modules.Account;
-using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Modules;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Data;
 
-/// <summary>The one database context of the portal; each module keeps its tables in its own schema.</summary>
+/// <summary>
+/// The one database context of the portal: the platform's tables, then each module's from its declaration, each
+/// module in its own schema. Modules reach their own entities with <c>Set&lt;T&gt;()</c>.
+/// </summary>
 public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
     : IdentityDbContext<MedUser, MedRole, Guid>(options), IDataProtectionKeyContext
 {
@@ -20,8 +24,6 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    public DbSet<Patient> Patients => Set<Patient>();
-
     public DbSet<RoleGrant> RoleGrants => Set<RoleGrant>();
 
     public DbSet<UserRestriction> UserRestrictions => Set<UserRestriction>();
@@ -32,15 +34,19 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
-        AccountModel.Configure(builder);
+        IdentityModel.Configure(builder);
         PasswordHistoryEntry.Configure(builder);
         RecoveryCode.Configure(builder);
         UserSession.Configure(builder);
         AuditModel.Configure(builder);
         PermissionModel.Configure(builder);
-        PatientModel.Configure(builder);
         SecuritySettings.Configure(builder);
         Platform.PortalSecret.Configure(builder);
+        Platform.Modules.InstalledModule.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
+        foreach (var module in ModuleCatalog.All)
+        {
+            module.ConfigureModel(builder);
+        }
     }
 }

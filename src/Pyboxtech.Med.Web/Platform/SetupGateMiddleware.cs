@@ -1,9 +1,7 @@
-using Pyboxtech.Med.Web.Modules.Account;
-
 namespace Pyboxtech.Med.Web.Platform;
 
 /// <summary>While no account exists, every page leads to first-run setup.</summary>
-public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunSetup setup)
+public sealed class SetupGateMiddleware(RequestDelegate next, IFirstRunState setup)
 {
     private static readonly PathString[] AlwaysOpen = ["/Setup", "/Error", "/health"];
 
@@ -18,4 +16,10 @@ public sealed class SetupGateMiddleware(RequestDelegate next, FirstRunSetup setu
 
         await next(context);
     }
+}
+
+/// <summary>Whether the practice still has no account (first-run setup not done); implemented by the Account module.</summary>
+public interface IFirstRunState
+{
+    Task<bool> IsRequiredAsync(CancellationToken cancellationToken = default);
 }

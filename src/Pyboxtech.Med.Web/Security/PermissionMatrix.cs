@@ -40,16 +40,16 @@ public sealed class PermissionMatrix(IServiceScopeFactory scopes)
 
 /// <summary>The matrix at one moment.</summary>
 public sealed class MatrixSnapshot(
-    IReadOnlyDictionary<string, Dictionary<MedModule, AccessLevel>> roles,
-    IReadOnlyDictionary<Guid, Dictionary<MedModule, AccessLevel>> restrictions)
+    IReadOnlyDictionary<string, Dictionary<int, AccessLevel>> roles,
+    IReadOnlyDictionary<Guid, Dictionary<int, AccessLevel>> restrictions)
 {
-    public AccessLevel RoleLevel(string role, MedModule module) =>
-        roles.TryGetValue(role, out var cells) && cells.TryGetValue(module, out var level) ? level : AccessLevel.None;
+    public AccessLevel RoleLevel(string role, MatrixModule module) =>
+        roles.TryGetValue(role, out var cells) && cells.TryGetValue(module.Number, out var level) ? level : AccessLevel.None;
 
-    public AccessLevel? Restriction(Guid userId, MedModule module) =>
-        restrictions.TryGetValue(userId, out var caps) && caps.TryGetValue(module, out var cap) ? cap : null;
+    public AccessLevel? Restriction(Guid userId, MatrixModule module) =>
+        restrictions.TryGetValue(userId, out var caps) && caps.TryGetValue(module.Number, out var cap) ? cap : null;
 
-    public AccessLevel Effective(IEnumerable<string> userRoles, Guid? userId, MedModule module)
+    public AccessLevel Effective(IEnumerable<string> userRoles, Guid? userId, MatrixModule module)
     {
         var level = AccessLevel.None;
         foreach (var role in userRoles)
@@ -64,7 +64,7 @@ public sealed class MatrixSnapshot(
         return userId is { } id && Restriction(id, module) is { } cap && cap < level ? cap : level;
     }
 
-    public AccessLevel Effective(ClaimsPrincipal user, MedModule module) =>
+    public AccessLevel Effective(ClaimsPrincipal user, MatrixModule module) =>
         user.Identity?.IsAuthenticated == true
             ? Effective(user.FindAll(ClaimTypes.Role).Select(c => c.Value), UserId(user), module)
             : AccessLevel.None;

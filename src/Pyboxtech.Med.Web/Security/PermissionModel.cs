@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Security;
 
@@ -7,7 +8,8 @@ public sealed class RoleGrant
 {
     public Guid RoleId { get; set; }
 
-    public MedModule Module { get; set; }
+    /// <summary>The module's <see cref="MatrixModule.Number"/>.</summary>
+    public int Module { get; set; }
 
     public AccessLevel Level { get; set; }
 }
@@ -17,7 +19,8 @@ public sealed class UserRestriction
 {
     public Guid UserId { get; set; }
 
-    public MedModule Module { get; set; }
+    /// <summary>The module's <see cref="MatrixModule.Number"/>.</summary>
+    public int Module { get; set; }
 
     public AccessLevel MaxLevel { get; set; }
 }
@@ -32,17 +35,15 @@ internal static class PermissionModel
         {
             p.ToTable("role_permissions", Schema);
             p.HasKey(x => new { x.RoleId, x.Module });
-            p.Property(x => x.Module).HasConversion<int>();
             p.Property(x => x.Level).HasConversion<int>();
-            p.HasOne<Modules.Account.MedRole>().WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Cascade);
+            p.HasOne<MedRole>().WithMany().HasForeignKey(x => x.RoleId).OnDelete(DeleteBehavior.Cascade);
         });
         builder.Entity<UserRestriction>(r =>
         {
             r.ToTable("user_restrictions", Schema);
             r.HasKey(x => new { x.UserId, x.Module });
-            r.Property(x => x.Module).HasConversion<int>();
             r.Property(x => x.MaxLevel).HasConversion<int>();
-            r.HasOne<Modules.Account.MedUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            r.HasOne<MedUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

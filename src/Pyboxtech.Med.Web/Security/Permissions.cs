@@ -2,23 +2,25 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Pyboxtech.Med.Web.Security;
 
-/// <summary>The modules of the portal, each gated by the permission matrix. Numbers are stored: never renumber.</summary>
-public enum MedModule
+/// <summary>
+/// A module's row in the permission matrix, declared by the module itself. <see cref="Number"/> is what the matrix
+/// stores and <see cref="Key"/> what forms post and the audit trail records: never change either once released.
+/// </summary>
+public sealed class MatrixModule(string key, int number, string label)
 {
-    Patients = 1,
-    Appointments = 2,
-    ClinicalNotes = 3,
-    Documents = 4,
-    Billing = 5,
-    Reports = 6,
-    Audit = 7,
-    Administration = 8,
-}
+    public string Key { get; } = key;
 
-/// <summary>Modules that hold health information: reading them requires two-factor sign-in (RACGP 4, level 5).</summary>
-public static class HealthInformation
-{
-    public static readonly IReadOnlyList<MedModule> Modules = [MedModule.ClinicalNotes, MedModule.Documents];
+    public int Number { get; } = number;
+
+    public string Label { get; } = label;
+
+    /// <summary>Reading it means reading health information: roles with Read here must sign in with two factors (RACGP 4, level 5).</summary>
+    public bool HoldsHealthInformation { get; init; }
+
+    /// <summary>What each default role (by name) gets the first time <c>migrate</c> sees the module; absent roles get None.</summary>
+    public IReadOnlyDictionary<string, AccessLevel> DefaultAccess { get; init; } = new Dictionary<string, AccessLevel>();
+
+    public override string ToString() => Key;
 }
 
 /// <summary>What a role may do in a module. Ordered: a higher level includes the lower ones.</summary>
@@ -30,21 +32,34 @@ public enum AccessLevel
 }
 
 /// <summary>The requirement behind <see cref="RequirePermissionAttribute"/>: at least <paramref name="Level"/> on <paramref name="Module"/>.</summary>
-public sealed record ModulePermissionRequirement(MedModule Module, AccessLevel Level) : IAuthorizationRequirement;
+public sealed record ModulePermissionRequirement(MatrixModule Module, AccessLevel Level) : IAuthorizationRequirement;
 
 /// <summary>
-/// Declares the module and access level an endpoint needs: <c>[RequirePermission(MedModule.Patients, AccessLevel.Read)]</c>.
+/// Declares the module and access level an endpoint needs: <c>[RequirePermission&lt;PatientsModule&gt;(AccessLevel.Read)]</c>.
 /// Pages that only read need Read; anything that changes data needs Write. Evaluated by the standard authorization
 /// pipeline, so the login redirect, the 403 page and [AllowAnonymous] work as usual.
 /// </summary>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
-public sealed class RequirePermissionAttribute(MedModule module, AccessLevel level) : AuthorizeAttribute, IAuthorizationRequirementData
+public abstract class RequirePermissionAttribute(AccessLevel level) : AuthorizeAttribute, IAuthorizationRequirementData
 {
-    public MedModule Module { get; } = module;
+    public abstract MatrixModule Module { get; }
 
     public AccessLevel Level { get; } = level;
 
     public IEnumerable<IAuthorizationRequirement> GetRequirements() => [new ModulePermissionRequirement(Module, Level)];
+}
+
+/// <inheritdoc />
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
+public sealed class RequirePermissionAttribute<TModule>(AccessLevel level) : RequirePermissionAttribute(level)
+    where TModule : IMatrixModuleDeclaration
+{
+    public override MatrixModule Module => TModule.Access;
+}
+
+/// <summary>A module that has a row in the permission matrix.</summary>
+public interface IMatrixModuleDeclaration
+{
+    static abstract MatrixModule Access { get; }
 }
 
 /// <summary>

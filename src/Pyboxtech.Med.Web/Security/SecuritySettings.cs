@@ -25,6 +25,9 @@ public enum LockoutMode
 /// <summary>The practice's password and lockout policy: one row, edited on the Security settings page.</summary>
 public sealed class SecuritySettings
 {
+    /// <summary>The audit trail's subject type for changes to these settings.</summary>
+    public const string SubjectName = "SecuritySettings";
+
     public const int MaxPasswordLength = 128;
 
     public int Id { get; set; } = 1;
@@ -78,7 +81,7 @@ public sealed class SecuritySettingsService(IServiceScopeFactory scopes)
     /// <summary>After a change here, or one another instance of the portal made (<see cref="ChangeListener"/>).</summary>
     public void Invalidate() => _cache.Invalidate();
 
-    public async Task SaveAsync(MedDbContext db, AuditTrail audit, SecuritySettings changed, CancellationToken cancellationToken)
+    public async Task SaveAsync(MedDbContext db, AuditTrail audit, string auditModule, SecuritySettings changed, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var row = await db.Set<SecuritySettings>().SingleAsync(cancellationToken);
@@ -89,7 +92,7 @@ public sealed class SecuritySettingsService(IServiceScopeFactory scopes)
         row.LockoutMinutes = changed.LockoutMinutes;
         await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(
-            new AuditEntry(AuditEventType.SettingsChanged, AuditOutcome.Succeeded) { Module = nameof(MedModule.Administration), SubjectType = "SecuritySettings", Details = $"before: {before}; after: {row.Describe()}" },
+            new AuditEntry(AuditEventType.SettingsChanged, AuditOutcome.Succeeded) { Module = auditModule, SubjectType = SecuritySettings.SubjectName, Details = $"before: {before}; after: {row.Describe()}" },
             db,
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Data;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Security;
 
@@ -38,7 +38,7 @@ public sealed class UserSession
     internal static void Configure(ModelBuilder builder) =>
         builder.Entity<UserSession>(s =>
         {
-            s.ToTable("sessions", AccountModel.Schema);
+            s.ToTable("sessions", IdentityModel.Schema);
             s.Ignore(x => x.Handle);
             s.HasKey(x => x.Id);
             s.Property(x => x.Id).HasMaxLength(64);
@@ -187,7 +187,7 @@ public sealed partial class SessionStore(
             var limit = idle ? $"no activity for {options.Value.IdleTimeout.TotalMinutes:0} minutes" : $"open for {options.Value.AbsoluteLifetime.TotalHours:0.#} hours";
             await audit.RecordAsync(new Auditing.AuditEntry(Auditing.AuditEventType.SessionExpired, Auditing.AuditOutcome.Succeeded)
             {
-                Module = "Account",
+                Module = IdentityModel.AuditModule,
                 UserId = session.UserId,
                 UserName = TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket))?.Principal.Identity?.Name,
                 Details = $"signed out automatically: {limit}",

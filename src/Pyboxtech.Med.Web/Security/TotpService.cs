@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using OtpNet;
 using Pyboxtech.Med.Web.Data;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 using QRCoder;
 
 namespace Pyboxtech.Med.Web.Security;

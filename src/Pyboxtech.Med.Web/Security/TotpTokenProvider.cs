@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Identity;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Security;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Patients;
 
 namespace Pyboxtech.Med.Tests.Auditing;
 
@@ -14,6 +15,9 @@ public sealed class AuditChainTests : IAsyncLifetime
     private TestDatabase _db = null!;
     private AuditDatabase _audit = null!;
 
+    /// <summary>Rows <c>migrate</c> wrote (each module's default access); the rows a test appends follow them.</summary>
+    private long _migrated;
+
     public async ValueTask InitializeAsync()
     {
         _db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
@@ -21,7 +25,11 @@ public sealed class AuditChainTests : IAsyncLifetime
         {
             ["ConnectionStrings:Runtime"] = _db.RuntimeConnection,
         }).Build());
+        _migrated = (await new AuditChainVerifier(_audit).ReadHeadAsync())?.Sequence ?? 0;
     }
+
+    /// <summary>The sequence number of the n-th row a test appended.</summary>
+    private long Row(int n) => _migrated + n;
 
     public async ValueTask DisposeAsync() => await _audit.DisposeAsync();
 
@@ -33,7 +41,7 @@ public sealed class AuditChainTests : IAsyncLifetime
         var result = await VerifyAsync();
 
         Assert.True(result.Intact, result.Summary);
-        Assert.Equal(25, result.RowsChecked);
+        Assert.Equal(Row(25), result.RowsChecked);
         Assert.StartsWith("Intact", result.Summary, StringComparison.Ordinal);
     }
 
@@ -46,7 +54,7 @@ public sealed class AuditChainTests : IAsyncLifetime
         var result = await VerifyAsync();
 
         Assert.True(result.Intact, result.Summary);
-        Assert.Equal(6, result.RowsChecked);
+        Assert.Equal(Row(6), result.RowsChecked);
     }
 
     [Fact]
@@ -57,8 +65,8 @@ public sealed class AuditChainTests : IAsyncLifetime
         var result = await VerifyAsync();
 
         Assert.True(result.Intact, result.Summary);
-        Assert.Equal(400, result.RowsChecked);
-        Assert.Equal(400, result.LastSequence);
+        Assert.Equal(Row(400), result.RowsChecked);
+        Assert.Equal(Row(400), result.LastSequence);
     }
 
     [Theory]
@@ -86,7 +94,7 @@ public sealed class AuditChainTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(_db.OwnerConnection, sql));
 
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
-        Assert.Equal(3, (await VerifyAsync()).RowsChecked);
+        Assert.Equal(Row(3), (await VerifyAsync()).RowsChecked);
     }
 
     [Fact]
@@ -101,7 +109,7 @@ public sealed class AuditChainTests : IAsyncLifetime
 
         var result = await VerifyAsync();
         Assert.True(result.Intact, result.Summary);
-        Assert.Equal(3, result.LastSequence);
+        Assert.Equal(Row(3), result.LastSequence);
     }
 
     [Fact]
@@ -109,11 +117,11 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         await AppendAsync(10);
 
-        await AsSuperuserWithoutTriggersAsync("UPDATE audit.events SET user_name = 'innocent' WHERE sequence = 5");
+        await AsSuperuserWithoutTriggersAsync($"UPDATE audit.events SET user_name = 'innocent' WHERE sequence = {Row(5)}");
 
         var result = await VerifyAsync();
         Assert.False(result.Intact);
-        Assert.Equal(5, result.ProblemSequence);
+        Assert.Equal(Row(5), result.ProblemSequence);
         Assert.Contains("altered", result.Summary, StringComparison.Ordinal);
     }
 
@@ -122,11 +130,11 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         await AppendAsync(10);
 
-        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence = 6");
+        await AsSuperuserWithoutTriggersAsync($"DELETE FROM audit.events WHERE sequence = {Row(6)}");
 
         var result = await VerifyAsync();
         Assert.False(result.Intact);
-        Assert.Equal(6, result.ProblemSequence);
+        Assert.Equal(Row(6), result.ProblemSequence);
         Assert.Contains("missing", result.Summary, StringComparison.Ordinal);
     }
 
@@ -136,11 +144,11 @@ public sealed class AuditChainTests : IAsyncLifetime
         await AppendAsync(10);
         var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
 
-        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence > 7");
+        await AsSuperuserWithoutTriggersAsync($"DELETE FROM audit.events WHERE sequence > {Row(7)}");
 
         var result = await VerifyAsync(head!);
         Assert.False(result.Intact);
-        Assert.Equal(8, result.ProblemSequence);
+        Assert.Equal(Row(8), result.ProblemSequence);
         Assert.Contains("cut off", result.Summary, StringComparison.Ordinal);
     }
 
@@ -151,13 +159,13 @@ public sealed class AuditChainTests : IAsyncLifetime
         var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
 
         // Delete the tail and let the trigger write a new, internally consistent one: only the saved head knows.
-        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events WHERE sequence > 7");
+        await AsSuperuserWithoutTriggersAsync($"DELETE FROM audit.events WHERE sequence > {Row(7)}");
         await AppendAsync(3);
 
         Assert.True((await VerifyAsync()).Intact);
         var result = await VerifyAsync(head!);
         Assert.False(result.Intact);
-        Assert.Equal(10, result.ProblemSequence);
+        Assert.Equal(Row(10), result.ProblemSequence);
         Assert.Contains("rewritten", result.Summary, StringComparison.Ordinal);
     }
 
@@ -166,14 +174,14 @@ public sealed class AuditChainTests : IAsyncLifetime
     {
         await AppendAsync(5);
 
-        await AsSuperuserWithoutTriggersAsync("""
+        await AsSuperuserWithoutTriggersAsync($"""
             INSERT INTO audit.events (sequence, occurred_at, event_type, action, outcome, previous_hash, hash)
-            VALUES (6, now(), 1000, 'POST /Account/Login', 1, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 32), 'hex'))
+            VALUES ({Row(6)}, now(), 1000, 'POST /Account/Login', 1, decode(repeat('ab', 32), 'hex'), decode(repeat('cd', 32), 'hex'))
             """);
 
         var result = await VerifyAsync();
         Assert.False(result.Intact);
-        Assert.Equal(6, result.ProblemSequence);
+        Assert.Equal(Row(6), result.ProblemSequence);
         Assert.Contains("out of order", result.Summary, StringComparison.Ordinal);
     }
 

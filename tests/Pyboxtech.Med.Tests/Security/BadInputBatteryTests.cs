@@ -4,6 +4,8 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -90,7 +92,7 @@ public sealed class BadInputBatteryTests(PortalFactory portal) : IClassFixture<P
         var stored = await portal.WithDbAsync(async db =>
             (await db.Users.Select(u => u.DisplayName).ToListAsync())
             .Concat(await db.Roles.Select(r => r.Name + r.Description).ToListAsync())
-            .Concat(await db.Patients.Select(p => p.FamilyName + p.GivenNames + p.AddressLine + p.Suburb + p.InsuranceNumber + p.Email).ToListAsync())
+            .Concat(await db.Set<Patient>().Select(p => p.FamilyName + p.GivenNames + p.AddressLine + p.Suburb + p.InsuranceNumber + p.Email).ToListAsync())
             .ToList());
         Assert.All(stored, value => Assert.True(Pyboxtech.Med.Web.Shared.Text.PlainText.IsPlain(value ?? ""), $"stored hidden characters: {value}"));
         Console.WriteLine($"bad-input battery: {cases} cases");
@@ -99,7 +101,7 @@ public sealed class BadInputBatteryTests(PortalFactory portal) : IClassFixture<P
     [Fact]
     public async Task UnsafeRequests_WithoutOrWithAForeignAntiforgeryToken_AreRefusedAndChangeNothing()
     {
-        var before = await portal.WithDbAsync(db => db.Patients.CountAsync());
+        var before = await portal.WithDbAsync(db => db.Set<Patient>().CountAsync());
         var valid = new Dictionary<string, string>
         {
             ["FamilyName"] = "Forged", ["GivenNames"] = "Request", ["DateOfBirth"] = "1980-01-01", ["Sex"] = "Male",
@@ -111,7 +113,7 @@ public sealed class BadInputBatteryTests(PortalFactory portal) : IClassFixture<P
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
-        Assert.Equal(before, await portal.WithDbAsync(db => db.Patients.CountAsync()));
+        Assert.Equal(before, await portal.WithDbAsync(db => db.Set<Patient>().CountAsync()));
     }
 
     [Fact]

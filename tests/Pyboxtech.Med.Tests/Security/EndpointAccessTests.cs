@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules.AuditLog;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -69,7 +70,7 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     {
         var readOnlyWrites = Endpoints()
             .Where(e => e.Method != "GET" && e.Endpoint.Metadata.GetMetadata<RequirePermissionAttribute>() is { Level: < AccessLevel.Write } permission
-                        && !(permission.Module == MedModule.Audit && e.Name == "POST /Audit/Verify"))
+                        && !(permission.Module == AuditLogModule.Access && e.Name == "POST /Audit/Verify"))
             .Select(e => e.Name)
             .ToList();
 

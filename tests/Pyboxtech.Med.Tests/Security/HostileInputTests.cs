@@ -3,6 +3,7 @@ using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Security;
 

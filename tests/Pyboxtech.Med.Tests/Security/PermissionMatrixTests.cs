@@ -5,7 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Modules.AuditLog;
+using Pyboxtech.Med.Web.Modules.Administration;
+using Pyboxtech.Med.Web.Modules;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -75,13 +81,13 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     {
         var matrix = await portal.Services.GetRequiredService<PermissionMatrix>().CurrentAsync();
 
-        Assert.Equal(AccessLevel.Write, matrix.RoleLevel(MedRole.SystemAdministrator, MedModule.Administration));
-        Assert.Equal(AccessLevel.None, matrix.RoleLevel(MedRole.SystemAdministrator, MedModule.ClinicalNotes));
-        Assert.Equal(AccessLevel.None, matrix.RoleLevel(MedRole.SystemAdministrator, MedModule.Patients));
-        Assert.Equal(AccessLevel.None, matrix.RoleLevel("Receptionist", MedModule.ClinicalNotes));
-        Assert.Equal(AccessLevel.Write, matrix.RoleLevel("Receptionist", MedModule.Patients));
-        Assert.Equal(AccessLevel.None, matrix.RoleLevel("Student or researcher", MedModule.Administration));
-        Assert.All(DefaultRoles.Select(r => (string)r.Data), r => Assert.True(Enum.GetValues<MedModule>().All(m => matrix.RoleLevel(r, m) <= AccessLevel.Write)));
+        Assert.Equal(AccessLevel.Write, matrix.RoleLevel(MedRole.SystemAdministrator, AdministrationModule.Access));
+        Assert.Equal(AccessLevel.None, matrix.RoleLevel(MedRole.SystemAdministrator, ClinicalNotesModule.Access));
+        Assert.Equal(AccessLevel.None, matrix.RoleLevel(MedRole.SystemAdministrator, PatientsModule.Access));
+        Assert.Equal(AccessLevel.None, matrix.RoleLevel("Receptionist", ClinicalNotesModule.Access));
+        Assert.Equal(AccessLevel.Write, matrix.RoleLevel("Receptionist", PatientsModule.Access));
+        Assert.Equal(AccessLevel.None, matrix.RoleLevel("Student or researcher", AdministrationModule.Access));
+        Assert.All(DefaultRoles.Select(r => (string)r.Data), r => Assert.True(ModuleCatalog.MatrixModules.All(m => matrix.RoleLevel(r, m) <= AccessLevel.Write)));
     }
 
     [Fact]
@@ -92,7 +98,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
 
         var admin = await portal.SignInAsync(UserNameFor(MedRole.SystemAdministrator));
-        await SetCellAsync(portal, admin, "Practice manager", MedModule.Audit, AccessLevel.None);
+        await SetCellAsync(portal, admin, "Practice manager", AuditLogModule.Access, AccessLevel.None);
         try
         {
             var refused = await client.GetAsync(new Uri("/Audit", UriKind.Relative));
@@ -101,7 +107,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         }
         finally
         {
-            await SetCellAsync(portal, admin, "Practice manager", MedModule.Audit, AccessLevel.Read);
+            await SetCellAsync(portal, admin, "Practice manager", AuditLogModule.Access, AccessLevel.Read);
         }
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
@@ -116,7 +122,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         var admin = await portal.SignInAsync(UserNameFor(MedRole.SystemAdministrator));
         var before = await portal.LastAuditSequenceAsync();
 
-        await SetCellAsync(portal, admin, "Receptionist", MedModule.ClinicalNotes, AccessLevel.Read);
+        await SetCellAsync(portal, admin, "Receptionist", ClinicalNotesModule.Access, AccessLevel.Read);
         try
         {
             Assert.True(await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Receptionist").Select(r => r.RequiresTwoFactor).SingleAsync()));
@@ -127,20 +133,20 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
         }
         finally
         {
-            await SetCellAsync(portal, admin, "Receptionist", MedModule.ClinicalNotes, AccessLevel.None);
+            await SetCellAsync(portal, admin, "Receptionist", ClinicalNotesModule.Access, AccessLevel.None);
             await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, "UPDATE account.roles SET requires_two_factor = false WHERE name = 'Receptionist'");
         }
     }
 
     /// <summary>Sets one cell of the matrix as an administrator does, on the Roles and permissions page.</summary>
-    internal static async Task SetCellAsync(PortalFactory portal, HttpClient admin, string role, MedModule module, AccessLevel level)
+    internal static async Task SetCellAsync(PortalFactory portal, HttpClient admin, string role, MatrixModule module, AccessLevel level)
     {
         var page = await admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative));
         var form = HtmlForm.Parse(admin, page, "/Administration/Roles", "form[action='/Administration/Roles/Matrix']");
         var roleId = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == role).Select(r => r.Id).SingleAsync());
         var fields = form.Fields.ToDictionary(f => f.Key, f => f.Value);
         var cell = fields.First(f => f.Key.EndsWith(".RoleId", StringComparison.Ordinal) && f.Value == roleId.ToString()
-                                     && fields[f.Key.Replace(".RoleId", ".Module", StringComparison.Ordinal)] == module.ToString()).Key;
+                                     && fields[f.Key.Replace(".RoleId", ".Module", StringComparison.Ordinal)] == module.Key).Key;
         var response = await form.SubmitAsync(new() { [cell.Replace(".RoleId", ".Level", StringComparison.Ordinal)] = level.ToString() });
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }

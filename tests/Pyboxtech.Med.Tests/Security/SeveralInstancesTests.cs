@@ -2,7 +2,9 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules.AuditLog;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -57,7 +59,7 @@ public sealed class SeveralInstancesTests(SeveralInstancesTests.TwoInstances ins
         var manager = await instances.Second.SignInAsync("multi.manager");
         Assert.Equal(HttpStatusCode.OK, (await manager.GetAsync(new Uri("/Audit", UriKind.Relative))).StatusCode);
 
-        await PermissionMatrixTests.SetCellAsync(instances.First, admin, "Practice manager", MedModule.Audit, AccessLevel.None);
+        await PermissionMatrixTests.SetCellAsync(instances.First, admin, "Practice manager", AuditLogModule.Access, AccessLevel.None);
 
         Assert.Equal("/Account/AccessDenied", await EventuallyAsync(
             async () => (await manager.GetAsync(new Uri("/Audit", UriKind.Relative))).Headers.Location?.AbsolutePath,

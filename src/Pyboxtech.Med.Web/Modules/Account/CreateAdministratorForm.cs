@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Account;

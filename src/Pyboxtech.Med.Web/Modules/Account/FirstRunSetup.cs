@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Platform;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -20,7 +22,7 @@ public enum SetupOutcome
 /// one-time token that exists nowhere but in this process's memory and its log. Setup creates the first
 /// system administrator; from then on the token is dead and setup is gone for good (accounts are never deleted).
 /// </summary>
-public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvider clock, ILogger<FirstRunSetup> logger)
+public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvider clock, ILogger<FirstRunSetup> logger) : IFirstRunState
 {
     // Any fixed number will do: it only keeps two setups, in two processes, from running at once.
     private const long SetupLockKey = 0x5059_424F_5853_4554;
@@ -88,7 +90,7 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
         if (!TokenMatches(form.SetupToken))
         {
             LogWrongToken(logger);
-            await audit.RecordAsync(new AuditEntry(AuditEventType.SetupRefusedInvalidToken, AuditOutcome.Failed) { Module = "Account", UserName = form.UserName }, cancellationToken);
+            await audit.RecordAsync(new AuditEntry(AuditEventType.SetupRefusedInvalidToken, AuditOutcome.Failed) { Module = IdentityModel.AuditModule, UserName = form.UserName }, cancellationToken);
             return (SetupOutcome.InvalidToken, []);
         }
 
@@ -123,10 +125,10 @@ public sealed partial class FirstRunSetup(IServiceScopeFactory scopes, TimeProvi
         await audit.RecordAsync(
             new AuditEntry(AuditEventType.SetupCompleted, AuditOutcome.Succeeded)
             {
-                Module = "Account",
+                Module = IdentityModel.AuditModule,
                 UserId = administrator.Id,
                 UserName = administrator.UserName,
-                SubjectType = "User",
+                SubjectType = IdentityModel.UserSubject,
                 SubjectId = administrator.Id.ToString(),
                 Details = $"First system administrator created; role {MedRole.SystemAdministrator}.",
             },

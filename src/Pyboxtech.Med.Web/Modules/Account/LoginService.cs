@@ -1,8 +1,10 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
@@ -287,7 +289,7 @@ public sealed class LoginService(
     }
 
     private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName, string? details = null) =>
-        audit.RecordAsync(new AuditEntry(type, outcome) { Module = "Account", UserId = userId, UserName = userName, Details = details });
+        audit.RecordAsync(new AuditEntry(type, outcome) { Module = IdentityModel.AuditModule, UserId = userId, UserName = userName, Details = details });
 
     private string DummyHash() =>
         _dummyHash ??= passwordHasher.HashPassword(DummyUser.Value, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));

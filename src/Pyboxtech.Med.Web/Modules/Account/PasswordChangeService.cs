@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Identity;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -46,5 +48,5 @@ public sealed class PasswordChangeService(
     }
 
     private static AuditEntry Entry(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
-        new(type, outcome) { Module = "Account", UserId = user.Id, UserName = user.UserName, SubjectType = "User", SubjectId = user.Id.ToString(), Details = details };
+        new(type, outcome) { Module = IdentityModel.AuditModule, UserId = user.Id, UserName = user.UserName, SubjectType = IdentityModel.UserSubject, SubjectId = user.Id.ToString(), Details = details };
 }

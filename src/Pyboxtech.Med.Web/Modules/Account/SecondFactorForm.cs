@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
@@ -33,7 +34,7 @@ public sealed class SessionsController(UserManager<MedUser> users, SessionStore 
         }
 
         await sessions.RemoveAsync(session.Id);
-        await audit.RecordAsync(new AuditEntry(AuditEventType.Logout, AuditOutcome.Succeeded) { Module = "Account", SubjectType = "Session", SubjectId = handle, Details = "ended one of their own sessions" });
+        await audit.RecordAsync(new AuditEntry(AuditEventType.Logout, AuditOutcome.Succeeded) { Module = IdentityModel.AuditModule, SubjectType = IdentityModel.SessionSubject, SubjectId = handle, Details = "ended one of their own sessions" });
         TempData["Notice"] = "That session was ended.";
         return RedirectToAction(nameof(Index));
     }

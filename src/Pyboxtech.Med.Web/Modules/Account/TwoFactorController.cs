@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
@@ -134,7 +135,7 @@ public sealed class TwoFactorController(
         audit.RecordAsync(Entry(type, outcome, user, details));
 
     private AuditEntry Entry(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
-        new(type, outcome) { Module = "Account", SubjectType = "User", SubjectId = user.Id.ToString(), Details = $"{details} at {clock.GetUtcNow():O}" };
+        new(type, outcome) { Module = IdentityModel.AuditModule, SubjectType = IdentityModel.UserSubject, SubjectId = user.Id.ToString(), Details = $"{details} at {clock.GetUtcNow():O}" };
 }
 
 public sealed record TwoFactorEnrolViewModel(string GroupedKey, string QrCodeDataUri, ConfirmCodeForm Form);

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
-using Pyboxtech.Med.Web.Shared.Text;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
@@ -52,7 +52,7 @@ public sealed class EditUserForm
     public List<Guid> RoleIds { get; set; } = [];
 
     /// <summary>Per module: no entry means no restriction; otherwise the most this user may have there.</summary>
-    public Dictionary<MedModule, AccessLevel> Restrictions { get; set; } = [];
+    public Dictionary<string, AccessLevel> Restrictions { get; set; } = [];
 }
 
 public sealed class SaveRoleForm
@@ -80,7 +80,8 @@ public sealed class MatrixCellInput
     public Guid? RoleId { get; set; }
 
     [Required(ErrorMessage = "A cell of the grid names no module.")]
-    public MedModule? Module { get; set; }
+    /// <summary>A <see cref="MatrixModule.Key"/>.</summary>
+    public string? Module { get; set; }
 
     [Required(ErrorMessage = "A cell of the grid has no level.")]
     public AccessLevel? Level { get; set; }

@@ -2,14 +2,16 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules;
 
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
 public sealed record UserListRow(Guid Id, string UserName, string DisplayName, bool IsActive, bool IsLocked, bool MustChangePassword, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt);
 
-public sealed record ModuleAccessExplanation(MedModule Module, IReadOnlyList<(string Role, AccessLevel Level)> FromRoles, AccessLevel? Restriction, AccessLevel Effective);
+public sealed record ModuleAccessExplanation(MatrixModule Module, IReadOnlyList<(string Role, AccessLevel Level)> FromRoles, AccessLevel? Restriction, AccessLevel Effective);
 
 public sealed record UserDetails(MedUser User, IReadOnlyList<Guid> RoleIds, IReadOnlyList<string> RoleNames, bool IsLocked, IReadOnlyList<ModuleAccessExplanation> Access, DateTimeOffset? LastSignIn);
 
@@ -27,7 +29,7 @@ public sealed class AdministrationService(
     SessionStore sessions,
     TimeProvider clock)
 {
-    private const string Module = nameof(MedModule.Administration);
+    private static readonly string Module = AdministrationModule.Access.Key;
 
     public Task<List<MedRole>> RolesAsync() => db.Roles.AsNoTracking().OrderBy(r => r.Name).ToListAsync();
 
@@ -75,7 +77,7 @@ public sealed class AdministrationService(
         var roles = await db.UserRoles.Where(ur => ur.UserId == id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r).ToListAsync(cancellationToken);
         var snapshot = await matrix.CurrentAsync(cancellationToken);
         var names = roles.Select(r => r.Name ?? "").Order(StringComparer.Ordinal).ToList();
-        var access = Enum.GetValues<MedModule>().Select(module => new ModuleAccessExplanation(
+        var access = ModuleCatalog.MatrixModules.Select(module => new ModuleAccessExplanation(
                 module,
                 names.Select(n => (n, snapshot.RoleLevel(n, module))).ToList(),
                 snapshot.Restriction(id, module),
@@ -135,9 +137,14 @@ public sealed class AdministrationService(
             await users.AddToRolesAsync(user, roleNames.Except(current, StringComparer.Ordinal));
             await users.UpdateAsync(user);
             db.UserRestrictions.RemoveRange(db.UserRestrictions.Where(r => r.UserId == id));
-            foreach (var (module, cap) in form.Restrictions.Where(r => Enum.IsDefined(r.Key) && r.Value < AccessLevel.Write))
+            foreach (var (module, cap) in form.Restrictions.Where(r => r.Value < AccessLevel.Write).Select(r => (ModuleCatalog.MatrixModule(r.Key), r.Value)))
             {
-                db.UserRestrictions.Add(new UserRestriction { UserId = id, Module = module, MaxLevel = cap });
+                if (module is null)
+                {
+                    continue;
+                }
+
+                db.UserRestrictions.Add(new UserRestriction { UserId = id, Module = module.Number, MaxLevel = cap });
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -280,7 +287,7 @@ public sealed class AdministrationService(
             user.AccessFailedCount = 0;
             await db.SaveChangesAsync(cancellationToken);
             await audit.RecordAsync(
-                new AuditEntry(AuditEventType.AccountUnlocked, AuditOutcome.Succeeded) { Module = Module, SubjectType = "User", SubjectId = user.Id.ToString(), Details = $"before: {before}; after: unlocked; failures=0" },
+                new AuditEntry(AuditEventType.AccountUnlocked, AuditOutcome.Succeeded) { Module = Module, SubjectType = IdentityModel.UserSubject, SubjectId = user.Id.ToString(), Details = $"before: {before}; after: unlocked; failures=0" },
                 db,
                 cancellationToken);
             return [];
@@ -347,7 +354,7 @@ public sealed class AdministrationService(
     {
         var roles = await db.Roles.ToDictionaryAsync(r => r.Id, r => r.Name ?? "", cancellationToken);
         if (form.Cells.Count == 0 || form.Cells.Any(c => c.RoleId is not { } role || !roles.ContainsKey(role)
-                || c.Module is not { } module || !Enum.IsDefined(module) || c.Level is not { } level || !Enum.IsDefined(level)))
+                || ModuleCatalog.MatrixModule(c.Module) is null || c.Level is not { } level || !Enum.IsDefined(level)))
         {
             return ["The grid refers to a role, module or level that does not exist. Reload the page and try again."];
         }
@@ -357,9 +364,9 @@ public sealed class AdministrationService(
             var existing = await db.RoleGrants.ToListAsync(cancellationToken);
             var changes = new List<string>();
             var nowReadingHealthInformation = new HashSet<Guid>();
-            foreach (var (roleId, module, level) in form.Cells.Select(c => (c.RoleId!.Value, c.Module!.Value, c.Level!.Value)).DistinctBy(c => (c.Item1, c.Item2)))
+            foreach (var (roleId, module, level) in form.Cells.Select(c => (c.RoleId!.Value, ModuleCatalog.MatrixModule(c.Module)!, c.Level!.Value)).DistinctBy(c => (c.Item1, c.Item2.Number)))
             {
-                var grant = existing.FirstOrDefault(g => g.RoleId == roleId && g.Module == module);
+                var grant = existing.FirstOrDefault(g => g.RoleId == roleId && g.Module == module.Number);
                 var before = grant?.Level ?? AccessLevel.None;
                 if (before == level)
                 {
@@ -367,14 +374,14 @@ public sealed class AdministrationService(
                 }
 
                 changes.Add($"{roles[roleId]}/{module}: {before} -> {level}");
-                if (HealthInformation.Modules.Contains(module) && level >= AccessLevel.Read)
+                if (module.HoldsHealthInformation && level >= AccessLevel.Read)
                 {
                     nowReadingHealthInformation.Add(roleId);
                 }
 
                 if (grant is null)
                 {
-                    db.RoleGrants.Add(new RoleGrant { RoleId = roleId, Module = module, Level = level });
+                    db.RoleGrants.Add(new RoleGrant { RoleId = roleId, Module = module.Number, Level = level });
                 }
                 else if (level == AccessLevel.None)
                 {
@@ -394,7 +401,7 @@ public sealed class AdministrationService(
             changes.AddRange(RequireTwoFactor(nowReadingHealthInformation));
             await db.SaveChangesAsync(cancellationToken);
             await audit.RecordAsync(
-                new AuditEntry(AuditEventType.PermissionsChanged, AuditOutcome.Succeeded) { Module = Module, SubjectType = "Matrix", Details = string.Join("; ", changes) },
+                new AuditEntry(AuditEventType.PermissionsChanged, AuditOutcome.Succeeded) { Module = Module, SubjectType = AdministrationModule.MatrixSubject, Details = string.Join("; ", changes) },
                 db,
                 cancellationToken);
             return [];
@@ -453,11 +460,12 @@ public sealed class AdministrationService(
 
     private async Task<bool> StillAdministratorAsync(Guid actorId, CancellationToken cancellationToken)
     {
-        var adminRoles = db.RoleGrants.Where(g => g.Module == MedModule.Administration && g.Level == AccessLevel.Write).Select(g => g.RoleId);
+        var administration = AdministrationModule.Access.Number;
+        var adminRoles = db.RoleGrants.Where(g => g.Module == administration && g.Level == AccessLevel.Write).Select(g => g.RoleId);
         return await db.Users.AnyAsync(
             u => u.Id == actorId && u.IsActive
                  && db.UserRoles.Any(ur => ur.UserId == u.Id && adminRoles.Contains(ur.RoleId))
-                 && !db.UserRestrictions.Any(r => r.UserId == u.Id && r.Module == MedModule.Administration && r.MaxLevel < AccessLevel.Write),
+                 && !db.UserRestrictions.Any(r => r.UserId == u.Id && r.Module == administration && r.MaxLevel < AccessLevel.Write),
             cancellationToken);
     }
 
@@ -478,8 +486,8 @@ public sealed class AdministrationService(
         "[" + string.Join(", ", cells.OrderBy(c => c.Module).Select(c => $"{c.Module}={c.Level}")) + "]";
 
     private Task RecordAsync(AuditEventType type, MedUser subject, string details) =>
-        audit.RecordAsync(new AuditEntry(type, AuditOutcome.Succeeded) { Module = Module, SubjectType = "User", SubjectId = subject.Id.ToString(), Details = details }, db);
+        audit.RecordAsync(new AuditEntry(type, AuditOutcome.Succeeded) { Module = Module, SubjectType = IdentityModel.UserSubject, SubjectId = subject.Id.ToString(), Details = details }, db);
 
     private Task RecordRoleAsync(AuditEventType type, MedRole role, string details) =>
-        audit.RecordAsync(new AuditEntry(type, AuditOutcome.Succeeded) { Module = Module, SubjectType = "Role", SubjectId = role.Id.ToString(), Details = details }, db);
+        audit.RecordAsync(new AuditEntry(type, AuditOutcome.Succeeded) { Module = Module, SubjectType = AdministrationModule.RoleSubject, SubjectId = role.Id.ToString(), Details = details }, db);
 }

@@ -1,5 +1,7 @@
-using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Modules;
 
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
@@ -13,7 +15,5 @@ public sealed record UserDetailsViewModel(UserDetails Details, IReadOnlyList<Med
 
 public sealed record RolesViewModel(IReadOnlyList<MedRole> Roles, MatrixSnapshot Matrix)
 {
-    public static IReadOnlyList<MedModule> Modules { get; } = Enum.GetValues<MedModule>();
-
-    public static string Label(MedModule module) => module == MedModule.ClinicalNotes ? "Clinical notes" : module.ToString();
+    public static IReadOnlyList<MatrixModule> Modules => ModuleCatalog.MatrixModules;
 }

@@ -9,26 +9,26 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 public sealed class RolesController(AdministrationService administration, PermissionMatrix matrix) : Controller
 {
     [HttpGet("")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Read)]
     public async Task<IActionResult> Index(CancellationToken cancellationToken) => View(await ModelAsync(cancellationToken));
 
     [HttpPost("Matrix")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Matrix(SaveMatrixForm form, CancellationToken cancellationToken) =>
         SaveAsync(() => administration.SaveMatrixAsync(form, ActorId, cancellationToken), "The permission matrix was saved. It applies from every user's next request.", cancellationToken);
 
     [HttpPost("")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Create(SaveRoleForm form, CancellationToken cancellationToken) =>
         SaveAsync(() => administration.SaveRoleAsync(null, form, ActorId, cancellationToken), "The role was created with no access; give it access in the grid.", cancellationToken);
 
     [HttpPost("{id:guid}")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Edit(Guid id, SaveRoleForm form, CancellationToken cancellationToken) =>
         SaveAsync(() => administration.SaveRoleAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken);
 
     [HttpPost("{id:guid}/Delete")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken) =>
         SaveAsync(() => administration.DeleteRoleAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken);
 

@@ -28,7 +28,7 @@ public sealed class SaveSecuritySettingsForm
 public sealed class SecuritySettingsController(SecuritySettingsService settings, MedDbContext db, AuditTrail audit) : Controller
 {
     [HttpGet("")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Read)]
     public async Task<IActionResult> Index(CancellationToken cancellationToken)
     {
         var current = await settings.CurrentAsync(cancellationToken);
@@ -36,7 +36,7 @@ public sealed class SecuritySettingsController(SecuritySettingsService settings,
     }
 
     [HttpPost("")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> Index(SaveSecuritySettingsForm form, CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid || form.Preset is not { } preset || !Enum.IsDefined(preset) || form.LockoutMode is not { } mode || !Enum.IsDefined(mode))
@@ -51,7 +51,7 @@ public sealed class SecuritySettingsController(SecuritySettingsService settings,
             return invalid;
         }
 
-        await settings.SaveAsync(db, audit, new SecuritySettings { Preset = preset, MaxAgeDays = form.MaxAgeDays, LockoutMode = mode, LockoutMinutes = form.LockoutMinutes }, cancellationToken);
+        await settings.SaveAsync(db, audit, AdministrationModule.Access.Key, new SecuritySettings { Preset = preset, MaxAgeDays = form.MaxAgeDays, LockoutMode = mode, LockoutMinutes = form.LockoutMinutes }, cancellationToken);
         TempData["Notice"] = "The security settings were saved. New passwords are checked against them from now on.";
         return RedirectToAction(nameof(Index));
     }

@@ -10,7 +10,7 @@ public sealed class UsersController(AdministrationService administration) : Cont
 {
     [HttpGet("")]
     [HttpGet("/Administration")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Read)]
     public async Task<IActionResult> Index(UserFilterForm filter, CancellationToken cancellationToken)
     {
         var roles = await administration.RolesAsync();
@@ -26,11 +26,11 @@ public sealed class UsersController(AdministrationService administration) : Cont
     }
 
     [HttpGet("New")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> Create() => View(new CreateUserViewModel(new CreateUserForm(), await administration.RolesAsync()));
 
     [HttpPost("New")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> Create(CreateUserForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)
@@ -52,7 +52,7 @@ public sealed class UsersController(AdministrationService administration) : Cont
     }
 
     [HttpGet("{id:guid}")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Read)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Read)]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken)
     {
         var details = await administration.UserAsync(id, cancellationToken);
@@ -60,7 +60,7 @@ public sealed class UsersController(AdministrationService administration) : Cont
     }
 
     [HttpPost("{id:guid}")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> Details(Guid id, EditUserForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)
@@ -79,22 +79,22 @@ public sealed class UsersController(AdministrationService administration) : Cont
     }
 
     [HttpPost("{id:guid}/Deactivate")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Deactivate(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.SetActiveAsync(id, false, ActorId, cancellationToken), "The account was deactivated and its sessions ended.", cancellationToken);
 
     [HttpPost("{id:guid}/Reactivate")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Reactivate(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.SetActiveAsync(id, true, ActorId, cancellationToken), "The account was reactivated.", cancellationToken);
 
     [HttpPost("{id:guid}/Unlock")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Unlock(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.UnlockAsync(id, ActorId, cancellationToken), "The account was unlocked. The person can sign in again.", cancellationToken);
 
     [HttpPost("{id:guid}/ResetPassword")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> ResetPassword(Guid id, CancellationToken cancellationToken)
     {
         var (password, errors) = await administration.ResetPasswordAsync(id, ActorId, cancellationToken);
@@ -110,17 +110,17 @@ public sealed class UsersController(AdministrationService administration) : Cont
     }
 
     [HttpPost("{id:guid}/EndSessions")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> EndSessions(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.EndSessionsAsync(id, ActorId, cancellationToken), "All of the person's sessions were ended.", cancellationToken);
 
     [HttpPost("{id:guid}/ResetTwoFactor")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> ResetTwoFactor(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.ResetTwoFactorAsync(id, ActorId, cancellationToken), "Two-factor sign-in was reset. The person sets it up again at their next sign-in.", cancellationToken);
 
     [HttpPost("{id:guid}/RequirePasswordChange")]
-    [RequirePermission(MedModule.Administration, AccessLevel.Write)]
+    [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> RequirePasswordChange(Guid id, CancellationToken cancellationToken) =>
         ApplyAsync(id, administration.RequirePasswordChangeAsync(id, ActorId, cancellationToken), "The person must choose a new password at their next request.", cancellationToken);
 

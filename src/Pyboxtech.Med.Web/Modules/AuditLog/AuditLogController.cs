@@ -12,7 +12,7 @@ namespace Pyboxtech.Med.Web.Modules.AuditLog;
 /// The audit trail for auditors: read-only viewer, CSV export, chain verification and reports. Looking at the trail
 /// is itself recorded. Read access to the Audit module opens all of it: nothing here changes the trail.
 /// </summary>
-[RequirePermission(MedModule.Audit, AccessLevel.Read)]
+[RequirePermission<AuditLogModule>(AccessLevel.Read)]
 [Route("Audit")]
 public sealed class AuditLogController(
     AuditLogService log,
@@ -23,7 +23,6 @@ public sealed class AuditLogController(
     IOptions<ClinicOptions> clinic,
     TimeProvider clock) : Controller
 {
-    private const string Module = "AuditLog";
 
     [HttpGet("")]
     public async Task<IActionResult> Index(AuditFilterForm filter, CancellationToken cancellationToken)
@@ -106,7 +105,7 @@ public sealed class AuditLogController(
     }
 
     private Task RecordAsync(AuditEventType type, AuditOutcome outcome, string details, CancellationToken cancellationToken) =>
-        audit.RecordAsync(new AuditEntry(type, outcome) { Module = Module, Details = details }, cancellationToken);
+        audit.RecordAsync(new AuditEntry(type, outcome) { Module = AuditLogModule.Access.Key, Details = details }, cancellationToken);
 
     private AuditRowViewModel Row(AuditEvent e, IReadOnlyDictionary<string, string> recordNumbers) => new(
         e.Sequence,

@@ -4,16 +4,17 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Platform;
 
 namespace Pyboxtech.Med.Web.Modules.AuditLog;
 
 /// <summary>Reading the audit trail: filtered pages for the viewer and a streamed CSV export. Nothing here writes.</summary>
-public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> clinic)
+public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients, IOptions<ClinicOptions> clinic)
 {
     public const int PageSize = 50;
 
-    private const string PatientSubject = "Patient";
+    private const string PatientSubject = PatientsModule.PatientSubject;
 
     public async Task<AuditPage> PageAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
@@ -37,21 +38,19 @@ public sealed class AuditLogService(MedDbContext db, IOptions<ClinicOptions> cli
     private async Task<IReadOnlyDictionary<string, string>> RecordNumbersAsync(List<AuditEvent> rows, CancellationToken cancellationToken)
     {
         var ids = rows.Where(e => e.SubjectType == PatientSubject).Select(e => Guid.TryParse(e.SubjectId, out var id) ? id : Guid.Empty)
-            .Where(id => id != Guid.Empty).Distinct().ToList();
-        return ids.Count == 0
-            ? new Dictionary<string, string>()
-            : await db.Patients.AsNoTracking().Where(p => ids.Contains(p.Id)).ToDictionaryAsync(p => p.Id.ToString(), p => p.MedicalRecordNumber, cancellationToken);
+            .Where(id => id != Guid.Empty).ToHashSet();
+        var numbers = await patients.RecordNumbersAsync(ids, cancellationToken);
+        return numbers.ToDictionary(n => n.Key.ToString(), n => n.Value);
     }
 
     private async Task<AuditFilterForm> WithPatientSubjectAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
-        if (Clean(filter.SubjectType) is not (null or PatientSubject) || Clean(filter.SubjectId) is not { } typed
-            || Patients.PatientService.RecordNumberOf(typed) is not { } number)
+        if (Clean(filter.SubjectType) is not (null or PatientSubject) || Clean(filter.SubjectId) is not { } typed)
         {
             return filter;
         }
 
-        var id = await db.Patients.AsNoTracking().Where(p => p.MedicalRecordNumber == number).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(cancellationToken);
+        var id = await patients.FindByRecordNumberAsync(typed, cancellationToken);
         return id is null ? filter : filter.ForSubject(PatientSubject, id.Value.ToString());
     }
 

@@ -1,8 +1,9 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Modules.Dashboard;
@@ -44,7 +45,7 @@ public sealed class HomeController(
     /// <summary>For those who administer accounts: how many people cannot sign in until someone unlocks them.</summary>
     private async Task<int?> LockedAccountsAsync()
     {
-        if ((await matrix.CurrentAsync()).Effective(User, MedModule.Administration) < AccessLevel.Read)
+        if ((await matrix.CurrentAsync()).Effective(User, Administration.AdministrationModule.Access) < AccessLevel.Read)
         {
             return null;
         }

@@ -20,11 +20,13 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
 {
     public const int MaxResults = 50;
 
+    private DbSet<Patient> Patients => db.Set<Patient>();
+
     private static readonly string[] DateFormats = ["d/M/yyyy", "dd/MM/yyyy", "yyyy-MM-dd", "d-M-yyyy", "d.M.yyyy"];
 
     public async Task<IReadOnlyList<PatientSearchRow>> SearchAsync(string query, CancellationToken cancellationToken)
     {
-        var patients = db.Patients.AsNoTracking();
+        var patients = Patients.AsNoTracking();
         var words = query.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5).ToList();
         var criteria = 0;
         foreach (var word in words)
@@ -58,8 +60,8 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         // The search itself is recorded (how many patients it showed), not what was typed: that is patient data.
         await audit.RecordAsync(new AuditEntry(AuditEventType.RecordViewed, AuditOutcome.Succeeded)
         {
-            Module = nameof(MedModule.Patients),
-            SubjectType = "PatientSearch",
+            Module = PatientsModule.Access.Key,
+            SubjectType = PatientsModule.SearchSubject,
             Details = $"{rows.Count} patient(s) listed",
         }, cancellationToken);
         return rows;
@@ -68,7 +70,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     /// <summary>The patient, recorded as viewed; null (a 404 for the caller) when there is no such patient.</summary>
     public async Task<Patient?> ViewAsync(Guid id, CancellationToken cancellationToken)
     {
-        var patient = await db.Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        var patient = await Patients.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (patient is not null)
         {
             await audit.RecordAsync(Entry(AuditEventType.RecordViewed, patient.Id, null), cancellationToken);
@@ -80,7 +82,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
         // Same birth date and the same names as search sees them: "Sean OBrien" is probably Seán O'Brien again.
-        var duplicates = await db.Patients.AsNoTracking()
+        var duplicates = await Patients.AsNoTracking()
             .Where(p => p.DateOfBirth == form.DateOfBirth && p.NameKey == PatientModel.NameKey(form.FamilyName, form.GivenNames))
             .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
             .ToListAsync(cancellationToken);
@@ -92,7 +94,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         var patient = Patient.Register(clock.GetUtcNow(), by);
         Apply(form, patient);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Patients.Add(patient);
+        Patients.Add(patient);
         await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(Entry(AuditEventType.RecordCreated, patient.Id, duplicates.Count > 0 ? "registered although a patient with the same name and date of birth exists" : "registered"), db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -106,7 +108,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     public async Task<(uint Version, IReadOnlyList<string> Fields)?> DifferencesAsync(Guid id, EditPatientForm form, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        var patient = await Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (patient is null)
         {
             return null;
@@ -122,7 +124,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     /// <summary>Saves the changes; false when a colleague changed the patient since the form was opened.</summary>
     public async Task<bool?> UpdateAsync(Guid id, EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
-        var patient = await db.Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
+        var patient = await Patients.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (patient is null)
         {
             return null;
@@ -175,7 +177,7 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
     }
 
     private static AuditEntry Entry(AuditEventType type, Guid patientId, string? details) =>
-        new(type, AuditOutcome.Succeeded) { Module = nameof(MedModule.Patients), SubjectType = "Patient", SubjectId = patientId.ToString(), Details = details };
+        new(type, AuditOutcome.Succeeded) { Module = PatientsModule.Access.Key, SubjectType = PatientsModule.PatientSubject, SubjectId = patientId.ToString(), Details = details };
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -9,7 +9,7 @@ namespace Pyboxtech.Med.Web.Modules.Patients;
 public sealed class PatientsController(PatientService patients) : Controller
 {
     [HttpGet("")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Read)]
+    [RequirePermission<PatientsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Index(string? q, CancellationToken cancellationToken)
     {
         if (q is { Length: > 200 } || (q is not null && !PlainText.IsPlain(q)))
@@ -25,11 +25,11 @@ public sealed class PatientsController(PatientService patients) : Controller
     }
 
     [HttpGet("New")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    [RequirePermission<PatientsModule>(AccessLevel.Write)]
     public IActionResult Register() => View(new RegisterPatientViewModel(new EditPatientForm(), []));
 
     [HttpPost("New")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    [RequirePermission<PatientsModule>(AccessLevel.Write)]
     public async Task<IActionResult> Register(EditPatientForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)
@@ -49,17 +49,17 @@ public sealed class PatientsController(PatientService patients) : Controller
     }
 
     [HttpGet("{id:guid}")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Read)]
+    [RequirePermission<PatientsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
         await patients.ViewAsync(id, cancellationToken) is { } patient ? View(patient) : NotFound();
 
     [HttpGet("{id:guid}/Edit")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    [RequirePermission<PatientsModule>(AccessLevel.Write)]
     public async Task<IActionResult> Edit(Guid id, CancellationToken cancellationToken) =>
         await patients.ViewAsync(id, cancellationToken) is { } patient ? View(new EditPatientViewModel(id, patient.FullName, patient.MedicalRecordNumber, FormOf(patient))) : NotFound();
 
     [HttpPost("{id:guid}/Edit")]
-    [RequirePermission(MedModule.Patients, AccessLevel.Write)]
+    [RequirePermission<PatientsModule>(AccessLevel.Write)]
     public async Task<IActionResult> Edit(Guid id, EditPatientForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)

@@ -7,6 +7,9 @@ using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.Administration;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Administration;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 
 namespace Pyboxtech.Med.Tests.Modules.Account;
 

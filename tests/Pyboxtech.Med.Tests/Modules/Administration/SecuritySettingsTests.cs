@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 
 namespace Pyboxtech.Med.Tests.Modules.Administration;
 

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Modules.AuditLog;
 
@@ -59,7 +61,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
             INSERT INTO patients.patients (id, family_name, given_names, date_of_birth, sex, created_at, created_by, updated_at, updated_by)
             VALUES ('{id}', 'Ó Briain', 'Seán', '1961-04-02', 1, now(), '{Guid.Empty}', now(), '{Guid.Empty}')
             """);
-        var number = await portal.WithDbAsync(db => db.Patients.Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
+        var number = await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
         await AuditRows.InsertAsync(portal.Database.RuntimeConnection, [Record("dr.curious", "Patient", id.ToString()), Record("dr.curious", "Patient", id.ToString())]);
 
         var typedAsIs = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectId={number}", UriKind.Relative)));

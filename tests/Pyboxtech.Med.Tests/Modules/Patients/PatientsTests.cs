@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Modules.Patients;
 
@@ -37,7 +39,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var page = await _reception.GetStringAsync(response.Headers.Location!);
         var mrn = new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=mrn]")!.TextContent;
         Assert.Matches("^MRN[0-9]{6,}$", mrn);
-        var patient = await portal.WithDbAsync(db => db.Patients.SingleAsync(p => p.MedicalRecordNumber == mrn));
+        var patient = await portal.WithDbAsync(db => db.Set<Patient>().SingleAsync(p => p.MedicalRecordNumber == mrn));
         Assert.Equal("Nguyen", patient.FamilyName);
         Assert.Equal("4950634451", patient.MedicareNumber);
         Assert.Contains("4950 63445 1", page, StringComparison.Ordinal);
@@ -50,7 +52,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task Register_BadFields_NamesEveryProblemAndSavesNothing()
     {
-        var count = await portal.WithDbAsync(db => db.Patients.CountAsync());
+        var count = await portal.WithDbAsync(db => db.Set<Patient>().CountAsync());
         var bad = Valid("<script>alert(1)</script>", "", "2999-01-01");
         bad["MedicareNumber"] = "1234567890";
         bad["Postcode"] = "20OO";
@@ -69,7 +71,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Contains("The postcode has 4 digits.", errors);
         Assert.Contains("Enter a valid email address, such as name@example.com.", errors);
         Assert.DoesNotContain("<script>alert(1)</script>", html, StringComparison.Ordinal);
-        Assert.Equal(count, await portal.WithDbAsync(db => db.Patients.CountAsync()));
+        Assert.Equal(count, await portal.WithDbAsync(db => db.Set<Patient>().CountAsync()));
     }
 
     [Fact]
@@ -80,12 +82,12 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var warned = await RegisterAsync(Valid("OKAFOR", "chidi", "1990-07-01"));
         Assert.Equal(HttpStatusCode.BadRequest, warned.StatusCode);
         Assert.Contains("already registered", await warned.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(1, await portal.WithDbAsync(db => db.Patients.CountAsync(p => p.FamilyName == "Okafor" || p.FamilyName == "OKAFOR")));
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Set<Patient>().CountAsync(p => p.FamilyName == "Okafor" || p.FamilyName == "OKAFOR")));
 
         var confirmed = Valid("Okafor", "Chidi", "1990-07-01");
         confirmed["ConfirmNotDuplicate"] = "true";
         Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(confirmed)).StatusCode);
-        Assert.Equal(2, await portal.WithDbAsync(db => db.Patients.CountAsync(p => p.FamilyName == "Okafor")));
+        Assert.Equal(2, await portal.WithDbAsync(db => db.Set<Patient>().CountAsync(p => p.FamilyName == "Okafor")));
     }
 
     [Theory]
@@ -94,7 +96,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     [InlineData("O'Bríen", "Seán")]
     public async Task Register_SameNamesSpelledWithoutAccentsOrApostrophes_StillWarns(string family, string given)
     {
-        if (!await portal.WithDbAsync(db => db.Patients.AnyAsync(p => p.FamilyName == "O'Bríen")))
+        if (!await portal.WithDbAsync(db => db.Set<Patient>().AnyAsync(p => p.FamilyName == "O'Bríen")))
         {
             Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid("O'Bríen", "Seán", "1972-10-09"))).StatusCode);
         }
@@ -110,7 +112,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     {
         var response = await RegisterAsync(Valid("Papadopoulos", "Eleni", "1975-11-03"));
         var id = Guid.Parse(response.Headers.Location!.OriginalString.Split('/')[^1]);
-        var mrn = await portal.WithDbAsync(db => db.Patients.Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
+        var mrn = await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
 
         foreach (var query in new[] { "papad", "Papadopoulos Ele", "eleni 3/11/1975", mrn.ToLowerInvariant(), mrn[3..], "1975-11-03 papa" })
         {
@@ -175,7 +177,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
 
     private async Task RegisterOnceAsync(string family, string given, string born)
     {
-        if (!await portal.WithDbAsync(db => db.Patients.AnyAsync(p => p.FamilyName == family && p.GivenNames == given)))
+        if (!await portal.WithDbAsync(db => db.Set<Patient>().AnyAsync(p => p.FamilyName == family && p.GivenNames == given)))
         {
             Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid(family, given, born))).StatusCode);
         }
@@ -222,7 +224,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var conflictPage = await stale.Content.ReadAsStringAsync();
         Assert.Contains("Someone else changed this patient", conflictPage, StringComparison.Ordinal);
         Assert.Contains("differs from the saved record in: Phone.", conflictPage, StringComparison.Ordinal);
-        Assert.Equal("02 9999 0000", await portal.WithDbAsync(db => db.Patients.Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
+        Assert.Equal("02 9999 0000", await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
         var change = (await portal.AuditRowsAsync()).Last(r => r.EventType == AuditEventType.RecordChanged);
         Assert.Equal("changed: Phone", change.Details);
         Assert.DoesNotContain("9999", change.Details, StringComparison.Ordinal);
@@ -231,7 +233,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         var again = HtmlForm.Parse(_reception, conflictPage, path, "form[action$='/Edit']");
         Assert.Equal("03 1111 2222", again.Fields["Phone"]);
         Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync([])).StatusCode);
-        Assert.Equal("03 1111 2222", await portal.WithDbAsync(db => db.Patients.Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
+        Assert.Equal("03 1111 2222", await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.FamilyName == "Kowalski").Select(p => p.Phone).SingleAsync()));
     }
 
     [Fact]

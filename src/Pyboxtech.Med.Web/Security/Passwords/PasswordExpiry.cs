@@ -1,6 +1,7 @@
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Passwords;
 
 /// <summary>Password age under the practice's policy (RACGP 4.4: changed at least every 90 days).</summary>
 public static class PasswordExpiry

@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Modules.Administration;
 
 /// <summary>
 /// <c>recover-access USERNAME</c>, run by IT on the server when the last administrator is locked out or has lost the
@@ -28,13 +30,13 @@ public static class RecoveryCommand
         var users = provider.GetRequiredService<UserManager<MedUser>>();
         var matrix = await provider.GetRequiredService<PermissionMatrix>().CurrentAsync();
         var user = await users.FindByNameAsync(userName);
-        if (user is null || matrix.Effective(await users.GetRolesAsync(user), user.Id, MedModule.Administration) < AccessLevel.Write)
+        if (user is null || matrix.Effective(await users.GetRolesAsync(user), user.Id, AdministrationModule.Access) < AccessLevel.Write)
         {
             Console.Error.WriteLine($"No administrator named {userName}: only an account with Administration write access can be recovered.");
             return 3;
         }
 
-        var password = Administration.TemporaryPassword.Generate();
+        var password = TemporaryPassword.Generate();
         var now = provider.GetRequiredService<TimeProvider>().GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync();
         if (user.PasswordHash is { } old)
@@ -52,9 +54,9 @@ public static class RecoveryCommand
             new AuditEntry(AuditEventType.PasswordResetByAdministrator, AuditOutcome.Succeeded)
             {
                 Action = "recover-access command",
-                Module = nameof(MedModule.Administration),
+                Module = AdministrationModule.Access.Key,
                 UserName = Environment.UserName,
-                SubjectType = "User",
+                SubjectType = IdentityModel.UserSubject,
                 SubjectId = user.Id.ToString(),
                 Details = $"access recovered on the server for {user.UserName}: reactivated, unlocked, temporary password issued, sessions ended",
             },

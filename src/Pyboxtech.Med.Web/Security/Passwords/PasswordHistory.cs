@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Security.Identity;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Passwords;
 
 /// <summary>A hash of a password this person used before; none of them may be chosen again, ever (RACGP 4.4).</summary>
 public sealed class PasswordHistoryEntry
@@ -16,7 +17,7 @@ public sealed class PasswordHistoryEntry
     public static void Configure(ModelBuilder builder) =>
         builder.Entity<PasswordHistoryEntry>(h =>
         {
-            h.ToTable("password_history", AccountModel.Schema);
+            h.ToTable("password_history", IdentityModel.Schema);
             h.HasKey(x => x.Id);
             h.Property(x => x.PasswordHash).IsRequired();
             h.HasIndex(x => x.UserId);

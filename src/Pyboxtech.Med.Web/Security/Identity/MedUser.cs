@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Identity;
 
 /// <summary>
 /// One account per person. Accounts are deactivated when someone leaves, never deleted,

@@ -2,9 +2,10 @@ using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Passwords;
 
 /// <summary>
 /// The practice's password policy (RACGP 4.4, or the NIST SP 800-63B preset): length and, under RACGP, letters,

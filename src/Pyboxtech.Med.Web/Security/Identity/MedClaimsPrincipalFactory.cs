@@ -1,9 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Identity;
 
 /// <summary>Puts the person's display name into the session so that every page can greet them without a query.</summary>
 public sealed class MedClaimsPrincipalFactory(

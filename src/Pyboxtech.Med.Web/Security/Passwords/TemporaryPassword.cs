@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Pyboxtech.Med.Web.Modules.Administration;
+namespace Pyboxtech.Med.Web.Security.Passwords;
 
 /// <summary>
 /// A temporary password an administrator can read out over the phone or hand over: four groups of four in lower case

@@ -1,12 +1,21 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Identity;
 
 /// <summary>Maps ASP.NET Core Identity's tables into the <c>account</c> schema with plain names.</summary>
-internal static class AccountModel
+public static class IdentityModel
 {
     public const string Schema = "account";
+
+    /// <summary>The audit trail's module for sign-in, sessions and a person's own account (the Account module's pages write it too).</summary>
+    public const string AuditModule = "Account";
+
+    /// <summary>The audit trail's subject type for a person's account.</summary>
+    public const string UserSubject = "User";
+
+    /// <summary>The audit trail's subject type for one signed-in session.</summary>
+    public const string SessionSubject = "Session";
 
     public static void Configure(ModelBuilder builder)
     {

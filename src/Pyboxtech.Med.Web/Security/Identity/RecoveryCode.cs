@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Identity;
 
 /// <summary>A single-use recovery code for a lost phone, stored as a hash; shown to the person once.</summary>
 public sealed class RecoveryCode
@@ -36,7 +36,7 @@ public sealed class RecoveryCode
     public static void Configure(ModelBuilder builder) =>
         builder.Entity<RecoveryCode>(c =>
         {
-            c.ToTable("recovery_codes", AccountModel.Schema);
+            c.ToTable("recovery_codes", IdentityModel.Schema);
             c.HasKey(x => x.Id);
             c.Property(x => x.Hash).HasMaxLength(64).IsRequired();
             c.HasIndex(x => new { x.UserId, x.Hash });

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
-namespace Pyboxtech.Med.Web.Modules.Account;
+namespace Pyboxtech.Med.Web.Security.Identity;
 
 /// <summary>Identity's sign-in manager, with the rule that a deactivated account can neither sign in nor keep a session.</summary>
 public sealed class MedSignInManager(

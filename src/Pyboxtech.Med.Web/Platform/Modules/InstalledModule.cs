@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Web.Data;
+
+namespace Pyboxtech.Med.Web.Platform.Modules;
+
+/// <summary>
+/// A matrix module <c>migrate</c> has seen in this database. Its default access is applied once, when it is first
+/// seen; after that the matrix is the practice's own, and a cell it set to None stays None.
+/// </summary>
+public sealed class InstalledModule
+{
+    public int Number { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public DateTimeOffset InstalledAt { get; set; }
+
+    internal static void Configure(ModelBuilder builder) =>
+        builder.Entity<InstalledModule>(m =>
+        {
+            m.ToTable("installed_modules", MedDbContext.PlatformSchema);
+            m.HasKey(x => x.Number);
+            m.Property(x => x.Number).ValueGeneratedNever();
+            m.Property(x => x.Name).HasMaxLength(64);
+        });
+}

@@ -1,0 +1,17 @@
+using System.Security.Claims;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Web.Security;
+
+/// <summary>
+/// A page a signed-in person is held to until they do something there (choose their own password, set up two-factor
+/// sign-in): every other request, pages, exports and posts alike, is sent to <see cref="Page"/> and recorded as
+/// <see cref="Refusal"/>.
+/// </summary>
+public sealed record Confinement(PathString Page, AuditEventType Refusal);
+
+/// <summary>Asks whether a person is confined; implemented by the module that owns the page. Asked in registration order.</summary>
+public interface IConfinementRule
+{
+    Confinement? ConfinementOf(ClaimsPrincipal user);
+}
