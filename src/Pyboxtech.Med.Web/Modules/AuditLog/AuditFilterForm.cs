@@ -17,9 +17,11 @@ public sealed class AuditFilterForm : IValidatableObject
     }
 
     [DataType(DataType.Date)]
+    [Display(Name = "From")]
     public DateOnly? From { get; set; }
 
     [DataType(DataType.Date)]
+    [Display(Name = "To")]
     public DateOnly? To { get; set; }
 
     [StringLength(AuditLimits.UserName, ErrorMessage = "The user name is too long.")]
@@ -35,9 +37,11 @@ public sealed class AuditFilterForm : IValidatableObject
     [Display(Name = "Event")]
     public AuditEventType? EventType { get; set; }
 
+    [Display(Name = "Outcome")]
     public AuditOutcome? Outcome { get; set; }
 
     [StringLength(AuditLimits.Name, ErrorMessage = "The module name is too long.")]
+    [Display(Name = "Module")]
     [PlainText]
     public string? Module { get; set; }
 
@@ -72,7 +76,7 @@ public sealed class AuditFilterForm : IValidatableObject
             yield return new ValidationResult("The end date is before the start date.", [nameof(To)]);
         }
 
-        if (EventType is { } type && !Enum.IsDefined(type))
+        if (EventType is { } type && !AuditNames.IsKnown(type))
         {
             yield return new ValidationResult("Choose an event from the list.", [nameof(EventType)]);
         }
@@ -80,6 +84,16 @@ public sealed class AuditFilterForm : IValidatableObject
         if (Outcome is { } outcome && !Enum.IsDefined(outcome))
         {
             yield return new ValidationResult("Choose an outcome from the list.", [nameof(Outcome)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Module) && !AuditNames.IsModule(Module.Trim()))
+        {
+            yield return new ValidationResult("Choose a module from the list.", [nameof(Module)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(SubjectType) && !AuditNames.IsSubject(SubjectType.Trim()))
+        {
+            yield return new ValidationResult("Choose a subject type from the list.", [nameof(SubjectType)]);
         }
     }
 

@@ -170,7 +170,8 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
 
         if (Clean(filter.Module) is { } module)
         {
-            query = query.Where(e => e.Module == module);
+            var names = AuditNames.NamesOfModule(module);
+            query = query.Where(e => names.Contains(e.Module!));
         }
 
         if (Clean(filter.SubjectType) is { } subjectType)
