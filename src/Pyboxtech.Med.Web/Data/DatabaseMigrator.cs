@@ -60,7 +60,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
             ? $"""
               This database was built by migrations that no longer exist ({unknown.Count}, from {unknown[0]} to {unknown[^1]}):
               before the first release they were replaced by one baseline migration, and the history cannot be carried over.
-              Start from an empty database: for scripts/run.sh delete the .local/ folder (or drop the database) and run it again.
+              Start from an empty database: with scripts/run.sh delete the .local/ folder and run it again (see the README);
+              elsewhere drop the database, create it empty and run migrate again.
               """
             : $"""
               This database has {unknown.Count} migration(s) this build of the portal does not know (the latest {unknown[^1]}):
