@@ -140,7 +140,16 @@ switch (args)
     case ["migrate", ..]:
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+            try
+            {
+                await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync();
+            }
+            catch (MigrationHistoryMismatchException mismatch)
+            {
+                // A person's mistake with a plain remedy, not a fault: the message, without a stack trace.
+                await Console.Error.WriteLineAsync(mismatch.Message);
+                return 1;
+            }
         }
 
         return 0;

@@ -2,7 +2,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Pyboxtech.Med.Web.Auditing;
 
-/// <summary>The audit table; the trigger, indexes and privileges that make it append-only live in its migration.</summary>
+/// <summary>
+/// The audit table; the triggers that chain it and make it append-only are in Auditing/Sql/, the privileges in
+/// DatabaseMigrator.
+/// </summary>
 internal static class AuditModel
 {
     public static void Configure(ModelBuilder builder) =>

@@ -35,6 +35,7 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         DatabaseRegistration.UseMedDatabase(options, ownerConnection);
         await using var db = new MedDbContext(options.Options);
 
+        await RefuseForeignHistoryAsync(db, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         LogApplying(logger, pending.Count);
         await db.Database.MigrateAsync(cancellationToken);
@@ -42,6 +43,34 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         await ApplyDefaultAccessOfNewModulesAsync(db, cancellationToken);
         await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
         LogMigrated(logger, runtimeRole);
+    }
+
+    /// <summary>
+    /// A database whose history names migrations this build does not have would otherwise fail halfway with "relation
+    /// already exists". Before the first release the 13 early migrations were folded into one baseline, so a developer
+    /// database made before that has only unknown names; say what to do instead.
+    /// </summary>
+    private static async Task RefuseForeignHistoryAsync(MedDbContext db, CancellationToken cancellationToken)
+    {
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var unknown = applied.Where(id => !known.Contains(id)).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        throw new MigrationHistoryMismatchException(unknown.Count == applied.Count
+            ? $"""
+              This database was built by migrations that no longer exist ({unknown.Count}, from {unknown[0]} to {unknown[^1]}):
+              before the first release they were replaced by one baseline migration, and the history cannot be carried over.
+              Start from an empty database: with scripts/run.sh delete the .local/ folder and run it again (see the README);
+              elsewhere drop the database, create it empty and run migrate again.
+              """
+            : $"""
+              This database has {unknown.Count} migration(s) this build of the portal does not know (the latest {unknown[^1]}):
+              it was migrated by a newer or different build. Run that build's migrate, or restore a backup made before it.
+              """);
     }
 
     private string RuntimeRoleName()

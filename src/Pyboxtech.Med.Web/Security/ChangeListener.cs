@@ -6,7 +6,7 @@ namespace Pyboxtech.Med.Web.Security;
 /// <summary>
 /// Keeps this instance's caches of the permission matrix and the security settings in step with changes made by any
 /// instance of the portal, or by hand in the database: statement triggers on those tables NOTIFY when their
-/// transaction commits (migration ChangeNotifications), and this listens on one dedicated connection.
+/// transaction commits (Security/Sql/announce_change.sql), and this listens on one dedicated connection.
 /// </summary>
 public sealed partial class ChangeListener(
     IConfiguration configuration,

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Data;
 
 namespace Pyboxtech.Med.Tests.Data;
 
@@ -59,14 +61,9 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     [Fact]
     public async Task Migrate_RunTwice_ChangesNothing()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Owner"] = portal.Database.OwnerConnection,
-            ["Database:RuntimeRole"] = PostgresServer.RuntimeRole,
-        }).Build();
         var before = await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM migrations.ef_migrations_history");
 
-        await new Pyboxtech.Med.Web.Data.DatabaseMigrator(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pyboxtech.Med.Web.Data.DatabaseMigrator>.Instance).MigrateAsync();
+        await Migrator().MigrateAsync();
 
         Assert.Equal(before, await ScalarAsync<long>(portal.Database.SuperuserConnection, "SELECT count(*) FROM migrations.ef_migrations_history"));
         Assert.True(before >= 1);
@@ -76,12 +73,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     public async Task Migrate_RefreshesPatientSearchKeys_WhenTheNormalisingRulesChanged()
     {
         // A new PostgreSQL major version may bring new unaccent rules; stand in for it by changing the function.
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Owner"] = portal.Database.OwnerConnection,
-            ["Database:RuntimeRole"] = PostgresServer.RuntimeRole,
-        }).Build();
-        var migrator = new Pyboxtech.Med.Web.Data.DatabaseMigrator(configuration, Microsoft.Extensions.Logging.Abstractions.NullLogger<Pyboxtech.Med.Web.Data.DatabaseMigrator>.Instance);
+        var migrator = Migrator();
         var id = Guid.NewGuid();
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"""
             INSERT INTO patients.patients (id, family_name, given_names, date_of_birth, sex, created_at, created_by, updated_at, updated_by)
@@ -105,6 +97,53 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.Equal(" rules changed", await ScalarAsync<string>(portal.Database.SuperuserConnection, $"SELECT name_key FROM patients.patients WHERE id = '{id}'"));
     }
+
+    [Fact]
+    public async Task Migrate_HistoryFromBeforeTheBaseline_SaysToStartFromAnEmptyDatabase()
+    {
+        // A developer's database migrated by the 13 migrations that the baseline replaced.
+        const string oldFirst = "20261123012453_InitialAccountsAndKeyRing";
+        var baseline = await ScalarAsync<string>(portal.Database.SuperuserConnection, "SELECT migration_id FROM migrations.ef_migrations_history");
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"UPDATE migrations.ef_migrations_history SET migration_id = '{oldFirst}'");
+        try
+        {
+            var refused = await Assert.ThrowsAsync<MigrationHistoryMismatchException>(() => Migrator().MigrateAsync());
+
+            Assert.Contains(oldFirst, refused.Message, StringComparison.Ordinal);
+            Assert.Contains("delete the .local/ folder", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"UPDATE migrations.ef_migrations_history SET migration_id = '{baseline}'");
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_HistoryWithAMigrationThisBuildLacks_IsRefused()
+    {
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            "INSERT INTO migrations.ef_migrations_history VALUES ('29991231000000_FromANewerBuild', '10.0.15')");
+        try
+        {
+            var refused = await Assert.ThrowsAsync<MigrationHistoryMismatchException>(() => Migrator().MigrateAsync());
+
+            Assert.Contains("29991231000000_FromANewerBuild", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("newer or different build", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+                "DELETE FROM migrations.ef_migrations_history WHERE migration_id = '29991231000000_FromANewerBuild'");
+        }
+    }
+
+    private DatabaseMigrator Migrator() => new(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Owner"] = portal.Database.OwnerConnection,
+            ["Database:RuntimeRole"] = PostgresServer.RuntimeRole,
+        }).Build(),
+        NullLogger<DatabaseMigrator>.Instance);
 
     private static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     {

@@ -82,7 +82,7 @@ public sealed class Patient
 internal static class PatientModel
 {
     /// <summary>
-    /// The database's own <c>patients.name_key(family, given)</c> (migration PatientNameSearch), called in queries so
+    /// The database's own <c>patients.name_key(family, given)</c> (Modules/Patients/Sql/name_key.sql), called in queries so
     /// that typed names are normalised exactly as stored ones: one definition of "the same name", in PostgreSQL.
     /// </summary>
     public static string NameKey(string familyName, string givenNames) =>

@@ -12,8 +12,8 @@ using Pyboxtech.Med.Web.Data;
 namespace Pyboxtech.Med.Web.Data.Migrations
 {
     [DbContext(typeof(MedDbContext))]
-    [Migration("20261123025532_PasswordHistory")]
-    partial class PasswordHistory
+    [Migration("20261203041213_Baseline")]
+    partial class Baseline
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -314,6 +314,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("character varying(256)")
                         .HasColumnName("normalized_name");
 
+                    b.Property<bool>("RequiresTwoFactor")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_two_factor");
+
                     b.HasKey("Id")
                         .HasName("pk_roles");
 
@@ -409,6 +413,14 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("security_stamp");
 
+                    b.Property<long?>("TotpLastStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("totp_last_step");
+
+                    b.Property<string>("TotpSecret")
+                        .HasColumnType("text")
+                        .HasColumnName("totp_secret");
+
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean")
                         .HasColumnName("two_factor_enabled");
@@ -460,6 +472,38 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasDatabaseName("ix_password_history_user_id");
 
                     b.ToTable("password_history", "account");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Account.RecoveryCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_recovery_codes");
+
+                    b.HasIndex("UserId", "Hash")
+                        .HasDatabaseName("ix_recovery_codes_user_id_hash");
+
+                    b.ToTable("recovery_codes", "account");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Patients.Patient", b =>
@@ -526,6 +570,13 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("character varying(1)")
                         .HasColumnName("medicare_reference");
 
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("name_key")
+                        .HasComputedColumnSql("patients.name_key(family_name, given_names)", true);
+
                     b.Property<string>("Phone")
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)")
@@ -574,7 +625,31 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_patients_medical_record_number");
 
+                    b.HasIndex("NameKey")
+                        .HasDatabaseName("ix_patients_name_key");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameKey"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameKey"), new[] { "patients.gin_trgm_ops" });
+
                     b.ToTable("patients", "patients");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Platform.PortalSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ProtectedValue")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("protected_value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_secrets");
+
+                    b.ToTable("secrets", "platform");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
@@ -597,6 +672,44 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.ToTable("role_permissions", "security");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.SecuritySettings", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<int>("LockoutMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("lockout_minutes");
+
+                    b.Property<int>("LockoutMode")
+                        .HasColumnType("integer")
+                        .HasColumnName("lockout_mode");
+
+                    b.Property<int>("MaxAgeDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_age_days");
+
+                    b.Property<int>("Preset")
+                        .HasColumnType("integer")
+                        .HasColumnName("preset");
+
+                    b.HasKey("Id")
+                        .HasName("pk_settings");
+
+                    b.ToTable("settings", "security");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            LockoutMinutes = 30,
+                            LockoutMode = 1,
+                            MaxAgeDays = 90,
+                            Preset = 1
+                        });
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserRestriction", b =>
                 {
                     b.Property<Guid>("UserId")
@@ -615,6 +728,53 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasName("pk_user_restrictions");
 
                     b.ToTable("user_restrictions", "security");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("client_ip");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("ticket");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("user_agent");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sessions");
+
+                    b.HasIndex("UserId", "EndedAt")
+                        .HasDatabaseName("ix_sessions_user_id_ended_at");
+
+                    b.ToTable("sessions", "account");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -684,6 +844,16 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasConstraintName("fk_password_history_users_user_id");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Account.RecoveryCode", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_recovery_codes_users_user_id");
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
                 {
                     b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedRole", null)
@@ -702,6 +872,16 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_restrictions_users_user_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.UserSession", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Account.MedUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sessions_users_user_id");
                 });
 #pragma warning restore 612, 618
         }
