@@ -27,6 +27,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     [InlineData("ALTER TABLE account.users ADD COLUMN sneaky int")]
     [InlineData("TRUNCATE account.users")]
     [InlineData("SELECT count(*) FROM migrations.ef_migrations_history")]
+    [InlineData("DELETE FROM migrations.installed_modules")]
     [InlineData("CREATE SCHEMA sneaky")]
     public async Task RuntimeRole_CannotChangeTheSchemaOrReadMigrations(string sql)
     {

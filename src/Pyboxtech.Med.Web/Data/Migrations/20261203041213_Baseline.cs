@@ -42,6 +42,21 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                 schema: "patients",
                 startValue: 100001L);
 
+            // The matrix modules migrate has seen; their default access (declared by each module) is given once, by migrate.
+            migrationBuilder.CreateTable(
+                name: "installed_modules",
+                schema: "migrations",
+                columns: table => new
+                {
+                    number = table.Column<int>(type: "integer", nullable: false),
+                    name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    installed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_installed_modules", x => x.number);
+                });
+
             migrationBuilder.CreateTable(
                 name: "data_protection_keys",
                 schema: "platform",
@@ -562,7 +577,6 @@ namespace Pyboxtech.Med.Web.Data.Migrations
             migrationBuilder.SqlFile("Auditing/Sql/append_only.sql");
             migrationBuilder.SqlFile("Auditing/Sql/viewer_indexes.sql");
             migrationBuilder.SqlFile("Security/Sql/default_roles.sql");
-            migrationBuilder.SqlFile("Security/Sql/default_grants.sql");
             // After the seeds, which need no announcement: no portal is running yet.
             migrationBuilder.SqlFile("Security/Sql/announce_change.sql");
         }

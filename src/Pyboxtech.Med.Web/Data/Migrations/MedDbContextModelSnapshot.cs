@@ -430,7 +430,7 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.HasKey("Number")
                         .HasName("pk_installed_modules");
 
-                    b.ToTable("installed_modules", "platform");
+                    b.ToTable("installed_modules", "migrations");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Platform.PortalSecret", b =>

@@ -18,7 +18,8 @@ public sealed class InstalledModule
     internal static void Configure(ModelBuilder builder) =>
         builder.Entity<InstalledModule>(m =>
         {
-            m.ToTable("installed_modules", MedDbContext.PlatformSchema);
+            // Beside the migration history, out of the runtime role's reach: a portal that could forget a module would have its defaults given again.
+            m.ToTable("installed_modules", MedDbContext.MigrationsSchema);
             m.HasKey(x => x.Number);
             m.Property(x => x.Number).ValueGeneratedNever();
             m.Property(x => x.Name).HasMaxLength(64);
