@@ -288,6 +288,17 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
+    public async Task Search_Box_IsLabelledAndKeepsItsShortName()
+    {
+        var html = await _reception.GetStringAsync(new Uri("/Patients?q=smith", UriKind.Relative));
+
+        var document = new HtmlParser().ParseDocument(html);
+        var box = document.QuerySelector("form[role=search] input[name=q]")!;
+        Assert.Equal("smith", box.GetAttribute("value"));
+        Assert.Equal("Search patients", document.QuerySelector($"label[for='{box.Id}']")?.TextContent.Trim());
+    }
+
+    [Fact]
     public async Task ReadOnlyRole_CanSearchButNotRegister_AndAdministratorSeesNoPatients()
     {
         var student = await portal.SignInAsync("student.sam");
