@@ -3,7 +3,10 @@ using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
-/// <summary>Registration and edit of a patient's details. Every bad field gets its own message.</summary>
+/// <summary>
+/// Registration and edit of a patient's details. Every bad field gets its own message. The [Display] names are the
+/// labels the form shows, and the names its messages and the edit-conflict notice use: change a label here only.
+/// </summary>
 public sealed class EditPatientForm : IValidatableObject
 {
     private static readonly string[] States = ["ACT", "NSW", "NT", "QLD", "SA", "TAS", "VIC", "WA"];
@@ -27,15 +30,18 @@ public sealed class EditPatientForm : IValidatableObject
     public DateOnly? DateOfBirth { get; set; }
 
     [Required(ErrorMessage = "Choose the sex recorded for the patient.")]
+    [Display(Name = "Sex")]
     public Sex? Sex { get; set; }
 
     [StringLength(20, ErrorMessage = "The phone number must be at most 20 characters.")]
     [RegularExpression(@"^\+?[0-9 ()\-]{6,20}$", ErrorMessage = "Enter the phone number as digits, with spaces, brackets or a leading + if needed.")]
+    [Display(Name = "Phone")]
     public string? Phone { get; set; }
 
     [StringLength(254, ErrorMessage = "The email address is too long.")]
     // One @, and a domain with a dot: the framework's EmailAddress check takes "john@example", which reaches nobody.
     [RegularExpression(@"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$", ErrorMessage = "Enter a valid email address, such as name@example.com.")]
+    [Display(Name = "Email")]
     [PlainText]
     public string? Email { get; set; }
 
@@ -45,12 +51,15 @@ public sealed class EditPatientForm : IValidatableObject
     public string? AddressLine { get; set; }
 
     [StringLength(100, ErrorMessage = "The suburb must be at most 100 characters.")]
+    [Display(Name = "Suburb")]
     [PlainText]
     public string? Suburb { get; set; }
 
+    [Display(Name = "State")]
     public string? State { get; set; }
 
     [RegularExpression(@"^[0-9]{4}$", ErrorMessage = "The postcode has 4 digits.")]
+    [Display(Name = "Postcode")]
     public string? Postcode { get; set; }
 
     [MedicareNumber]
@@ -58,15 +67,16 @@ public sealed class EditPatientForm : IValidatableObject
     public string? MedicareNumber { get; set; }
 
     [RegularExpression(@"^[1-9]$", ErrorMessage = "The Medicare reference number is one digit from 1 to 9.")]
-    [Display(Name = "Medicare reference")]
+    [Display(Name = "IRN")]
     public string? MedicareReference { get; set; }
 
     [StringLength(30, ErrorMessage = "The insurance number must be at most 30 characters.")]
-    [Display(Name = "Insurance number")]
+    [Display(Name = "Private insurance number")]
     [PlainText]
     public string? InsuranceNumber { get; set; }
 
     /// <summary>Set when the person registering has seen the possible duplicates and says this is someone else.</summary>
+    [Display(Name = "I have checked: this is a different person")]
     public bool ConfirmNotDuplicate { get; set; }
 
     /// <summary>The row version the edit started from.</summary>

@@ -117,7 +117,7 @@ public sealed class PatientsController(PatientService patients) : Controller
     private Guid ActorId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
 }
 
-public sealed record PatientSearchViewModel(string? Query, IReadOnlyList<PatientSearchRow> Results);
+public sealed record PatientSearchViewModel([property: System.ComponentModel.DataAnnotations.Display(Name = "Search patients")] string? Query, IReadOnlyList<PatientSearchRow> Results);
 
 public sealed record RegisterPatientViewModel(EditPatientForm Form, IReadOnlyList<PatientSearchRow> PossibleDuplicates);
 

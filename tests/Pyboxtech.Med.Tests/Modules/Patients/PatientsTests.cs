@@ -237,6 +237,70 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
+    public async Task RegisterAndEdit_EveryField_HasItsLabelAndAMessageSlot()
+    {
+        var created = await RegisterAsync(Valid("Lindqvist", "Astrid", "1988-04-04"));
+        var duplicate = await RegisterAsync(Valid("Lindqvist", "Astrid", "1988-04-04"));
+        var pages = new Dictionary<string, string>
+        {
+            ["register"] = await _reception.GetStringAsync(new Uri("/Patients/New", UriKind.Relative)),
+            ["edit"] = await _reception.GetStringAsync(new Uri(created.Headers.Location!.OriginalString + "/Edit", UriKind.Relative)),
+            ["possible duplicate"] = await duplicate.Content.ReadAsStringAsync(),
+        };
+
+        foreach (var (page, html) in pages)
+        {
+            var form = new HtmlParser().ParseDocument(html).QuerySelector("form[method=post][action^='/Patients']")!;
+            var fields = form.QuerySelectorAll("input[name], select[name]")
+                .Where(f => f.GetAttribute("type") is not "hidden" and not "checkbox").ToList();
+            var labels = fields.Select(f => form.QuerySelector($"label[for='{f.Id}']")?.TextContent.Trim()).ToList();
+
+            Assert.Equal(PatientFieldLabels, labels);
+            Assert.All(fields, f => Assert.NotNull(form.QuerySelector($"[data-valmsg-for='{f.GetAttribute("name")}']")));
+        }
+
+        var confirm = new HtmlParser().ParseDocument(pages["possible duplicate"]).QuerySelector("input[type=checkbox][name=ConfirmNotDuplicate]")!;
+        Assert.Equal("I have checked: this is a different person", new HtmlParser().ParseDocument(pages["possible duplicate"]).QuerySelector($"label[for='{confirm.Id}']")?.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Register_BadPostcode_ShowsTheMessageUnderThePostcode()
+    {
+        var bad = Valid("Lindqvist", "Björn", "1988-04-04");
+        bad["Postcode"] = "20OO";
+
+        var html = await (await RegisterAsync(bad)).Content.ReadAsStringAsync();
+
+        var slot = new HtmlParser().ParseDocument(html).QuerySelector("[data-valmsg-for=Postcode]");
+        Assert.Equal("The postcode has 4 digits.", slot?.TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Edit_ConflictOnIrn_NamesTheFieldAsTheFormLabelsIt()
+    {
+        var created = await RegisterAsync(Valid("Haddad", "Rania", "1993-12-12"));
+        var path = created.Headers.Location!.OriginalString + "/Edit";
+        var first = await HtmlForm.LoadAsync(_reception, path);
+        var second = await HtmlForm.LoadAsync(_reception, path);
+        Assert.Equal(HttpStatusCode.Redirect, (await first.SubmitAsync(new() { ["MedicareReference"] = "2" })).StatusCode);
+
+        var stale = await second.SubmitAsync(new() { ["MedicareReference"] = "3" });
+
+        Assert.Contains("differs from the saved record in: IRN.", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_Box_IsLabelledAndKeepsItsShortName()
+    {
+        var html = await _reception.GetStringAsync(new Uri("/Patients?q=smith", UriKind.Relative));
+
+        var document = new HtmlParser().ParseDocument(html);
+        var box = document.QuerySelector("form[role=search] input[name=q]")!;
+        Assert.Equal("smith", box.GetAttribute("value"));
+        Assert.Equal("Search patients", document.QuerySelector($"label[for='{box.Id}']")?.TextContent.Trim());
+    }
+
+    [Fact]
     public async Task ReadOnlyRole_CanSearchButNotRegister_AndAdministratorSeesNoPatients()
     {
         var student = await portal.SignInAsync("student.sam");
@@ -249,6 +313,13 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.StartsWith("/Account/AccessDenied", search.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
         Assert.DoesNotContain("Patients", await admin.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
     }
+
+    // As a receptionist reads them, in order; the conflict notice and field messages use the same names.
+    private static readonly string?[] PatientFieldLabels =
+    [
+        "Family name", "Given names", "Date of birth", "Sex", "Phone", "Email", "Street address", "Suburb", "State", "Postcode",
+        "Medicare number", "IRN", "Private insurance number",
+    ];
 
     private async Task<HttpResponseMessage> RegisterAsync(Dictionary<string, string> values) =>
         await (await HtmlForm.LoadAsync(_reception, "/Patients/New")).SubmitAsync(values);
