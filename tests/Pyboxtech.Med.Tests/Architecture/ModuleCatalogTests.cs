@@ -44,7 +44,7 @@ public sealed class ModuleCatalogTests
         // New modules take new numbers; these may never move.
         var stored = ModuleCatalog.MatrixModules.Select(m => $"{m.Number}={m.Key}").ToHashSet();
 
-        Assert.Subset(stored, ["1=Patients", "2=Appointments", "3=ClinicalNotes", "4=Documents", "5=Billing", "6=Reports", "7=Audit", "8=Administration"]);
+        Assert.Subset(stored, new HashSet<string> { "1=Patients", "2=Appointments", "3=ClinicalNotes", "4=Documents", "5=Billing", "6=Reports", "7=Audit", "8=Administration" });
     }
 
     [Fact]
