@@ -7,7 +7,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
 /// <summary>Users, roles, the permission matrix and the security settings.</summary>
-public sealed class AdministrationModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class AdministrationModule : MatrixModuleDeclaration<AdministrationModule>, IMatrixModuleDeclaration
 {
     public const string RoleSubject = "Role";
     public const string MatrixSubject = "Matrix";
@@ -16,10 +16,6 @@ public sealed class AdministrationModule : ModuleDeclaration, IMatrixModuleDecla
     {
         DefaultAccess = new Dictionary<string, AccessLevel> { [SystemAdministrator] = AccessLevel.Write },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override NavigationItem Navigation { get; } = new("Administration", "Users", "Index", "gear", Access);
 

@@ -5,7 +5,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Appointments;
 
 /// <summary>The clinic's appointment book. Declared ahead of its pages, so that a practice can set its row of the matrix from the start.</summary>
-public sealed class AppointmentsModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class AppointmentsModule : MatrixModuleDeclaration<AppointmentsModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new("Appointments", 2, "Appointments")
     {
@@ -19,10 +19,6 @@ public sealed class AppointmentsModule : ModuleDeclaration, IMatrixModuleDeclara
             [Locum] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override AuditEventBlock Events { get; } = new(3300, new Dictionary<int, string>());
 }

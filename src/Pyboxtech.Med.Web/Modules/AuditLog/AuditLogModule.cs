@@ -7,7 +7,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.AuditLog;
 
 /// <summary>The audit trail's viewer, reports and export (RACGP 4.2: access reviewed).</summary>
-public sealed class AuditLogModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class AuditLogModule : MatrixModuleDeclaration<AuditLogModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new(AuditEvent.TrailModule, 7, "Audit")
     {
@@ -18,12 +18,8 @@ public sealed class AuditLogModule : ModuleDeclaration, IMatrixModuleDeclaration
         },
     };
 
-    public override string Name => Access.Key;
-
     // The viewer's own rows said "AuditLog" before the names came from here.
     public override IReadOnlyList<string> FormerNames => ["AuditLog"];
-
-    public override MatrixModule Matrix => Access;
 
     public override NavigationItem Navigation { get; } = new("Audit trail", "AuditLog", "Index", "shield", Access);
 

@@ -5,7 +5,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Billing;
 
 /// <summary>Invoices and payments. Declared ahead of its pages, so that a practice can set its row of the matrix from the start.</summary>
-public sealed class BillingModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class BillingModule : MatrixModuleDeclaration<BillingModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new("Billing", 5, "Billing")
     {
@@ -16,10 +16,6 @@ public sealed class BillingModule : ModuleDeclaration, IMatrixModuleDeclaration
             [Doctor] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override AuditEventBlock Events { get; } = new(3500, new Dictionary<int, string>());
 }

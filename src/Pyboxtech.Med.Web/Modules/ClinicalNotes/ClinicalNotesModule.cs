@@ -5,7 +5,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.ClinicalNotes;
 
 /// <summary>Clinical notes, behind patient-level access. Declared ahead of its pages, so that a practice can set its row of the matrix from the start.</summary>
-public sealed class ClinicalNotesModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new("ClinicalNotes", 3, "Clinical notes")
     {
@@ -19,10 +19,6 @@ public sealed class ClinicalNotesModule : ModuleDeclaration, IMatrixModuleDeclar
             [StudentOrResearcher] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override AuditEventBlock Events { get; } = new(3200, new Dictionary<int, string>());
 }

@@ -5,7 +5,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Documents;
 
 /// <summary>Patients' documents, kept in the clinic's Nextcloud. Declared ahead of its pages, so that a practice can set its row of the matrix from the start.</summary>
-public sealed class DocumentsModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class DocumentsModule : MatrixModuleDeclaration<DocumentsModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new("Documents", 4, "Documents")
     {
@@ -18,10 +18,6 @@ public sealed class DocumentsModule : ModuleDeclaration, IMatrixModuleDeclaratio
             [Locum] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override AuditEventBlock Events { get; } = new(3400, new Dictionary<int, string>());
 }

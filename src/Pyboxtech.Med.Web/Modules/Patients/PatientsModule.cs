@@ -8,7 +8,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
 /// <summary>Patients' administrative details (RACGP: registered by reception, read by clinicians).</summary>
-public sealed class PatientsModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class PatientsModule : MatrixModuleDeclaration<PatientsModule>, IMatrixModuleDeclaration
 {
     public const string PatientSubject = "Patient";
     public const string SearchSubject = "PatientSearch";
@@ -26,10 +26,6 @@ public sealed class PatientsModule : ModuleDeclaration, IMatrixModuleDeclaration
             [StudentOrResearcher] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 
     public override NavigationItem Navigation { get; } = new("Patients", "Patients", "Index", "users", Access);
 

@@ -5,7 +5,7 @@ using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
 namespace Pyboxtech.Med.Web.Modules.Reports;
 
 /// <summary>The practice's activity reports. Declared ahead of its pages, so that a practice can set its row of the matrix from the start.</summary>
-public sealed class ReportsModule : ModuleDeclaration, IMatrixModuleDeclaration
+public sealed class ReportsModule : MatrixModuleDeclaration<ReportsModule>, IMatrixModuleDeclaration
 {
     public static MatrixModule Access { get; } = new("Reports", 6, "Reports")
     {
@@ -14,8 +14,4 @@ public sealed class ReportsModule : ModuleDeclaration, IMatrixModuleDeclaration
             [PracticeManager] = AccessLevel.Read,
         },
     };
-
-    public override string Name => Access.Key;
-
-    public override MatrixModule Matrix => Access;
 }

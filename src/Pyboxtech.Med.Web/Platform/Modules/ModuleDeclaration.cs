@@ -74,3 +74,12 @@ public sealed record AuditEventBlock(int First, IReadOnlyDictionary<int, string>
 
     public bool Contains(int eventNumber) => eventNumber >= First && eventNumber < First + Size;
 }
+
+/// <summary>A module with a row in the permission matrix: its name is the row's key.</summary>
+public abstract class MatrixModuleDeclaration<TSelf> : ModuleDeclaration
+    where TSelf : IMatrixModuleDeclaration
+{
+    public sealed override string Name => TSelf.Access.Key;
+
+    public sealed override MatrixModule Matrix => TSelf.Access;
+}
