@@ -238,6 +238,80 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorResetByAdministrator && r.SubjectId == id.ToString());
     }
 
+    [Fact]
+    public async Task RefusedCodesAtSignIn_AreNotShownAgain_AndTheFieldIsFocusedForTheNextOne()
+    {
+        var (key, codes) = await EnrolledDoctorWithCodesAsync("dr.echo");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var used = CodeAt(key, portal.Clock.GetUtcNow());
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.echo", used)).StatusCode);
+        var wrong = used == "914273" ? "914274" : "914273";
+
+        var replayed = await SecondStepAsync("dr.echo", used);
+        var refused = await SecondStepAsync("dr.echo", wrong);
+        var malformed = await SecondStepAsync("dr.echo", "9142739142739");
+        var wrongRecovery = await SecondStepAsync("dr.echo", recoveryCode: "qwert-yuiop");
+
+        foreach (var (response, secret) in new[] { (replayed, used), (refused, wrong), (malformed, "9142739142739") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(secret, html, StringComparison.Ordinal);
+            var field = CodeField(html, "Code");
+            Assert.Equal("", field.GetAttribute("value") ?? "");
+            Assert.Equal("one-time-code", field.GetAttribute("autocomplete"));
+            Assert.Equal("numeric", field.GetAttribute("inputmode"));
+            Assert.True(field.HasAttribute("autofocus"));
+            Assert.NotEmpty(HtmlForm.Errors(html));
+        }
+
+        var recoveryPage = await wrongRecovery.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("qwert-yuiop", recoveryPage, StringComparison.Ordinal);
+        var recoveryField = CodeField(recoveryPage, "RecoveryCode");
+        Assert.Equal("", recoveryField.GetAttribute("value") ?? "");
+        // The person was using a recovery code: that field stays open and takes the focus, not the app code's.
+        Assert.True(recoveryField.HasAttribute("autofocus"));
+        Assert.True(recoveryField.ParentElement!.HasAttribute("open"));
+        Assert.False(CodeField(recoveryPage, "Code").HasAttribute("autofocus"));
+        Assert.NotEmpty(codes);
+    }
+
+    [Fact]
+    public async Task RefusedCodesWhileSignedIn_AreNotShownAgain_OnEnrolmentAndNewRecoveryCodes()
+    {
+        await portal.CreateUserAsync("dr.echo.enrol", "Dr Echo Enrol", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.echo.enrol");
+        var enrolPage = await client.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        Assert.False(CodeField(enrolPage, "Code").HasAttribute("autofocus"));
+        var enrol = HtmlForm.Parse(client, enrolPage, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+
+        var refusedEnrolment = await enrol.SubmitAsync(new() { ["Code"] = "271828" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedEnrolment.StatusCode);
+        var html = await refusedEnrolment.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("271828", html, StringComparison.Ordinal);
+        Assert.Equal("", CodeField(html, "Code").GetAttribute("value") ?? "");
+        Assert.True(CodeField(html, "Code").HasAttribute("autofocus"));
+        Assert.Equal("one-time-code", CodeField(html, "Code").GetAttribute("autocomplete"));
+
+        var key = await EnrolAsync(client);
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var session = portal.CreateBrowser();
+        await SecondStepAsync("dr.echo.enrol", CodeAt(key, portal.Clock.GetUtcNow()), client: session);
+        var regenerate = await HtmlForm.LoadAsync(session, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+
+        var refusedRegeneration = await regenerate.SubmitAsync(new() { ["Code"] = "161803" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedRegeneration.StatusCode);
+        html = await refusedRegeneration.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("161803", html, StringComparison.Ordinal);
+        Assert.Equal("", CodeField(html, "Code").GetAttribute("value") ?? "");
+        Assert.True(CodeField(html, "Code").HasAttribute("autofocus"));
+    }
+
+    private static AngleSharp.Dom.IElement CodeField(string html, string name) =>
+        new HtmlParser().ParseDocument(html).QuerySelector($"input[name={name}]") ?? throw new InvalidOperationException($"No {name} field.");
+
     private static string CodeAt(string key, DateTimeOffset at) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(at.UtcDateTime);
 
     private async Task<string> EnrolledDoctorAsync(string userName) => (await EnrolledDoctorWithCodesAsync(userName)).Key;
