@@ -43,6 +43,7 @@ public sealed class AccountController(
             return startOver;
         }
 
+        await logins.EndUnfinishedSecondStepAsync();
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         var address = FailedLoginThrottle.PlaceOf(HttpContext.Connection.RemoteIpAddress);
         if (throttle.IsBlocked(address))

@@ -15,6 +15,9 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     public sealed class Portal : FakeClockPortal
     {
         protected override bool KeepTwoFactorRequirements => true;
+
+        // On a real port, so that the trail's rows carry a real client address.
+        protected override bool UseRealServer => true;
     }
 
     [Fact]
@@ -192,27 +195,112 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
-    public async Task SecondStepAfterItsFiveMinutes_IsRecorded_AndGoesBackToThePassword()
+    public async Task SecondStepAfterItsFiveMinutes_IsRecordedUnderTheAccount_AndGoesBackToThePassword()
     {
         var key = await EnrolledDoctorAsync("dr.slow");
+        var id = await UserIdAsync("dr.slow");
         var client = portal.CreateBrowser();
-        var login = await HtmlForm.LoadAsync(client, "/Account/Login");
-        var first = await login.SubmitAsync(new() { ["UserName"] = "dr.slow", ["Password"] = PortalFactory.StrongPassword });
-        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
         var before = await portal.LastAuditSequenceAsync();
+        var second = await PasswordStepAsync(client, "dr.slow");
 
         var empty = await second.SubmitAsync(new() { ["Code"] = "", ["RecoveryCode"] = "" });
         portal.Clock.Advance(TimeSpan.FromMinutes(6));
         var late = await second.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+        var signedOut = await client.GetAsync(new Uri("/", UriKind.Relative));
+        await PasswordStepAsync(client, "dr.slow");
 
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
         Assert.Equal("/Account/Login", late.Headers.Location?.OriginalString);
-        Assert.StartsWith("/Account/Login", (await client.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
-        var rows = await portal.AuditRowsAfterAsync(before);
-        Assert.Contains(rows, r => r.EventType == AuditEventType.LoginRejectedMalformed && r.UserName == "dr.slow");
-        Assert.Contains(rows, r => r.EventType == AuditEventType.TwoFactorStepExpired && r.Outcome == AuditOutcome.Failed && r.UserId == null);
-        Assert.DoesNotContain(rows, r => r.EventType == AuditEventType.LoginSucceeded);
+        Assert.StartsWith("/Account/Login", signedOut.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        // The late step is recorded once, as expired; the sign-in started after it finds nothing left to abandon.
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed),
+            (id, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded));
     }
+
+    [Fact]
+    public async Task SignInLeftAtTheCodePage_IsRecordedUnderTheAccount_AndEndedByTheNextSignIn()
+    {
+        var key = await EnrolledDoctorAsync("dr.gone");
+        var id = await UserIdAsync("dr.gone");
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.gone");
+        var afterThePassword = await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before);
+        // The tab is closed. Later, in the same browser, someone starts again and mistypes the password.
+        var login = await HtmlForm.LoadAsync(browser, "/Account/Login");
+        var mistyped = await login.SubmitAsync(new() { ["UserName"] = "dr.gone", ["Password"] = "Not-the-password-7" });
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var oldPage = await codePage.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+
+        AssertSignInSteps(afterThePassword, (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded));
+        Assert.Equal(HttpStatusCode.BadRequest, mistyped.StatusCode);
+        // The abandoned step was ended: its page can no longer finish the sign-in, even with a right code.
+        Assert.Equal("/Account/Login", oldPage.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorStepAbandoned, AuditOutcome.Failed),
+            (id, AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
+            (null, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed));
+    }
+
+    [Fact]
+    public async Task SignInWithAWrongCodeThenTheRightOne_RecordsEachStepInOrder()
+    {
+        var key = await EnrolledDoctorAsync("dr.retry");
+        var id = await UserIdAsync("dr.retry");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var right = CodeAt(key, portal.Clock.GetUtcNow());
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.retry");
+        var refused = await codePage.SubmitAsync(new() { ["Code"] = right == "000000" ? "000001" : "000000", ["RecoveryCode"] = "" });
+        var accepted = await codePage.SubmitAsync(new() { ["Code"] = right, ["RecoveryCode"] = "" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("/", accepted.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorCodeRejected, AuditOutcome.Failed),
+            (id, AuditEventType.TwoFactorCodeAccepted, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginSucceeded, AuditOutcome.Succeeded));
+    }
+
+    [Fact]
+    public async Task SignInWithARecoveryCode_RecordsEachStepInOrder()
+    {
+        var (_, codes) = await EnrolledDoctorWithCodesAsync("dr.lost");
+        var id = await UserIdAsync("dr.lost");
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.lost");
+        var signedIn = await codePage.SubmitAsync(new() { ["Code"] = "", ["RecoveryCode"] = codes[3] });
+
+        Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorRecoveryCodeUsed, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginSucceeded, AuditOutcome.Succeeded));
+    }
+
+    /// <summary>The rows an auditor reads, in order: account, event and outcome as expected, each from the client's address.</summary>
+    private static void AssertSignInSteps(List<SignInStep> rows, params (Guid? UserId, AuditEventType Event, AuditOutcome Outcome)[] expected)
+    {
+        Assert.Equal(expected, rows.Select(r => (r.UserId, r.Event, r.Outcome)).ToArray());
+        Assert.All(rows, r => Assert.True(IPAddress.IsLoopback(IPAddress.Parse(r.ClientIp!)), r.ClientIp));
+    }
+
+    private Task<Guid> UserIdAsync(string userName) =>
+        portal.WithDbAsync(db => db.Users.Where(u => u.UserName == userName).Select(u => u.Id).SingleAsync());
 
     [Fact]
     public async Task AdministratorReset_EndsSessionsAndRequiresEnrollingAgain()
@@ -342,11 +430,16 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
 
     private async Task<HttpResponseMessage> SecondStepAsync(string userName, string? code = null, string? recoveryCode = null, HttpClient? client = null)
     {
-        client ??= portal.CreateBrowser();
+        var second = await PasswordStepAsync(client ?? portal.CreateBrowser(), userName);
+        return await second.SubmitAsync(new() { ["Code"] = code ?? "", ["RecoveryCode"] = recoveryCode ?? "" });
+    }
+
+    /// <summary>The right password on the sign-in page; returns the code page it leads to.</summary>
+    private static async Task<HtmlForm> PasswordStepAsync(HttpClient client, string userName)
+    {
         var login = await HtmlForm.LoadAsync(client, "/Account/Login");
         var first = await login.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = PortalFactory.StrongPassword });
         Assert.StartsWith("/Account/LoginWith2fa", first.Headers.Location?.OriginalString, StringComparison.Ordinal);
-        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
-        return await second.SubmitAsync(new() { ["Code"] = code ?? "", ["RecoveryCode"] = recoveryCode ?? "" });
+        return await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
     }
 }
