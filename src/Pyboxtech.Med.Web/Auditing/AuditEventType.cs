@@ -33,6 +33,7 @@ public enum AuditEventType
     TwoFactorStepExpired = 1307,
     LoginPasswordAcceptedSecondFactorPending = 1308,
     TwoFactorStepAbandoned = 1309,
+    TwoFactorEnrolmentKeyReplaced = 1310,
     AccountLockedOut = 1400,
     AccountUnlocked = 1401,
 

@@ -122,6 +122,29 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task ThreeWrongRecoveryCodes_LockTheAccount_AndARightOneThenOpensNothing()
+    {
+        var (_, codes) = await EnrolledDoctorWithCodesAsync("dr.guess");
+
+        var guesses = new List<HttpResponseMessage>();
+        foreach (var guess in new[] { "aaaaa-aaaaa", "bbbbb-bbbbb", "ccccc-ccccc" })
+        {
+            guesses.Add(await SecondStepAsync("dr.guess", recoveryCode: guess));
+        }
+
+        var login = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        var afterTheLock = await login.SubmitAsync(new() { ["UserName"] = "dr.guess", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.All(guesses, g => Assert.Equal(HttpStatusCode.BadRequest, g.StatusCode));
+        Assert.Equal(HttpStatusCode.BadRequest, afterTheLock.StatusCode);
+        Assert.Equal(DateTimeOffset.MaxValue, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.guess"))).LockoutEnd);
+        var rows = await portal.AuditRowsAsync();
+        Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.UserName == "dr.guess"));
+        Assert.Contains(rows, r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "dr.guess");
+        Assert.Equal(10, codes.Count);
+    }
+
+    [Fact]
     public async Task WrongCodesForNewRecoveryCodes_CountTowardTheLockout_AndTheLockEndsEverySession()
     {
         var key = await EnrolledDoctorAsync("dr.stolen");
@@ -193,6 +216,73 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         Assert.Null(user.LockoutEnd);
         Assert.Equal(4, (await portal.AuditRowsAsync()).Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.SubjectId == user.Id.ToString()));
     }
+
+    [Fact]
+    public async Task TenWrongEnrolmentCodes_ReplaceTheKey_EvenAcrossSessions_AndEachIsRecorded()
+    {
+        await portal.CreateUserAsync("dr.probe", "Dr Pat Probe", PortalFactory.StrongPassword, "Doctor");
+        var first = await portal.SignInAsync("dr.probe");
+        var second = await portal.SignInAsync("dr.probe");
+        var page = await first.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var oldKey = KeyOn(page);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var refusals = new List<HttpResponseMessage>();
+        foreach (var session in new[] { first, second })
+        {
+            // A new session does not start the count again.
+            var form = await HtmlForm.LoadAsync(session, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+            for (var i = 0; i < TwoFactorController.MaxWrongEnrolmentCodes / 2; i++)
+            {
+                refusals.Add(await form.SubmitAsync(new() { ["Code"] = $"00000{i}" }));
+            }
+        }
+
+        var startOver = await refusals[^1].Content.ReadAsStringAsync();
+        var newKey = KeyOn(startOver);
+        var enrol = HtmlForm.Parse(second, startOver, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+        var withTheOldKey = await enrol.SubmitAsync(new() { ["Code"] = CodeAt(oldKey, portal.Clock.GetUtcNow()) });
+        var withTheNewKey = await enrol.SubmitAsync(new() { ["Code"] = CodeAt(newKey, portal.Clock.GetUtcNow()) });
+
+        Assert.All(refusals, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.DoesNotContain(TwoFactorController.StartOverMessage, HtmlForm.Errors(await refusals[^2].Content.ReadAsStringAsync()));
+        Assert.Equal(oldKey, KeyOn(await refusals[^2].Content.ReadAsStringAsync()));
+        Assert.Contains(TwoFactorController.StartOverMessage, HtmlForm.Errors(startOver));
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(HttpStatusCode.BadRequest, withTheOldKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withTheNewKey.StatusCode);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.probe"));
+        Assert.True(user.TwoFactorEnabled);
+        Assert.Null(user.LockoutEnd);
+        var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => (int)r.EventType is >= 1000 and < 2000).ToList();
+        Assert.Equal(
+            [.. Enumerable.Repeat(AuditEventType.TwoFactorCodeRejected, 10), AuditEventType.TwoFactorEnrolmentKeyReplaced, AuditEventType.TwoFactorCodeRejected, AuditEventType.TwoFactorEnrolled],
+            rows.Select(r => r.EventType).ToArray());
+        Assert.All(rows, r => Assert.Equal(user.Id, r.UserId));
+        Assert.All(rows, r => Assert.Equal(user.Id.ToString(), r.SubjectId));
+        Assert.StartsWith("enrolment not confirmed: wrong code 10 of 10 for this key", rows[9].Details, StringComparison.Ordinal);
+        Assert.StartsWith("enrolment not confirmed: wrong code 1 of 10 for this key", rows[11].Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongEnrolmentCodesSentInParallel_AreEachCounted()
+    {
+        await portal.CreateUserAsync("dr.burst", "Dr Bea Burst", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.burst");
+        var form = await HtmlForm.LoadAsync(client, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 13).Select(i => form.SubmitAsync(new() { ["Code"] = $"{100000 + i}" })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(13, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected));
+        Assert.Single(rows, r => r.EventType == AuditEventType.TwoFactorEnrolmentKeyReplaced);
+        Assert.Equal(3, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.burst"))).EnrolmentCodeFailures);
+    }
+
+    private static string KeyOn(string page) =>
+        new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=totp-key]")!.TextContent.Replace(" ", "", StringComparison.Ordinal);
 
     [Fact]
     public async Task SecondStepAfterItsFiveMinutes_IsRecordedUnderTheAccount_AndGoesBackToThePassword()
