@@ -44,6 +44,15 @@ public sealed class TwoFactorJourneyTests(TwoFactorJourneyTests.Portal portal) :
         await page.WaitForURLAsync("**/Account/LoginWith2fa**");
         await MistypeAsync(page, Code(key, DateTime.UtcNow.AddSeconds(30)), "Sign in");
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, "two-factor-refused.png"), FullPage = true });
+        // The same for a recovery code: its field stays open, empty, with the cursor in it.
+        await page.GetByText("Lost your phone? Use a recovery code").ClickAsync();
+        var recovery = page.GetByLabel("Or a recovery code");
+        await recovery.FillAsync("wrong-guess");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("form-errors")).ToBeVisibleAsync();
+        await Assertions.Expect(recovery).ToBeVisibleAsync();
+        await Assertions.Expect(recovery).ToHaveValueAsync("");
+        await Assertions.Expect(recovery).ToBeFocusedAsync();
         // The code enrolment used is spent; the app's next code (one step ahead is accepted) signs in.
         await page.GetByLabel("Code from your authenticator app").FillAsync(Code(key, DateTime.UtcNow.AddSeconds(30)));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
