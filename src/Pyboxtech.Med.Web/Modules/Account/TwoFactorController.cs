@@ -19,6 +19,11 @@ public sealed class TwoFactorController(
     AuditTrail audit,
     TimeProvider clock) : Controller
 {
+    /// <summary>Wrong codes one enrolment key takes; then it is replaced and enrolment starts over.</summary>
+    public const int MaxWrongEnrolmentCodes = 10;
+
+    public const string StartOverMessage = "Ten wrong codes in a row, so that key no longer works. Delete the Pyboxtech-Med entry from your authenticator app, add the new key shown here, then enter the code it shows.";
+
     [HttpGet("")]
     public async Task<IActionResult> Index()
     {
@@ -44,11 +49,6 @@ public sealed class TwoFactorController(
 
         return View("Enrol", EnrolModel(user, new ConfirmCodeForm()));
     }
-
-    /// <summary>Wrong codes one enrolment key takes; then it is replaced and enrolment starts over.</summary>
-    public const int MaxWrongEnrolmentCodes = 10;
-
-    public const string StartOverMessage = "Ten wrong codes in a row, so that key no longer works. Delete the Pyboxtech-Med entry from your authenticator app, add the new key shown here, then enter the code it shows.";
 
     /// <summary>
     /// The key is shown to the person confirming it, so a wrong code guesses nothing and does not lock the account;
