@@ -31,6 +31,9 @@ public enum AuditEventType
     TwoFactorRecoveryCodesRegenerated = 1305,
     TwoFactorResetByAdministrator = 1306,
     TwoFactorStepExpired = 1307,
+    LoginPasswordAcceptedSecondFactorPending = 1308,
+    TwoFactorStepAbandoned = 1309,
+    TwoFactorEnrolmentKeyReplaced = 1310,
     AccountLockedOut = 1400,
     AccountUnlocked = 1401,
 

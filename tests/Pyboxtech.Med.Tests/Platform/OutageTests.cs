@@ -62,6 +62,7 @@ public sealed class OutageTests(OutageTests.Portal portal) : IClassFixture<Outag
             Assert.Contains("The portal cannot reach its database right now.", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Dr Olly Outage", body, StringComparison.Ordinal);
             Assert.Equal("30", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Security.HostileInputTests.AssertNoBrowserFeatures(response);
         }
 
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);

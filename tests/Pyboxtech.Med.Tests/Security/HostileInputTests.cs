@@ -105,15 +105,45 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     public async Task EveryResponse_CarriesTheSecurityHeaders()
     {
         var client = await portal.SignInAsync("plain.user");
+        var anonymous = portal.CreateBrowser();
 
-        foreach (var path in new[] { "/Account/Login", "/", "/no/such/page", "/css/site.css" })
+        var responses = new List<HttpResponseMessage>();
+        foreach (var path in new[] { "/Account/Login", "/", "/no/such/page", "/css/site.css", "/Account/AccessDenied" })
         {
-            var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+            responses.Add(await client.GetAsync(new Uri(path, UriKind.Relative)));
+            responses.Add(await anonymous.GetAsync(new Uri(path, UriKind.Relative)));
+        }
+
+        // A form posted without its antiforgery token: the 400 page.
+        responses.Add(await anonymous.PostAsync(new Uri("/Account/Login", UriKind.Relative), new FormUrlEncodedContent([])));
+
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.NotFound);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.Forbidden);
+        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.BadRequest);
+        Assert.Contains(responses, r => r.Content.Headers.ContentType?.MediaType == "text/css");
+        foreach (var response in responses)
+        {
+            var request = $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri!.PathAndQuery} ({(int)response.StatusCode})";
+            Assert.True(response.Headers.Contains("Permissions-Policy"), request);
             Assert.Equal(SecurityHeadersMiddleware.ContentSecurityPolicy, string.Join(';', response.Headers.GetValues("Content-Security-Policy")));
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
             Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
             Assert.DoesNotContain(response.Headers, h => h.Key == "Server");
+            AssertNoBrowserFeatures(response);
         }
+    }
+
+    /// <summary>What the portal's pages may ask the browser for: camera, microphone, location, payment, devices all off.</summary>
+    internal static void AssertNoBrowserFeatures(HttpResponseMessage response)
+    {
+        var policy = string.Join(',', response.Headers.GetValues("Permissions-Policy"));
+        var features = policy.Split(',', StringSplitOptions.TrimEntries).Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+        foreach (var feature in new[] { "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "bluetooth", "display-capture", "browsing-topics" })
+        {
+            Assert.Equal("()", features.GetValueOrDefault(feature));
+        }
+
+        Assert.All(features.Values, v => Assert.Equal("()", v));
     }
 
     [Fact]

@@ -204,7 +204,8 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     must_change_password = table.Column<bool>(type: "boolean", nullable: false, defaultValue: false),
                     password_changed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     totp_last_step = table.Column<long>(type: "bigint", nullable: true),
-                    totp_secret = table.Column<string>(type: "text", nullable: true)
+                    totp_secret = table.Column<string>(type: "text", nullable: true),
+                    enrolment_code_failures = table.Column<int>(type: "integer", nullable: false, defaultValue: 0)
                 },
                 constraints: table =>
                 {

@@ -532,6 +532,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("email_confirmed");
 
+                    b.Property<int>("EnrolmentCodeFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("enrolment_code_failures");
+
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");

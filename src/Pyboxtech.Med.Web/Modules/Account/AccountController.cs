@@ -44,6 +44,7 @@ public sealed class AccountController(
             return startOver;
         }
 
+        await logins.EndUnfinishedSecondStepAsync();
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
         var address = FailedLoginThrottle.PlaceOf(HttpContext.Connection.RemoteIpAddress);
         if (throttle.IsBlocked(address))
@@ -226,10 +227,18 @@ public sealed class AccountController(
         return view;
     }
 
+    /// <summary>
+    /// A refused code is never written back into the page: the input helpers would otherwise take it from the posted
+    /// values, leaving it for anyone looking at the screen. The error messages stay.
+    /// </summary>
     private ViewResult SecondStepRefused(SecondFactorForm form)
     {
+        // The field to type into next: the recovery code's, when that is what was tried.
+        ViewData[SecondFactorForm.RecoveryCodeTriedKey] = !string.IsNullOrWhiteSpace(form.RecoveryCode) && string.IsNullOrWhiteSpace(form.Code);
         form.Code = null;
         form.RecoveryCode = null;
+        ModelState.SetModelValue(nameof(form.Code), rawValue: null, attemptedValue: null);
+        ModelState.SetModelValue(nameof(form.RecoveryCode), rawValue: null, attemptedValue: null);
         var view = View(nameof(LoginWith2fa), form);
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;

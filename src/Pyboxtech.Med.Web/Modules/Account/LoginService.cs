@@ -1,6 +1,9 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -39,6 +42,7 @@ public sealed class LoginService(
     TotpService totp,
     SessionStore sessions,
     Platform.PortalSecrets secrets,
+    IOptionsMonitor<CookieAuthenticationOptions> cookies,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
@@ -68,6 +72,10 @@ public sealed class LoginService(
             var result = await signInManager.SignInAfterPasswordAsync(user);
             if (result.RequiresTwoFactor)
             {
+                // Someone holding this person's password is at the door: the trail says so now, whether or not a
+                // code ever follows (a stolen password shows up here first).
+                await RecordAsync(AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded, user.Id, user.UserName,
+                    $"password accepted; the second factor is still to come (within {SecondStepLifetime.TotalMinutes:0} minutes)");
                 return LoginOutcome.SecondFactorRequired;
             }
 
@@ -82,8 +90,15 @@ public sealed class LoginService(
         var pending = await signInManager.GetTwoFactorAuthenticationUserAsync();
         if (pending is null)
         {
-            // The password step's short-lived cookie is gone (expired, or never there): nobody to attribute it to.
-            await RecordAsync(AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed, null, null);
+            // The password step's short-lived cookie expired, or was never there (then nobody to attribute it to).
+            var late = await UnfinishedSecondStepAsync();
+            await RecordAsync(AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed, late?.UserId, late?.UserName,
+                late is null ? null : $"a code came after the second step's {SecondStepLifetime.TotalMinutes:0} minutes; the password must be entered again");
+            if (late is not null)
+            {
+                await signInManager.Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+            }
+
             return LoginOutcome.SecondStepExpired;
         }
 
@@ -235,6 +250,48 @@ public sealed class LoginService(
 
         return await signIn(user);
     }
+
+    /// <summary>
+    /// A sign-in started in a browser that still holds an earlier one's second step, never finished (the code page
+    /// was left): that step is recorded as abandoned under its account, and ended, so it cannot be finished later.
+    /// A browser that never comes back leaves only the password row (<see cref="AuditEventType.LoginPasswordAcceptedSecondFactorPending"/>)
+    /// with no sign-in after it.
+    /// </summary>
+    public async Task EndUnfinishedSecondStepAsync()
+    {
+        if (await UnfinishedSecondStepAsync() is not { } unfinished)
+        {
+            return;
+        }
+
+        await RecordAsync(AuditEventType.TwoFactorStepAbandoned, AuditOutcome.Failed, unfinished.UserId, unfinished.UserName,
+            unfinished.Expired
+                ? $"no code was entered within {SecondStepLifetime.TotalMinutes:0} minutes of the password; a new sign-in started in the same browser"
+                : "no code was entered after the password; a new sign-in started in the same browser");
+        await signInManager.Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+    }
+
+    private TimeSpan SecondStepLifetime => cookies.Get(IdentityConstants.TwoFactorUserIdScheme).ExpireTimeSpan;
+
+    /// <summary>
+    /// The second step this browser holds, expired or not. Its cookie is a ticket the portal encrypted and signed
+    /// itself, so even once expired it truly names the account whose password was accepted.
+    /// </summary>
+    private async Task<UnfinishedStep?> UnfinishedSecondStepAsync()
+    {
+        var options = cookies.Get(IdentityConstants.TwoFactorUserIdScheme);
+        var cookie = options.CookieManager.GetRequestCookie(signInManager.Context, options.Cookie.Name!);
+        var ticket = string.IsNullOrEmpty(cookie) ? null : options.TicketDataFormat.Unprotect(cookie);
+        if (!Guid.TryParse(ticket?.Principal.FindFirstValue(ClaimTypes.Name), out var userId))
+        {
+            return null;
+        }
+
+        var userName = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.UserName).FirstOrDefaultAsync();
+        return new UnfinishedStep(userId, userName, ticket!.Properties.ExpiresUtc <= clock.GetUtcNow());
+    }
+
+    private sealed record UnfinishedStep(Guid UserId, string? UserName, bool Expired);
 
     /// <summary>A second-step form with no code at all: recorded, but not counted as a guess.</summary>
     public async Task RecordMalformedSecondStepAsync()

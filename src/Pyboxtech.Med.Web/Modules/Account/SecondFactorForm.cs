@@ -5,6 +5,9 @@ namespace Pyboxtech.Med.Web.Modules.Account;
 
 public sealed class SecondFactorForm
 {
+    /// <summary>ViewData flag: the refused attempt was a recovery code, so that field is the one opened and focused.</summary>
+    public const string RecoveryCodeTriedKey = "RecoveryCodeTried";
+
     [StringLength(12, ErrorMessage = "The code has 6 digits.")]
     [RegularExpression(@"^[0-9 ]*$", ErrorMessage = "The code has 6 digits.")]
     [Display(Name = "Code from your authenticator app")]

@@ -20,6 +20,11 @@ public sealed class TwoFactorController(
     AuditTrail audit,
     TimeProvider clock) : Controller
 {
+    /// <summary>Wrong codes one enrolment key takes; then it is replaced and enrolment starts over.</summary>
+    public const int MaxWrongEnrolmentCodes = 10;
+
+    public const string StartOverMessage = "Ten wrong codes in a row, so that key no longer works. Delete the Pyboxtech-Med entry from your authenticator app, add the new key shown here, then enter the code it shows.";
+
     [HttpGet("")]
     public async Task<IActionResult> Index()
     {
@@ -39,12 +44,18 @@ public sealed class TwoFactorController(
             // A new 160-bit secret for this enrolment; it only counts once confirmed with a code.
             user.TotpSecret = totp.NewProtectedSecret();
             user.TotpLastStep = null;
+            user.EnrolmentCodeFailures = 0;
             await users.UpdateAsync(user);
         }
 
         return View("Enrol", EnrolModel(user, new ConfirmCodeForm()));
     }
 
+    /// <summary>
+    /// The key is shown to the person confirming it, so a wrong code guesses nothing and does not lock the account;
+    /// but a stolen session could still probe it without end. Each key takes a limited number of wrong codes,
+    /// counted under a lock on the account row so that parallel posts are each counted, then it is replaced.
+    /// </summary>
     [HttpPost("Enable")]
     public async Task<IActionResult> Enable(ConfirmCodeForm form)
     {
@@ -54,17 +65,45 @@ public sealed class TwoFactorController(
             return RedirectToAction(nameof(Index));
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM account.users WHERE id = {user.Id} FOR UPDATE");
+        await db.Entry(user).ReloadAsync();
+        if (user.TwoFactorEnabled || user.TotpSecret is null)
+        {
+            return RedirectToAction(nameof(Index));
+        }
+
         if (!ModelState.IsValid || await totp.CheckAndConsumeAsync(user, form.Code, db) != TotpCheck.Accepted)
         {
-            ModelState.AddModelError("", "That code is not right. Check that the phone's clock is correct, wait for the next code and try again.");
-            await RecordAsync(AuditEventType.TwoFactorCodeRejected, AuditOutcome.Failed, user, "enrolment not confirmed");
+            var failures = user.EnrolmentCodeFailures + 1;
+            var startOver = failures >= MaxWrongEnrolmentCodes;
+            user.EnrolmentCodeFailures = startOver ? 0 : failures;
+            if (startOver)
+            {
+                user.TotpSecret = totp.NewProtectedSecret();
+                user.TotpLastStep = null;
+            }
+
+            await db.SaveChangesAsync();
+            await audit.RecordAsync(Entry(AuditEventType.TwoFactorCodeRejected, AuditOutcome.Failed, user,
+                $"enrolment not confirmed: wrong code {failures} of {MaxWrongEnrolmentCodes} for this key"), db);
+            if (startOver)
+            {
+                await audit.RecordAsync(Entry(AuditEventType.TwoFactorEnrolmentKeyReplaced, AuditOutcome.Succeeded, user,
+                    $"{MaxWrongEnrolmentCodes} wrong codes for one enrolment key: a new key was made and enrolment starts over"), db);
+            }
+
+            await transaction.CommitAsync();
+            ModelState.AddModelError("", startOver
+                ? StartOverMessage
+                : "That code is not right. Check that the phone's clock is correct, wait for the next code and try again.");
             var view = View("Enrol", EnrolModel(user, new ConfirmCodeForm()));
             view.StatusCode = StatusCodes.Status400BadRequest;
             return view;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync();
         user.TwoFactorEnabled = true;
+        user.EnrolmentCodeFailures = 0;
         await users.UpdateAsync(user);
         var codes = await NewRecoveryCodesAsync(user);
         await audit.RecordAsync(Entry(AuditEventType.TwoFactorEnrolled, AuditOutcome.Succeeded, user, "authenticator app enrolled; 10 recovery codes issued"), db);
@@ -130,9 +169,6 @@ public sealed class TwoFactorController(
         var uri = totp.OtpauthUri(user, TotpService.Issuer);
         return new TwoFactorEnrolViewModel(TotpService.Grouped(secret), TotpService.QrDataUri(uri), form);
     }
-
-    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
-        audit.RecordAsync(Entry(type, outcome, user, details));
 
     private AuditEntry Entry(AuditEventType type, AuditOutcome outcome, MedUser user, string details) =>
         new(type, outcome) { Module = IdentityModel.AuditModule, SubjectType = IdentityModel.UserSubject, SubjectId = user.Id.ToString(), Details = $"{details} at {clock.GetUtcNow():O}" };

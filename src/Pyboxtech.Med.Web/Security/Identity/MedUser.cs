@@ -28,6 +28,12 @@ public sealed class MedUser : IdentityUser<Guid>
     /// <summary>The last TOTP time step accepted: a code of this step or an earlier one is refused (no replay).</summary>
     public long? TotpLastStep { get; set; }
 
+    /// <summary>
+    /// Wrong codes typed against the pending enrolment key. Kept on the account, not the session, so that a new
+    /// session does not start the count again; at the limit the key is replaced and the count starts from zero.
+    /// </summary>
+    public int EnrolmentCodeFailures { get; set; }
+
     /// <summary>When the person last chose their own password; null while they hold a temporary one.</summary>
     public DateTimeOffset? PasswordChangedAt { get; set; }
 

@@ -16,6 +16,9 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     public sealed class Portal : FakeClockPortal
     {
         protected override bool KeepTwoFactorRequirements => true;
+
+        // On a real port, so that the trail's rows carry a real client address.
+        protected override bool UseRealServer => true;
     }
 
     [Fact]
@@ -120,6 +123,29 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task ThreeWrongRecoveryCodes_LockTheAccount_AndARightOneThenOpensNothing()
+    {
+        var (_, codes) = await EnrolledDoctorWithCodesAsync("dr.guess");
+
+        var guesses = new List<HttpResponseMessage>();
+        foreach (var guess in new[] { "aaaaa-aaaaa", "bbbbb-bbbbb", "ccccc-ccccc" })
+        {
+            guesses.Add(await SecondStepAsync("dr.guess", recoveryCode: guess));
+        }
+
+        var login = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
+        var afterTheLock = await login.SubmitAsync(new() { ["UserName"] = "dr.guess", ["Password"] = PortalFactory.StrongPassword });
+
+        Assert.All(guesses, g => Assert.Equal(HttpStatusCode.BadRequest, g.StatusCode));
+        Assert.Equal(HttpStatusCode.BadRequest, afterTheLock.StatusCode);
+        Assert.Equal(DateTimeOffset.MaxValue, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.guess"))).LockoutEnd);
+        var rows = await portal.AuditRowsAsync();
+        Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.UserName == "dr.guess"));
+        Assert.Contains(rows, r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "dr.guess");
+        Assert.Equal(10, codes.Count);
+    }
+
+    [Fact]
     public async Task WrongCodesForNewRecoveryCodes_CountTowardTheLockout_AndTheLockEndsEverySession()
     {
         var key = await EnrolledDoctorAsync("dr.stolen");
@@ -193,27 +219,179 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
     }
 
     [Fact]
-    public async Task SecondStepAfterItsFiveMinutes_IsRecorded_AndGoesBackToThePassword()
+    public async Task TenWrongEnrolmentCodes_ReplaceTheKey_EvenAcrossSessions_AndEachIsRecorded()
+    {
+        await portal.CreateUserAsync("dr.probe", "Dr Pat Probe", PortalFactory.StrongPassword, "Doctor");
+        var first = await portal.SignInAsync("dr.probe");
+        var second = await portal.SignInAsync("dr.probe");
+        var page = await first.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        var oldKey = KeyOn(page);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var refusals = new List<HttpResponseMessage>();
+        foreach (var session in new[] { first, second })
+        {
+            // A new session does not start the count again.
+            var form = await HtmlForm.LoadAsync(session, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+            for (var i = 0; i < TwoFactorController.MaxWrongEnrolmentCodes / 2; i++)
+            {
+                refusals.Add(await form.SubmitAsync(new() { ["Code"] = $"00000{i}" }));
+            }
+        }
+
+        var startOver = await refusals[^1].Content.ReadAsStringAsync();
+        var newKey = KeyOn(startOver);
+        var enrol = HtmlForm.Parse(second, startOver, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+        var withTheOldKey = await enrol.SubmitAsync(new() { ["Code"] = CodeAt(oldKey, portal.Clock.GetUtcNow()) });
+        var withTheNewKey = await enrol.SubmitAsync(new() { ["Code"] = CodeAt(newKey, portal.Clock.GetUtcNow()) });
+
+        Assert.All(refusals, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.DoesNotContain(TwoFactorController.StartOverMessage, HtmlForm.Errors(await refusals[^2].Content.ReadAsStringAsync()));
+        Assert.Equal(oldKey, KeyOn(await refusals[^2].Content.ReadAsStringAsync()));
+        Assert.Contains(TwoFactorController.StartOverMessage, HtmlForm.Errors(startOver));
+        Assert.NotEqual(oldKey, newKey);
+        Assert.Equal(HttpStatusCode.BadRequest, withTheOldKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withTheNewKey.StatusCode);
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.probe"));
+        Assert.True(user.TwoFactorEnabled);
+        Assert.Null(user.LockoutEnd);
+        var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => (int)r.EventType is >= 1000 and < 2000).ToList();
+        Assert.Equal(
+            [.. Enumerable.Repeat(AuditEventType.TwoFactorCodeRejected, 10), AuditEventType.TwoFactorEnrolmentKeyReplaced, AuditEventType.TwoFactorCodeRejected, AuditEventType.TwoFactorEnrolled],
+            rows.Select(r => r.EventType).ToArray());
+        Assert.All(rows, r => Assert.Equal(user.Id, r.UserId));
+        Assert.All(rows, r => Assert.Equal(user.Id.ToString(), r.SubjectId));
+        Assert.StartsWith("enrolment not confirmed: wrong code 10 of 10 for this key", rows[9].Details, StringComparison.Ordinal);
+        Assert.StartsWith("enrolment not confirmed: wrong code 1 of 10 for this key", rows[11].Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongEnrolmentCodesSentInParallel_AreEachCounted()
+    {
+        await portal.CreateUserAsync("dr.burst", "Dr Bea Burst", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.burst");
+        var form = await HtmlForm.LoadAsync(client, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 13).Select(i => form.SubmitAsync(new() { ["Code"] = $"{100000 + i}" })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(13, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected));
+        Assert.Single(rows, r => r.EventType == AuditEventType.TwoFactorEnrolmentKeyReplaced);
+        Assert.Equal(3, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.burst"))).EnrolmentCodeFailures);
+    }
+
+    private static string KeyOn(string page) =>
+        new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=totp-key]")!.TextContent.Replace(" ", "", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task SecondStepAfterItsFiveMinutes_IsRecordedUnderTheAccount_AndGoesBackToThePassword()
     {
         var key = await EnrolledDoctorAsync("dr.slow");
+        var id = await UserIdAsync("dr.slow");
         var client = portal.CreateBrowser();
-        var login = await HtmlForm.LoadAsync(client, "/Account/Login");
-        var first = await login.SubmitAsync(new() { ["UserName"] = "dr.slow", ["Password"] = PortalFactory.StrongPassword });
-        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
         var before = await portal.LastAuditSequenceAsync();
+        var second = await PasswordStepAsync(client, "dr.slow");
 
         var empty = await second.SubmitAsync(new() { ["Code"] = "", ["RecoveryCode"] = "" });
         portal.Clock.Advance(TimeSpan.FromMinutes(6));
         var late = await second.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+        var signedOut = await client.GetAsync(new Uri("/", UriKind.Relative));
+        await PasswordStepAsync(client, "dr.slow");
 
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
         Assert.Equal("/Account/Login", late.Headers.Location?.OriginalString);
-        Assert.StartsWith("/Account/Login", (await client.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
-        var rows = await portal.AuditRowsAfterAsync(before);
-        Assert.Contains(rows, r => r.EventType == AuditEventType.LoginRejectedMalformed && r.UserName == "dr.slow");
-        Assert.Contains(rows, r => r.EventType == AuditEventType.TwoFactorStepExpired && r.Outcome == AuditOutcome.Failed && r.UserId == null);
-        Assert.DoesNotContain(rows, r => r.EventType == AuditEventType.LoginSucceeded);
+        Assert.StartsWith("/Account/Login", signedOut.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        // The late step is recorded once, as expired; the sign-in started after it finds nothing left to abandon.
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed),
+            (id, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded));
     }
+
+    [Fact]
+    public async Task SignInLeftAtTheCodePage_IsRecordedUnderTheAccount_AndEndedByTheNextSignIn()
+    {
+        var key = await EnrolledDoctorAsync("dr.gone");
+        var id = await UserIdAsync("dr.gone");
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.gone");
+        var afterThePassword = await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before);
+        // The tab is closed. Later, in the same browser, someone starts again and mistypes the password.
+        var login = await HtmlForm.LoadAsync(browser, "/Account/Login");
+        var mistyped = await login.SubmitAsync(new() { ["UserName"] = "dr.gone", ["Password"] = "Not-the-password-7" });
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var oldPage = await codePage.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+
+        AssertSignInSteps(afterThePassword, (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded));
+        Assert.Equal(HttpStatusCode.BadRequest, mistyped.StatusCode);
+        // The abandoned step was ended: its page can no longer finish the sign-in, even with a right code.
+        Assert.Equal("/Account/Login", oldPage.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorStepAbandoned, AuditOutcome.Failed),
+            (id, AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
+            (null, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed));
+    }
+
+    [Fact]
+    public async Task SignInWithAWrongCodeThenTheRightOne_RecordsEachStepInOrder()
+    {
+        var key = await EnrolledDoctorAsync("dr.retry");
+        var id = await UserIdAsync("dr.retry");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var right = CodeAt(key, portal.Clock.GetUtcNow());
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.retry");
+        var refused = await codePage.SubmitAsync(new() { ["Code"] = right == "000000" ? "000001" : "000000", ["RecoveryCode"] = "" });
+        var accepted = await codePage.SubmitAsync(new() { ["Code"] = right, ["RecoveryCode"] = "" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("/", accepted.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorCodeRejected, AuditOutcome.Failed),
+            (id, AuditEventType.TwoFactorCodeAccepted, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginSucceeded, AuditOutcome.Succeeded));
+    }
+
+    [Fact]
+    public async Task SignInWithARecoveryCode_RecordsEachStepInOrder()
+    {
+        var (_, codes) = await EnrolledDoctorWithCodesAsync("dr.lost");
+        var id = await UserIdAsync("dr.lost");
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var codePage = await PasswordStepAsync(browser, "dr.lost");
+        var signedIn = await codePage.SubmitAsync(new() { ["Code"] = "", ["RecoveryCode"] = codes[3] });
+
+        Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+        AssertSignInSteps(
+            await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
+            (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
+            (id, AuditEventType.TwoFactorRecoveryCodeUsed, AuditOutcome.Succeeded),
+            (id, AuditEventType.LoginSucceeded, AuditOutcome.Succeeded));
+    }
+
+    /// <summary>The rows an auditor reads, in order: account, event and outcome as expected, each from the client's address.</summary>
+    private static void AssertSignInSteps(List<SignInStep> rows, params (Guid? UserId, AuditEventType Event, AuditOutcome Outcome)[] expected)
+    {
+        Assert.Equal(expected, rows.Select(r => (r.UserId, r.Event, r.Outcome)).ToArray());
+        Assert.All(rows, r => Assert.True(IPAddress.IsLoopback(IPAddress.Parse(r.ClientIp!)), r.ClientIp));
+    }
+
+    private Task<Guid> UserIdAsync(string userName) =>
+        portal.WithDbAsync(db => db.Users.Where(u => u.UserName == userName).Select(u => u.Id).SingleAsync());
 
     [Fact]
     public async Task AdministratorReset_EndsSessionsAndRequiresEnrollingAgain()
@@ -238,6 +416,80 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         Assert.Equal("/Account/TwoFactor", (await again.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.OriginalString);
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.TwoFactorResetByAdministrator && r.SubjectId == id.ToString());
     }
+
+    [Fact]
+    public async Task RefusedCodesAtSignIn_AreNotShownAgain_AndTheFieldIsFocusedForTheNextOne()
+    {
+        var (key, codes) = await EnrolledDoctorWithCodesAsync("dr.echo");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var used = CodeAt(key, portal.Clock.GetUtcNow());
+        Assert.Equal(HttpStatusCode.Redirect, (await SecondStepAsync("dr.echo", used)).StatusCode);
+        var wrong = used == "914273" ? "914274" : "914273";
+
+        var replayed = await SecondStepAsync("dr.echo", used);
+        var refused = await SecondStepAsync("dr.echo", wrong);
+        var malformed = await SecondStepAsync("dr.echo", "9142739142739");
+        var wrongRecovery = await SecondStepAsync("dr.echo", recoveryCode: "qwert-yuiop");
+
+        foreach (var (response, secret) in new[] { (replayed, used), (refused, wrong), (malformed, "9142739142739") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(secret, html, StringComparison.Ordinal);
+            var field = CodeField(html, "Code");
+            Assert.Equal("", field.GetAttribute("value") ?? "");
+            Assert.Equal("one-time-code", field.GetAttribute("autocomplete"));
+            Assert.Equal("numeric", field.GetAttribute("inputmode"));
+            Assert.True(field.HasAttribute("autofocus"));
+            Assert.NotEmpty(HtmlForm.Errors(html));
+        }
+
+        var recoveryPage = await wrongRecovery.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("qwert-yuiop", recoveryPage, StringComparison.Ordinal);
+        var recoveryField = CodeField(recoveryPage, "RecoveryCode");
+        Assert.Equal("", recoveryField.GetAttribute("value") ?? "");
+        // The person was using a recovery code: that field stays open and takes the focus, not the app code's.
+        Assert.True(recoveryField.HasAttribute("autofocus"));
+        Assert.True(recoveryField.ParentElement!.HasAttribute("open"));
+        Assert.False(CodeField(recoveryPage, "Code").HasAttribute("autofocus"));
+        Assert.NotEmpty(codes);
+    }
+
+    [Fact]
+    public async Task RefusedCodesWhileSignedIn_AreNotShownAgain_OnEnrolmentAndNewRecoveryCodes()
+    {
+        await portal.CreateUserAsync("dr.echo.enrol", "Dr Echo Enrol", PortalFactory.StrongPassword, "Doctor");
+        var client = await portal.SignInAsync("dr.echo.enrol");
+        var enrolPage = await client.GetStringAsync(new Uri("/Account/TwoFactor", UriKind.Relative));
+        Assert.False(CodeField(enrolPage, "Code").HasAttribute("autofocus"));
+        var enrol = HtmlForm.Parse(client, enrolPage, "/Account/TwoFactor", "form[action='/Account/TwoFactor/Enable']");
+
+        var refusedEnrolment = await enrol.SubmitAsync(new() { ["Code"] = "271828" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedEnrolment.StatusCode);
+        var html = await refusedEnrolment.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("271828", html, StringComparison.Ordinal);
+        Assert.Equal("", CodeField(html, "Code").GetAttribute("value") ?? "");
+        Assert.True(CodeField(html, "Code").HasAttribute("autofocus"));
+        Assert.Equal("one-time-code", CodeField(html, "Code").GetAttribute("autocomplete"));
+
+        var key = await EnrolAsync(client);
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var session = portal.CreateBrowser();
+        await SecondStepAsync("dr.echo.enrol", CodeAt(key, portal.Clock.GetUtcNow()), client: session);
+        var regenerate = await HtmlForm.LoadAsync(session, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+
+        var refusedRegeneration = await regenerate.SubmitAsync(new() { ["Code"] = "161803" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedRegeneration.StatusCode);
+        html = await refusedRegeneration.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("161803", html, StringComparison.Ordinal);
+        Assert.Equal("", CodeField(html, "Code").GetAttribute("value") ?? "");
+        Assert.True(CodeField(html, "Code").HasAttribute("autofocus"));
+    }
+
+    private static AngleSharp.Dom.IElement CodeField(string html, string name) =>
+        new HtmlParser().ParseDocument(html).QuerySelector($"input[name={name}]") ?? throw new InvalidOperationException($"No {name} field.");
 
     private static string CodeAt(string key, DateTimeOffset at) => new Totp(Base32Encoding.ToBytes(key)).ComputeTotp(at.UtcDateTime);
 
@@ -269,11 +521,16 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
 
     private async Task<HttpResponseMessage> SecondStepAsync(string userName, string? code = null, string? recoveryCode = null, HttpClient? client = null)
     {
-        client ??= portal.CreateBrowser();
+        var second = await PasswordStepAsync(client ?? portal.CreateBrowser(), userName);
+        return await second.SubmitAsync(new() { ["Code"] = code ?? "", ["RecoveryCode"] = recoveryCode ?? "" });
+    }
+
+    /// <summary>The right password on the sign-in page; returns the code page it leads to.</summary>
+    private static async Task<HtmlForm> PasswordStepAsync(HttpClient client, string userName)
+    {
         var login = await HtmlForm.LoadAsync(client, "/Account/Login");
         var first = await login.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = PortalFactory.StrongPassword });
         Assert.StartsWith("/Account/LoginWith2fa", first.Headers.Location?.OriginalString, StringComparison.Ordinal);
-        var second = await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
-        return await second.SubmitAsync(new() { ["Code"] = code ?? "", ["RecoveryCode"] = recoveryCode ?? "" });
+        return await HtmlForm.LoadAsync(client, first.Headers.Location!.OriginalString);
     }
 }
