@@ -53,6 +53,14 @@ public sealed class EditUserForm
 
     /// <summary>Per module: no entry means no restriction; otherwise the most this user may have there.</summary>
     public Dictionary<string, AccessLevel> Restrictions { get; set; } = [];
+
+    /// <summary>The form as the account stands: every module listed, Write meaning "no restriction".</summary>
+    public static EditUserForm Of(UserDetails account) => new()
+    {
+        DisplayName = account.DisplayName,
+        RoleIds = [.. account.RoleIds],
+        Restrictions = account.Access.ToDictionary(a => a.ModuleKey, a => a.Restriction ?? AccessLevel.Write),
+    };
 }
 
 public sealed class SaveRoleForm

@@ -29,5 +29,10 @@ public sealed class AdministrationModule : ModuleDeclaration, IMatrixModuleDecla
         new Dictionary<string, Func<IServiceProvider, string[], Task<int>>> { ["recover-access"] = RecoveryCommand.RunAsync };
 
     public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
-        services.AddScoped<AdministrationService>();
+        services
+            .AddScoped<AdministrationChanges>()
+            .AddScoped<PasswordReset>()
+            .AddScoped<UserAdministration>()
+            .AddScoped<RoleAdministration>()
+            .AddScoped<MatrixAdministration>();
 }
