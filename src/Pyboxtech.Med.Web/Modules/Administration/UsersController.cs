@@ -62,8 +62,8 @@ public sealed class UsersController(UserAdministration accounts, RoleAdministrat
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public async Task<IActionResult> Details(Guid id, EditUserForm form, CancellationToken cancellationToken) =>
         ModelState.IsValid
-            ? await ApplyAsync(id, accounts.UpdateAsync(id, form, ActorId, cancellationToken), "The account was saved.", cancellationToken)
-            : await RedisplayAsync(id, cancellationToken);
+            ? await ApplyAsync(id, accounts.UpdateAsync(id, form, ActorId, cancellationToken), "The account was saved.", cancellationToken, form)
+            : await RedisplayAsync(id, cancellationToken, form);
 
     [HttpPost("{id:guid}/Deactivate")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
@@ -111,7 +111,7 @@ public sealed class UsersController(UserAdministration accounts, RoleAdministrat
     }
 
     /// <summary>Shows the account again after a change: with a notice when it was saved, with the reasons when not.</summary>
-    private async Task<IActionResult> ApplyAsync(Guid id, Task<AccountOutcome> change, string notice, CancellationToken cancellationToken)
+    private async Task<IActionResult> ApplyAsync(Guid id, Task<AccountOutcome> change, string notice, CancellationToken cancellationToken, EditUserForm? posted = null)
     {
         var outcome = await change;
         if (outcome.Succeeded)
@@ -120,10 +120,10 @@ public sealed class UsersController(UserAdministration accounts, RoleAdministrat
             return RedirectToAction(nameof(Details), new { id });
         }
 
-        return await RefusedAsync(id, outcome, cancellationToken);
+        return await RefusedAsync(id, outcome, cancellationToken, posted);
     }
 
-    private async Task<IActionResult> RefusedAsync(Guid id, AccountOutcome outcome, CancellationToken cancellationToken)
+    private async Task<IActionResult> RefusedAsync(Guid id, AccountOutcome outcome, CancellationToken cancellationToken, EditUserForm? posted = null)
     {
         if (!outcome.Exists)
         {
@@ -131,10 +131,11 @@ public sealed class UsersController(UserAdministration accounts, RoleAdministrat
         }
 
         AddErrors(outcome.Errors);
-        return await RedisplayAsync(id, cancellationToken);
+        return await RedisplayAsync(id, cancellationToken, posted);
     }
 
-    private async Task<IActionResult> RedisplayAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>The account page with a 400; a refused edit keeps what the person typed and ticked.</summary>
+    private async Task<IActionResult> RedisplayAsync(Guid id, CancellationToken cancellationToken, EditUserForm? posted = null)
     {
         var account = await accounts.DetailsAsync(id, cancellationToken);
         if (account is null)
@@ -142,7 +143,8 @@ public sealed class UsersController(UserAdministration accounts, RoleAdministrat
             return NotFound();
         }
 
-        var view = View(nameof(Details), new UserDetailsViewModel(account, await roles.ListAsync(cancellationToken), ActorId == id));
+        var form = posted?.ListingEveryModule() ?? EditUserForm.Of(account);
+        var view = View(nameof(Details), new UserDetailsViewModel(account, form, await roles.ListAsync(cancellationToken), ActorId == id));
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;
     }
