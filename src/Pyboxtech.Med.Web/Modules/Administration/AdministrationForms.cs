@@ -17,10 +17,13 @@ public sealed class UserFilterForm
 {
     [StringLength(100, ErrorMessage = "The search text is too long.")]
     [PlainText]
+    [Display(Name = "Name or user name")]
     public string? Search { get; set; }
 
+    [Display(Name = "Status")]
     public UserStatusFilter Status { get; set; } = UserStatusFilter.Active;
 
+    [Display(Name = "Role")]
     public Guid? RoleId { get; set; }
 }
 
@@ -38,6 +41,7 @@ public sealed class CreateUserForm
     [PlainText]
     public string DisplayName { get; set; } = "";
 
+    [Display(Name = "Roles")]
     public List<Guid> RoleIds { get; set; } = [];
 }
 
@@ -49,10 +53,31 @@ public sealed class EditUserForm
     [PlainText]
     public string DisplayName { get; set; } = "";
 
+    [Display(Name = "Roles")]
     public List<Guid> RoleIds { get; set; } = [];
 
     /// <summary>Per module: no entry means no restriction; otherwise the most this user may have there.</summary>
+    [Display(Name = "Individual restrictions")]
     public Dictionary<string, AccessLevel> Restrictions { get; set; } = [];
+
+    /// <summary>The form as the account stands: every module listed, Write meaning "no restriction".</summary>
+    public static EditUserForm Of(UserDetails account) => new EditUserForm
+    {
+        DisplayName = account.DisplayName,
+        RoleIds = [.. account.RoleIds],
+        Restrictions = account.Access.Where(a => a.Restriction is not null).ToDictionary(a => a.ModuleKey, a => a.Restriction!.Value),
+    }.ListingEveryModule();
+
+    /// <summary>Lists the modules a post left out as unrestricted (as saving reads them), so the page shows each one.</summary>
+    public EditUserForm ListingEveryModule()
+    {
+        foreach (var module in ModuleCatalog.MatrixModules)
+        {
+            Restrictions.TryAdd(module.Key, AccessLevel.Write);
+        }
+
+        return this;
+    }
 }
 
 public sealed class SaveRoleForm
@@ -60,10 +85,12 @@ public sealed class SaveRoleForm
     [Required(ErrorMessage = "Enter the role's name.")]
     [StringLength(64, MinimumLength = 2, ErrorMessage = "The role name must be 2 to 64 characters.")]
     [PlainText]
+    [Display(Name = "Name")]
     public string Name { get; set; } = "";
 
     [StringLength(300, ErrorMessage = "The description must be at most 300 characters.")]
     [PlainText]
+    [Display(Name = "What it is for")]
     public string? Description { get; set; }
 }
 

@@ -25,5 +25,10 @@ public sealed class AdministrationModule : MatrixModuleDeclaration<Administratio
         new Dictionary<string, Func<IServiceProvider, string[], Task<int>>> { ["recover-access"] = RecoveryCommand.RunAsync };
 
     public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
-        services.AddScoped<AdministrationService>();
+        services
+            .AddScoped<AdministrationChanges>()
+            .AddScoped<PasswordReset>()
+            .AddScoped<UserAdministration>()
+            .AddScoped<RoleAdministration>()
+            .AddScoped<MatrixAdministration>();
 }

@@ -1,18 +1,15 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
-using Pyboxtech.Med.Web.Security.Identity;
-using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Web.Modules.Administration;
 
 /// <summary>
 /// <c>recover-access USERNAME</c>, run by IT on the server when the last administrator is locked out or has lost the
-/// password: reactivates and unlocks that administrator, issues a temporary password printed once to the console
-/// (to be changed at the next sign-in) and ends their sessions. Only accounts with Administration write access can
-/// be recovered this way; the run is recorded in the audit trail.
+/// password: reactivates that administrator and resets the password as the Users page does (<see cref="PasswordReset"/>:
+/// a temporary password printed once to the console, to be changed at the next sign-in; unlocked; sessions ended).
+/// Only accounts with Administration write access can be recovered this way; the run is recorded in the audit trail.
 /// </summary>
 public static class RecoveryCommand
 {
@@ -36,31 +33,17 @@ public static class RecoveryCommand
             return 3;
         }
 
-        var password = TemporaryPassword.Generate();
-        var now = provider.GetRequiredService<TimeProvider>().GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync();
-        if (user.PasswordHash is { } old)
-        {
-            db.Set<PasswordHistoryEntry>().Add(new PasswordHistoryEntry { UserId = user.Id, PasswordHash = old, RetiredAt = now });
-        }
-
         user.Reactivate();
-        user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
-        user.MustChangePassword = true;
-        user.LockoutEnd = null;
-        user.AccessFailedCount = 0;
-        await users.UpdateSecurityStampAsync(user);
-        await provider.GetRequiredService<AuditTrail>().RecordAsync(
-            new AuditEntry(AuditEventType.PasswordResetByAdministrator, AuditOutcome.Succeeded)
+        var password = await provider.GetRequiredService<PasswordReset>().IssueAsync(
+            user,
+            entry => entry with
             {
                 Action = "recover-access command",
-                Module = AdministrationModule.Access.Key,
                 UserName = Environment.UserName,
-                SubjectType = IdentityModel.UserSubject,
-                SubjectId = user.Id.ToString(),
-                Details = $"access recovered on the server for {user.UserName}: reactivated, unlocked, temporary password issued, sessions ended",
+                Details = $"access recovered on the server for {user.UserName}: reactivated; {entry.Details}",
             },
-            db);
+            CancellationToken.None);
         await transaction.CommitAsync();
 
         Console.WriteLine($"{user.UserName} is unlocked and active. Temporary password (shown once, must be changed at sign-in): {password}");

@@ -6,7 +6,7 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 
 /// <summary>Roles and the permission matrix: one grid of roles x modules, None / Read / Write.</summary>
 [Route("Administration/Roles")]
-public sealed class RolesController(AdministrationService administration, PermissionMatrix matrix) : Controller
+public sealed class RolesController(RoleAdministration roles, MatrixAdministration matrix) : Controller
 {
     [HttpGet("")]
     [RequirePermission<AdministrationModule>(AccessLevel.Read)]
@@ -15,22 +15,22 @@ public sealed class RolesController(AdministrationService administration, Permis
     [HttpPost("Matrix")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Matrix(SaveMatrixForm form, CancellationToken cancellationToken) =>
-        SaveAsync(() => administration.SaveMatrixAsync(form, ActorId, cancellationToken), "The permission matrix was saved. It applies from every user's next request.", cancellationToken);
+        SaveAsync(() => matrix.SaveAsync(form, ActorId, cancellationToken), "The permission matrix was saved. It applies from every user's next request.", cancellationToken);
 
     [HttpPost("")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Create(SaveRoleForm form, CancellationToken cancellationToken) =>
-        SaveAsync(() => administration.SaveRoleAsync(null, form, ActorId, cancellationToken), "The role was created with no access; give it access in the grid.", cancellationToken);
+        SaveAsync(() => roles.SaveAsync(null, form, ActorId, cancellationToken), "The role was created with no access; give it access in the grid.", cancellationToken);
 
     [HttpPost("{id:guid}")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Edit(Guid id, SaveRoleForm form, CancellationToken cancellationToken) =>
-        SaveAsync(() => administration.SaveRoleAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken);
+        SaveAsync(() => roles.SaveAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken);
 
     [HttpPost("{id:guid}/Delete")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
     public Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken) =>
-        SaveAsync(() => administration.DeleteRoleAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken);
+        SaveAsync(() => roles.DeleteAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken);
 
     private async Task<IActionResult> SaveAsync(Func<Task<IReadOnlyList<string>>> save, string notice, CancellationToken cancellationToken)
     {
@@ -41,14 +41,22 @@ public sealed class RolesController(AdministrationService administration, Permis
             return RedirectToAction(nameof(Index));
         }
 
-        errors.ToList().ForEach(e => ModelState.AddModelError("", e));
+        foreach (var error in errors)
+        {
+            ModelState.AddModelError("", error);
+        }
+
         var view = View(nameof(Index), await ModelAsync(cancellationToken));
         view.StatusCode = StatusCodes.Status400BadRequest;
         return view;
     }
 
-    private async Task<RolesViewModel> ModelAsync(CancellationToken cancellationToken) =>
-        new(await administration.RolesAsync(), await matrix.CurrentAsync(cancellationToken));
+    private async Task<RolesViewModel> ModelAsync(CancellationToken cancellationToken)
+    {
+        var list = await roles.ListAsync(cancellationToken);
+        var levels = await matrix.LevelsAsync(list.Select(r => r.Name), cancellationToken);
+        return new(list.Zip(levels, (role, row) => new RoleMatrixRow(role, row)).ToList());
+    }
 
     private Guid ActorId => Guid.Parse(User.FindFirstValue(ClaimTypes.NameIdentifier)!);
 }

@@ -9,13 +9,15 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 public sealed class SaveSecuritySettingsForm
 {
     [Required(ErrorMessage = "Choose a password policy.")]
+    [Display(Name = "Password policy")]
     public PasswordPreset? Preset { get; set; }
 
     [Range(1, 90, ErrorMessage = "Passwords must be changed at least every 90 days: choose 1 to 90.")]
-    [Display(Name = "Maximum password age (days)")]
+    [Display(Name = "Maximum password age (days, RACGP policy)")]
     public int MaxAgeDays { get; set; } = 90;
 
     [Required(ErrorMessage = "Choose what happens after three failed sign-ins.")]
+    [Display(Name = "After three failed sign-ins")]
     public LockoutMode? LockoutMode { get; set; }
 
     [Range(1, 1440, ErrorMessage = "A timed lockout lasts 1 to 1440 minutes.")]

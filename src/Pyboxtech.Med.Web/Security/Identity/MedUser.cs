@@ -61,4 +61,37 @@ public sealed class MedUser : IdentityUser<Guid>
         IsActive = true;
         DeactivatedAt = null;
     }
+
+    public void Rename(string displayName) => DisplayName = displayName.Trim();
+
+    /// <summary>The person chooses a new password at their next request (e.g. the old one may be compromised).</summary>
+    public void RequirePasswordChange() => MustChangePassword = true;
+
+    /// <summary>Clears a lockout after failed sign-ins, and the failure count with it.</summary>
+    public void Unlock()
+    {
+        LockoutEnd = null;
+        AccessFailedCount = 0;
+    }
+
+    /// <summary>
+    /// Replaces the password with a temporary one issued by an administrator: it must be changed at the next sign-in,
+    /// and a lockout no longer stands in the way. Returns the retired hash, which belongs in the password history.
+    /// </summary>
+    public string? IssueTemporaryPassword(string temporaryPasswordHash)
+    {
+        var retired = PasswordHash;
+        PasswordHash = temporaryPasswordHash;
+        RequirePasswordChange();
+        Unlock();
+        return retired;
+    }
+
+    /// <summary>For a lost phone: two-factor sign-in is off and the secret gone, so the person enrols again.</summary>
+    public void ResetTwoFactor()
+    {
+        TwoFactorEnabled = false;
+        TotpSecret = null;
+        TotpLastStep = null;
+    }
 }

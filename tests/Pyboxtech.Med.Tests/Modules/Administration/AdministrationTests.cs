@@ -170,6 +170,55 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     public async Task UnknownUserId_Is404(string path) =>
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
 
+    [Fact]
+    public async Task ResetPassword_WhileThePersonIsSignedIn_EndsTheSessionAndIssuesAPasswordToChange()
+    {
+        var (_, first) = await CreateUserAsync("reset.nurse", "Remy Reset", "Nurse");
+        var nurse = await portal.SignInAsync("reset.nurse", first);
+        await ChangePasswordAsync(nurse, first);
+        Assert.Equal(HttpStatusCode.OK, (await nurse.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await PostOnDetailsAsync("reset.nurse", "ResetPassword");
+
+        var html = await response.Content.ReadAsStringAsync();
+        var temporary = new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=temporary-password]")!.TextContent;
+        Assert.Contains("shown only now", html, StringComparison.Ordinal);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        var refused = await nurse.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.StartsWith("/Account/Login", refused.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+        var again = await portal.SignInAsync("reset.nurse", temporary);
+        Assert.Equal("/Account/ChangePassword", (await again.GetAsync(new Uri("/Patients", UriKind.Relative))).Headers.Location?.OriginalString);
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.PasswordResetByAdministrator);
+        Assert.Equal("head.admin", row.UserName);
+        Assert.Contains("sessions ended", row.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain(temporary, row.Details, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Deactivate")]
+    [InlineData("Reactivate")]
+    [InlineData("Unlock")]
+    [InlineData("ResetPassword")]
+    [InlineData("EndSessions")]
+    [InlineData("ResetTwoFactor")]
+    [InlineData("RequirePasswordChange")]
+    public async Task ChangeOnUnknownAccount_AnyAction_Is404AndRecordsNoChange(string action)
+    {
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await _admin.PostAsync(new Uri($"/Administration/Users/{Guid.NewGuid()}/{action}", UriKind.Relative),
+            new FormUrlEncodedContent([new("__RequestVerificationToken", await TokenAsync("/Administration/Users"))]));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        AuditEventType[] changes =
+        [
+            AuditEventType.UserDeactivated, AuditEventType.UserReactivated, AuditEventType.AccountUnlocked, AuditEventType.PasswordResetByAdministrator,
+            AuditEventType.UserChanged, AuditEventType.TwoFactorResetByAdministrator, AuditEventType.PasswordChangeRequiredByAdministrator,
+        ];
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => changes.Contains(r.EventType));
+    }
+
     private async Task<(string Html, string Password)> CreateUserAsync(string userName, string displayName, string role)
     {
         var form = await HtmlForm.LoadAsync(_admin, "/Administration/Users/New");
