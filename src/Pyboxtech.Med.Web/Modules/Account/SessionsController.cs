@@ -19,7 +19,7 @@ public sealed class SessionsController(UserManager<MedUser> users, SessionStore 
         var user = await users.GetUserAsync(User);
         return user is null
             ? Challenge()
-            : View(new SessionsViewModel(await sessions.OpenSessionsAsync(db, user.Id), HttpContext.Items[SessionStore.CurrentSessionKey] as string));
+            : View(SessionsViewModel.Of(await sessions.OpenSessionsAsync(db, user.Id), HttpContext.Items[SessionStore.CurrentSessionKey] as string));
     }
 
     [HttpPost("{handle}/End")]
@@ -40,4 +40,11 @@ public sealed class SessionsController(UserManager<MedUser> users, SessionStore 
     }
 }
 
-public sealed record SessionsViewModel(IReadOnlyList<UserSession> Sessions, string? CurrentId);
+/// <summary>A person's open sessions as the page shows them: never the session key or its ticket.</summary>
+public sealed record SessionsViewModel(IReadOnlyList<SessionRow> Sessions)
+{
+    public static SessionsViewModel Of(IEnumerable<UserSession> open, string? currentId) =>
+        new(open.Select(s => new SessionRow(s.Handle, s.Id == currentId, s.StartedAt, s.LastSeenAt, s.ClientIp, s.UserAgent)).ToList());
+}
+
+public sealed record SessionRow(string Handle, bool IsCurrent, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, string? ClientIp, string? UserAgent);

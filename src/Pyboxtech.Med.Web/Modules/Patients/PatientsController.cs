@@ -51,7 +51,7 @@ public sealed class PatientsController(PatientService patients) : Controller
     [HttpGet("{id:guid}")]
     [RequirePermission<PatientsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
-        await patients.ViewAsync(id, cancellationToken) is { } patient ? View(patient) : NotFound();
+        await patients.ViewAsync(id, cancellationToken) is { } patient ? View(PatientDetailsViewModel.Of(patient)) : NotFound();
 
     [HttpGet("{id:guid}/Edit")]
     [RequirePermission<PatientsModule>(AccessLevel.Write)]
