@@ -133,7 +133,11 @@ port_in_use() {
     (exec 6<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
   fi
 }
-psql_admin() { as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt; }
+# The cluster's superuser, reached over the socket with peer authentication: postgres when run as root (the cluster
+# runs as postgres), the user's own name otherwise (peer authentication wants the two names equal).
+admin_role=postgres
+[ "$(id -u)" = 0 ] || admin_role=$(id -un)
+psql_admin() { as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d postgres -v ON_ERROR_STOP=1 -qAt; }
 
 # --- Stopping -------------------------------------------------------------------------------------------------------
 registered=0
@@ -247,7 +251,7 @@ registered=1
 if [ ! -f "$data/PG_VERSION" ]; then
   note "Creating the local PostgreSQL cluster in $pg_dir ..."
   rm -rf "$data"
-  as_postgres "$bin/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_postgres "$bin/initdb" -D "$data" -U "$admin_role" --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
 
 if cluster_running; then
@@ -318,7 +322,6 @@ owner_connection="Host=127.0.0.1;Port=$port;Database=pyboxtech_med;Username=med_
 runtime_connection="Host=127.0.0.1;Port=$port;Database=pyboxtech_med;Username=med_app;Password=$MED_APP_PASSWORD"
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Local}
 export Audit__HeadFile="$state_dir/audit-heads.log"
-cd "$web"
 
 # Builds the portal; the output goes to a file (shown when the build fails) so that no build server left behind can
 # hold the terminal or a pipe open.
@@ -335,13 +338,17 @@ build() {
 
 # --- psql ------------------------------------------------------------------------------------------------------------
 if [ "$command" = psql ]; then
-  # In the foreground, so that psql has the terminal; Ctrl-C cancels the query as usual.
+  # In the foreground and the caller's folder, so that psql has the terminal and \i finds files; Ctrl-C cancels the
+  # query as usual.
   trap 'stop_requested=1' INT
   status=0
   PGPASSWORD=$MED_OWNER_PASSWORD PGAPPNAME="run.sh psql" \
     "$bin/psql" -h 127.0.0.1 -p "$port" -U med_owner -d pyboxtech_med "$@" 8>&- || status=$?
   exit "$status"
 fi
+
+# verify-audit and the portal run from the project folder, their content root.
+cd "$web"
 
 # --- verify-audit ----------------------------------------------------------------------------------------------------
 if [ "$command" = verify-audit ]; then
@@ -350,7 +357,7 @@ if [ "$command" = verify-audit ]; then
     note "Building the portal..."
     build
   fi
-  if [ "$(as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U postgres -d pyboxtech_med -qAt \
+  if [ "$(as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d pyboxtech_med -qAt \
     -c "SELECT to_regclass('audit.events') IS NOT NULL")" != t ]; then
     warn "run.sh: the database has no audit trail yet: start the portal once (bash scripts/run.sh), which applies the migrations."
     exit 1
