@@ -352,15 +352,15 @@ cd "$web"
 
 # --- verify-audit ----------------------------------------------------------------------------------------------------
 if [ "$command" = verify-audit ]; then
-  # While the portal runs, its own build is used: rebuilding would replace the files it is running from.
-  if [ ! -f "$dll" ] || [ "$started_cluster" = 1 ]; then
-    note "Building the portal..."
-    build
-  fi
   if [ "$(as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d pyboxtech_med -qAt \
     -c "SELECT to_regclass('audit.events') IS NOT NULL")" != t ]; then
     warn "run.sh: the database has no audit trail yet: start the portal once (bash scripts/run.sh), which applies the migrations."
     exit 1
+  fi
+  # While the portal runs, its own build is used: rebuilding would replace the files it is running from.
+  if [ ! -f "$dll" ] || [ "$started_cluster" = 1 ]; then
+    note "Building the portal (a minute or two the first time)..."
+    build
   fi
   ConnectionStrings__Runtime=$runtime_connection dotnet "$dll" verify-audit "$@" </dev/null 8>&- &
   child=$!
