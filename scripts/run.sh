@@ -73,7 +73,7 @@ if [ "$command" = serve ]; then
   exec 3>&1
   exec > >(
     trap '' INT HUP TERM QUIT
-    if ! cat >&3; then
+    if ! cat >&3 2>/dev/null; then
       kill -USR1 "$$" 2>/dev/null
       cat >/dev/null
     fi
@@ -228,7 +228,7 @@ portal_port_taken() {
   local p
   for p in $(url_ports); do
     if port_in_use "$p"; then
-      warn "run.sh: port $p of the portal's address $url is in use by another program."
+      warn "run.sh: port $p of the portal's address $url is in use by another program (or a portal already running)."
       warn "Stop that program, or start the portal elsewhere with MED_URL, e.g.: MED_URL=http://localhost:$((p + 1)) bash scripts/run.sh"
       return 0
     fi
