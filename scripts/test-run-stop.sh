@@ -182,17 +182,41 @@ start_portal() {
   wait_portal "$job" || problem "the portal did not answer"
 }
 
+# run.sh in a pseudo-terminal, as typed in a terminal window: $job is script(1), which holds the terminal, $session the
+# session run.sh leads there (its process group too); fd 6 is what is typed.
+start_in_terminal() {
+  local i
+  rm -f "$work/tty-in"
+  mkfifo "$work/tty-in"
+  script -qfec "bash '$run_sh'" /dev/null <"$work/tty-in" >"$out" 2>"$err" &
+  job=$!
+  exec 6>"$work/tty-in"
+  groups+=("$job")
+  session=
+  for ((i = 0; i < 50; i++)); do
+    session=$(pgrep -P "$job" | head -n 1)
+    [ -n "$session" ] && break
+    sleep 0.1
+  done
+  [ -n "$session" ] && groups+=("$session")
+  wait_portal "$job" || problem "the portal did not answer"
+}
+
 echo "run.sh stop cases (PostgreSQL port $pg_port, portal $url, state $state)"
 echo "Building the portal once for these cases..."
 (cd "$root/src/Pyboxtech.Med.Web" && dotnet build -c Release -nologo -v quiet --disable-build-servers >"$work/build.log" 2>&1) ||
   { cat "$work/build.log"; echo "The build failed."; exit 1; }
 
 # Ctrl-C in the terminal: SIGINT to the whole foreground process group.
-begin "Ctrl-C (SIGINT to the process group) while serving"
-start_portal
+# Ctrl-C typed in a real terminal: run.sh runs in a pseudo-terminal (script(1)), which sends SIGINT to its foreground
+# process group when it reads ^C.
+begin "Ctrl-C in a terminal while serving"
+start_in_terminal
 [ "$(http_status /)" = 302 ] || problem "GET / did not answer 302"
-kill -INT -- "-$job" 2>/dev/null
-check_clean "$job"
+printf '\003' >&6
+finish_job "$job" 60 >/dev/null
+check_clean "$session"
+exec 6>&-
 expect_output "$out" "Application is shutting down..."
 expect_output "$out" "Stopping the local PostgreSQL cluster..."
 end
@@ -218,7 +242,17 @@ expect_output "$out" "Application is shutting down..."
 end
 
 # A closed terminal: SIGHUP to the foreground process group.
-begin "closed terminal (SIGHUP to the process group) while serving"
+# A closed terminal window: the terminal's side of the pseudo-terminal goes away, and the kernel sends SIGHUP to
+# run.sh (the session leader) and its process group.
+begin "closed terminal while serving"
+start_in_terminal
+kill -KILL "$job"
+exec 6>&-
+check_clean "$session"
+end
+
+# The same signal sent by hand to the whole process group.
+begin "SIGHUP to the process group while serving"
 start_portal
 kill -HUP -- "-$job" 2>/dev/null
 check_clean "$job"
