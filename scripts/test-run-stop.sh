@@ -247,6 +247,7 @@ end
 begin "closed terminal while serving"
 start_in_terminal
 kill -KILL "$job"
+{ wait "$job"; } 2>/dev/null
 exec 6>&-
 check_clean "$session"
 end
