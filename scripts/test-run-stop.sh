@@ -33,9 +33,16 @@ groups=()
 cleanup() {
   local g i
   [ -n "$blocker" ] && kill "$blocker" 2>/dev/null
-  # A run.sh a failed case left running is stopped the way a user would, then for good.
-  for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
+  # A run.sh a failed case left running is stopped the way a user would, then for good. Only groups whose leader is
+  # still one of ours: a process id of a finished case may belong to someone else by now.
+  local ours=()
   for g in "${groups[@]}"; do
+    case $(tr '\0' ' ' <"/proc/$g/cmdline" 2>/dev/null) in
+      *run.sh* | *run-stop.sh* | script\ -qfec*) ours+=("$g") ;;
+    esac
+  done
+  for g in "${ours[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
+  for g in "${ours[@]}"; do
     for ((i = 0; i < 150; i++)); do kill -0 -- "-$g" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- "-$g" 2>/dev/null
   done
