@@ -195,7 +195,7 @@ start_in_terminal() {
   local i
   rm -f "$work/tty-in"
   mkfifo "$work/tty-in"
-  script -qfec "bash '$run_sh'" /dev/null <"$work/tty-in" >"$out" 2>"$err" &
+  SHELL=/bin/bash script -qfec "bash '$run_sh'" /dev/null <"$work/tty-in" >"$out" 2>"$err" &
   job=$!
   exec 6>"$work/tty-in"
   groups+=("$job")
