@@ -37,7 +37,7 @@ cleanup() {
   # still one of ours: a process id of a finished case may belong to someone else by now.
   local ours=()
   for g in "${groups[@]}"; do
-    case $(tr '\0' ' ' <"/proc/$g/cmdline" 2>/dev/null) in
+    case $({ tr '\0' ' ' <"/proc/$g/cmdline"; } 2>/dev/null) in
       *run.sh* | *run-stop.sh* | script\ -qfec*) ours+=("$g") ;;
     esac
   done
