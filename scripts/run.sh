@@ -139,6 +139,9 @@ admin_role=postgres
 [ "$(id -u)" = 0 ] || admin_role=$(id -un)
 psql_admin() { as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d postgres -v ON_ERROR_STOP=1 -qAt; }
 
+# Children that may outlive run.sh (PostgreSQL, build servers) are started without fds 5 (the relay, which would then
+# hold the terminal or pipe open) and 8 (the lock).
+
 # --- Stopping -------------------------------------------------------------------------------------------------------
 registered=0
 started_cluster=0
@@ -269,7 +272,7 @@ else
   [ "$command" = serve ] || note "Starting the local PostgreSQL cluster in $pg_dir for this command (it stops afterwards)..."
   started_cluster=1
   if ! as_postgres "$bin/pg_ctl" -D "$data" -l "$pg_dir/postgres.log" -w \
-    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1" start >/dev/null 8>&-; then
+    -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1" start >/dev/null 5>&- 8>&-; then
     warn "run.sh: PostgreSQL did not start; its log is $pg_dir/postgres.log:"
     tail -n 5 "$pg_dir/postgres.log" >&2 || true
     exit 1
@@ -326,7 +329,7 @@ export Audit__HeadFile="$state_dir/audit-heads.log"
 # Builds the portal; the output goes to a file (shown when the build fails) so that no build server left behind can
 # hold the terminal or a pipe open.
 build() {
-  dotnet build -c Release -nologo -v quiet --disable-build-servers >"$state_dir/build.log" 2>&1 </dev/null 8>&- &
+  dotnet build -c Release -nologo -v quiet --disable-build-servers >"$state_dir/build.log" 2>&1 </dev/null 5>&- 8>&- &
   child=$!
   if ! wait_child; then
     [ "$stop_requested" = 1 ] && exit 130

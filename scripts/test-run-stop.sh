@@ -249,6 +249,27 @@ expect_output "$out" "Application is shutting down..."
 end
 
 # A closed terminal: SIGHUP to the foreground process group.
+# The portal that started the cluster ends while a psql session still uses it: the portal's run.sh ends completely
+# (nothing of it may hold the terminal), the cluster stays up for psql, and psql's run.sh stops it when it ends.
+begin "SIGTERM to the portal while psql uses the cluster it started"
+start_portal
+bash "$run_sh" psql -qAt -c 'select pg_sleep(10)' >"$work/psql-last.out" 2>&1 </dev/null &
+psql_job=$!
+groups+=("$psql_job")
+for ((i = 0; i < 100; i++)); do
+  [ "$(bash "$run_sh" psql -qAt -c "select count(*) from pg_stat_activity where query like '%pg_sleep(10)%' and pid <> pg_backend_pid()" 2>/dev/null)" = 1 ] && break
+  sleep 0.1
+done
+kill -TERM "$job"
+wait_gone "$job" 30 || problem "the portal's run.sh did not end"
+left=$(pgrep -g "$job" || true)
+[ -z "$left" ] || problem "processes of the portal's run.sh left: $(ps -o pid=,args= -g "$job" | tr '\n' ';')"
+as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1 || problem "the cluster stopped under psql"
+expect_output "$out" "keeps running: another run.sh of this checkout uses it"
+finish_job "$psql_job" 60 || problem "psql failed: $(cat "$work/psql-last.out")"
+check_clean "$psql_job"
+end
+
 # A closed terminal window: the terminal's side of the pseudo-terminal goes away, and the kernel sends SIGHUP to
 # run.sh (the session leader) and its process group.
 begin "closed terminal while serving"
