@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2012  # sourced; the ls calls list fixed PostgreSQL paths
 # Shared by run.sh and test.sh: make sure the machine has what the portal needs (Debian 12, run as root).
 
 apt_updated=0
