@@ -182,20 +182,6 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Theory]
-    [InlineData("1980-03-12", "2026-11-23", "46")]
-    [InlineData("1980-11-24", "2026-11-23", "45")]
-    [InlineData("1980-11-23", "2026-11-23", "46")]
-    [InlineData("2000-02-29", "2026-02-28", "25")]
-    [InlineData("2025-03-01", "2026-11-23", "20 months")]
-    [InlineData("2026-10-20", "2026-11-23", "4 weeks")]
-    public void Age_IsSaidAsAClinicianSaysIt(string born, string today, string expected) =>
-        Assert.Equal(expected, Pyboxtech.Med.Web.Modules.Patients.PatientText.Age(DateOnly.Parse(born, System.Globalization.CultureInfo.InvariantCulture), DateOnly.Parse(today, System.Globalization.CultureInfo.InvariantCulture)));
-
-    [Fact]
-    public void Medicare_IsShownAsOnTheCard() =>
-        Assert.Equal("2123 45670 1", Pyboxtech.Med.Web.Modules.Patients.PatientText.Medicare("2123456701"));
-
-    [Theory]
     [InlineData("/Patients/00000000-0000-0000-0000-000000000001")]
     [InlineData("/Patients/00000000-0000-0000-0000-000000000001/Edit")]
     [InlineData("/Patients/not-a-guid")]
