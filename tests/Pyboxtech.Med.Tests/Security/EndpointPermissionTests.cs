@@ -1,7 +1,6 @@
 using System.Net;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Routing;
@@ -227,7 +226,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             $"{because}: should be refused, but answered {(int)response.StatusCode} {LocationOf(response)}");
         var page = await client.GetAsync(response.Headers.Location);
         Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
-        Assert.Equal(AccessDeniedHeading, Heading(await page.Content.ReadAsStringAsync()));
+        Assert.Equal(AccessDeniedHeading, HtmlForm.Heading(await page.Content.ReadAsStringAsync()));
     }
 
     private static async Task AssertAllowedAsync(HttpResponseMessage response, string because)
@@ -240,7 +239,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                     $"{because}: should be allowed, but was sent to {location}");
                 break;
             case HttpStatusCode.OK when response.Content.Headers.ContentType?.MediaType == "text/html":
-                var heading = Heading(await response.Content.ReadAsStringAsync());
+                var heading = HtmlForm.Heading(await response.Content.ReadAsStringAsync());
                 Assert.False(string.IsNullOrWhiteSpace(heading), $"{because}: the page has no heading");
                 Assert.NotEqual(AccessDeniedHeading, heading);
                 break;
@@ -248,7 +247,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
                 break;
             default:
-                Assert.Fail($"{because}: should be allowed, but answered {(int)response.StatusCode} {location} {Heading(await response.Content.ReadAsStringAsync())} {string.Join("; ", HtmlForm.Errors(await response.Content.ReadAsStringAsync()))}");
+                Assert.Fail($"{because}: should be allowed, but answered {(int)response.StatusCode} {location} {HtmlForm.Heading(await response.Content.ReadAsStringAsync())} {string.Join("; ", HtmlForm.Errors(await response.Content.ReadAsStringAsync()))}");
                 break;
         }
     }
@@ -257,7 +256,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == outcome.Status,
-            $"{because}: expected {(int)outcome.Status} but answered {(int)response.StatusCode} {response.Headers.Location} {Heading(body)} {string.Join("; ", HtmlForm.Errors(body))}");
+            $"{because}: expected {(int)outcome.Status} but answered {(int)response.StatusCode} {response.Headers.Location} {HtmlForm.Heading(body)} {string.Join("; ", HtmlForm.Errors(body))}");
         if (outcome.Status == HttpStatusCode.Redirect)
         {
             Assert.Equal(outcome.Shows, LocationOf(response));
@@ -293,8 +292,6 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
     /// <summary>Where a redirect leads, as a path: the cookie handler writes absolute addresses, MVC relative ones.</summary>
     private static string LocationOf(HttpResponseMessage response) =>
         response.Headers.Location is not { } location ? "" : location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString;
-
-    private static string? Heading(string html) => new HtmlParser().ParseDocument(html).QuerySelector("h1")?.TextContent.Trim();
 
     /// <summary>Every action of every controller, as "METHOD /template", read from the attributes routing reads.</summary>
     private static IEnumerable<string> ControllerEndpoints() =>

@@ -82,6 +82,7 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/", response.Headers.Location?.OriginalString);
+        Assert.EndsWith(", Pia User", HtmlForm.Heading(await client.GetStringAsync(response.Headers.Location)), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -91,13 +92,14 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     [InlineData("/Audit/Reports?To=9999-12-31")]
     [InlineData("/Administration/Users?Search=%00")]
     [InlineData("/Audit?Outcome=99")]
-    public async Task AdministratorPages_WithMalformedFilters_Answer400(string path)
+    public async Task AdministratorPages_MalformedFilter_Answer400WithAMessage(string path)
     {
         var admin = await portal.SignInAsync("hostile.admin");
 
         var response = await admin.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotEmpty(HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
     }
 
     [Fact]

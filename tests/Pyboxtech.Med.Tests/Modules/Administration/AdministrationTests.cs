@@ -166,8 +166,13 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     [Theory]
     [InlineData("/Administration/Users/00000000-0000-0000-0000-000000000009")]
     [InlineData("/Administration/Users/nope")]
-    public async Task UnknownUserId_Is404(string path) =>
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+    public async Task Details_UnknownOrMalformedUserId_ShowsPageNotFound(string path)
+    {
+        var response = await _admin.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Page not found", HtmlForm.Heading(await response.Content.ReadAsStringAsync()));
+    }
 
     private async Task<(string Html, string Password)> CreateUserAsync(string userName, string displayName, string role)
     {

@@ -56,6 +56,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
             .SubmitAsync(new() { ["Preset"] = preset, ["MaxAgeDays"] = maxAge, ["LockoutMode"] = lockout });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotEmpty(HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
         var after = await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.SecuritySettings>().AsNoTracking().SingleAsync());
         Assert.Equal(before.Describe(), after.Describe());
     }

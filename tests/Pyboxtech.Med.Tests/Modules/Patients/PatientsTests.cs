@@ -186,11 +186,12 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     [InlineData("/Patients/00000000-0000-0000-0000-000000000001/Edit")]
     [InlineData("/Patients/not-a-guid")]
     [InlineData("/Patients/1")]
-    public async Task MissingOrMalformedPatientId_Is404(string path)
+    public async Task Details_MissingOrMalformedPatientId_ShowsPageNotFound(string path)
     {
         var response = await _reception.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Page not found", HtmlForm.Heading(await response.Content.ReadAsStringAsync()));
     }
 
     [Fact]
@@ -224,7 +225,11 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     public async Task ReadOnlyRole_CanSearchButNotRegister_AndAdministratorSeesNoPatients()
     {
         var student = await portal.SignInAsync("student.sam");
-        Assert.Equal(HttpStatusCode.OK, (await student.GetAsync(new Uri("/Patients?q=a", UriKind.Relative))).StatusCode);
+        var found = await student.GetAsync(new Uri("/Patients?q=a", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        var searchPage = new HtmlParser().ParseDocument(await found.Content.ReadAsStringAsync());
+        Assert.Equal("Patients", searchPage.QuerySelector("h1")?.TextContent);
+        Assert.NotNull(searchPage.QuerySelector("form[role=search]"));
         var register = await student.GetAsync(new Uri("/Patients/New", UriKind.Relative));
         Assert.StartsWith("/Account/AccessDenied", register.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
 
