@@ -117,7 +117,7 @@ public sealed class BadInputBatteryTests(PortalFactory portal) : IClassFixture<P
     }
 
     [Fact]
-    public async Task OversizedBody_IsRefusedWithoutError()
+    public async Task Submit_OversizedBody_IsRefusedWithoutError()
     {
         var form = await HtmlForm.LoadAsync(_desk, "/Patients/New");
 

@@ -21,7 +21,7 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task UserAgentCutInsideAnEmoji_IsStoredCleanly_AndOtherRequestsGoOn()
+    public async Task Request_WithAUserAgentCutInsideAnEmoji_IsStoredCleanlyAndOthersGoOn()
     {
         var evil = portal.CreateBrowser();
         evil.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", new string('a', AuditLimits.UserAgent - 1) + "😀");
@@ -103,7 +103,7 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task EveryResponse_CarriesTheSecurityHeaders()
+    public async Task AnyResponse_PageErrorOrFile_CarriesTheSecurityHeaders()
     {
         var client = await portal.SignInAsync("plain.user");
 
@@ -118,7 +118,7 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task SignedInPages_AreNotCached_PublicOnesCarryNoSuchNeed()
+    public async Task Dashboard_SignedIn_IsNotCached()
     {
         var client = await portal.SignInAsync("plain.user");
 

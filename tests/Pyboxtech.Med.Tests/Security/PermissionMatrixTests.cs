@@ -33,7 +33,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task SeededMatrix_KeepsClinicalModulesFromTheAdministratorAndNotesFromReception()
+    public async Task Migrate_DefaultMatrix_KeepsClinicalModulesFromTheAdministratorAndNotesFromReception()
     {
         var matrix = await portal.Services.GetRequiredService<PermissionMatrix>().CurrentAsync();
 
@@ -47,7 +47,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     }
 
     [Fact]
-    public async Task MatrixChange_AppliesAtTheNextRequestWithoutSigningInAgain()
+    public async Task MatrixChange_WhileSignedIn_AppliesAtTheNextRequest()
     {
         await portal.CreateUserAsync("pm.change", "Pat Manager", PortalFactory.StrongPassword, "Practice manager");
         var client = await portal.SignInAsync("pm.change");
@@ -71,7 +71,7 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     }
 
     [Fact]
-    public async Task GivingARoleClinicalNotes_MakesTwoFactorRequiredForItsHolders()
+    public async Task MatrixChange_GivingARoleClinicalNotes_MakesTwoFactorRequiredForItsHolders()
     {
         await portal.CreateUserAsync("front.counter", "Flo Counter", PortalFactory.StrongPassword, "Receptionist");
         var receptionist = await portal.SignInAsync("front.counter");

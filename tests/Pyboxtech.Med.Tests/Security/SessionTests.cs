@@ -13,7 +13,7 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
     public sealed class Portal : FakeClockPortal;
 
     [Fact]
-    public async Task IdleSession_EndsAfterFifteenMinutes_ButNotBefore()
+    public async Task Session_IdleForFifteenMinutes_EndsButNotBefore()
     {
         await portal.CreateUserAsync("idle.user", "Ida Idle");
         var client = await portal.SignInAsync("idle.user");
@@ -33,7 +33,7 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
     }
 
     [Fact]
-    public async Task BusySession_EndsAfterTwelveHoursAnyway()
+    public async Task Session_BusyForTwelveHours_EndsAnyway()
     {
         await portal.CreateUserAsync("busy.user", "Bo Busy");
         var client = await portal.SignInAsync("busy.user");
@@ -51,7 +51,7 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
     }
 
     [Fact]
-    public async Task SignOut_EndsThisSessionOnly_AndTheCookieHoldsNoTicket()
+    public async Task SignOut_WithAnotherSessionOpen_EndsThisOneOnlyAndTheCookieHoldsNoTicket()
     {
         await portal.CreateUserAsync("two.places", "Tom Places");
         var desk = await portal.SignInAsync("two.places");
@@ -71,7 +71,7 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
     }
 
     [Fact]
-    public async Task OwnSessionsPage_ListsWhereSignedIn_AndEndsAnotherSessionButNotSomeoneElses()
+    public async Task OwnSessionsPage_SignedInTwice_ListsBothAndEndsAnotherButNotSomeoneElses()
     {
         await portal.CreateUserAsync("many.places", "Mo Places");
         await portal.CreateUserAsync("someone.else", "Sam Else");

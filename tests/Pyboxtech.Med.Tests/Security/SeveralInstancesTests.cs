@@ -49,7 +49,7 @@ public sealed class SeveralInstancesTests(SeveralInstancesTests.TwoInstances ins
     }
 
     [Fact]
-    public async Task MatrixChangeOnOneInstance_AppliesOnTheOther()
+    public async Task MatrixChange_OnOneInstance_AppliesOnTheOther()
     {
         await instances.First.CreateUserAsync("multi.admin", "Max Admin", PortalFactory.StrongPassword, MedRole.SystemAdministrator);
         await instances.First.CreateUserAsync("multi.manager", "Mia Manager", PortalFactory.StrongPassword, "Practice manager");
@@ -65,7 +65,7 @@ public sealed class SeveralInstancesTests(SeveralInstancesTests.TwoInstances ins
     }
 
     [Fact]
-    public async Task SettingsChangedByHandInTheDatabase_ReachBothInstances()
+    public async Task SettingsChange_ByHandInTheDatabase_ReachesBothInstances()
     {
         var first = instances.First.Services.GetRequiredService<SecuritySettingsService>();
         var second = instances.Second.Services.GetRequiredService<SecuritySettingsService>();

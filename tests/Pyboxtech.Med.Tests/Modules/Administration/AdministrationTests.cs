@@ -25,7 +25,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task CreateUser_ShowsATemporaryPasswordOnceThatSignsInAndMustBeChanged()
+    public async Task CreateUser_ValidForm_ShowsATemporaryPasswordOnceThatSignsInAndMustBeChanged()
     {
         var before = await portal.LastAuditSequenceAsync();
 
@@ -67,7 +67,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Deactivate_EndsTheLiveSessionAndKeepsTheAccountListed()
+    public async Task Deactivate_UserSignedIn_EndsTheLiveSessionAndKeepsTheAccountListed()
     {
         var (_, password) = await CreateUserAsync("leaving.nurse", "Lee Leaving", "Nurse");
         var nurse = await portal.SignInAsync("leaving.nurse", password);
@@ -85,7 +85,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task LastAdministrator_CannotDeactivateThemselvesOrDropTheirOwnRole()
+    public async Task DeactivateOrDropOwnRole_AsTheLastAdministrator_IsRefused()
     {
         var self = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "head.admin"));
 
@@ -105,7 +105,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Restriction_LowersOnePersonsAccessAtTheirNextRequest()
+    public async Task Restrict_OnePerson_LowersTheirAccessAtTheirNextRequest()
     {
         var (_, password) = await CreateUserAsync("limited.desk", "Lim Desk", "Receptionist");
         var desk = await portal.SignInAsync("limited.desk", password);
@@ -126,7 +126,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task DeleteRole_StillAssignedIsRefused_UnassignedIsDeleted()
+    public async Task DeleteRole_StillAssignedThenUnassigned_IsRefusedThenDone()
     {
         var roles = await _admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative));
         var create = HtmlForm.Parse(_admin, roles, "/", "form[action='/Administration/Roles']");
@@ -207,7 +207,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task AccountPage_GivesTheFactsToJudgeAnUnlockBy_AndWarnsOfAnAccountWithNoRole()
+    public async Task AccountPage_OfAnAccountWithNoRole_GivesTheFactsToJudgeAnUnlockByAndWarns()
     {
         await portal.CreateUserAsync("no.role.yet", "Nola Role");
         await portal.SignInAsync("no.role.yet");

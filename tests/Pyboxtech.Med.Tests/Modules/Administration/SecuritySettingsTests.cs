@@ -20,7 +20,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task NistPreset_AcceptsALongPassphraseWithoutSymbols_AndTheChangeIsAudited()
+    public async Task SaveSettings_NistPreset_AcceptsALongPassphraseWithoutSymbolsAndIsAudited()
     {
         await portal.CreateUserAsync("phrase.user", "Phil Phrase");
         const string passphrase = "violet cactus harbour lantern";
@@ -47,7 +47,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     [InlineData("91", "Racgp", "AdministratorUnlock")]
     [InlineData("30", "Loose", "AdministratorUnlock")]
     [InlineData("30", "Racgp", "Never")]
-    public async Task SettingsOutOfRange_AreRefusedAndNothingChanges(string maxAge, string preset, string lockout)
+    public async Task SaveSettings_OutOfRange_IsRefusedAndChangesNothing(string maxAge, string preset, string lockout)
     {
         var admin = await portal.SignInAsync("policy.admin");
         var before = await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.SecuritySettings>().AsNoTracking().SingleAsync());
@@ -62,7 +62,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     }
 
     [Fact]
-    public async Task PasswordOlderThanTheMaximumAge_MustBeChangedBeforeAnythingElse_AndIsAnnouncedTwoWeeksAhead()
+    public async Task AnyPage_PasswordOlderThanTheMaximumAge_MustChangeItFirstAfterTwoWeeksNotice()
     {
         await portal.CreateUserAsync("old.password", "Olga Old");
         await portal.CreateUserAsync("soon.expiring", "Sue Soon");

@@ -153,7 +153,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
-    public async Task Register_TheSameNameInAnotherScript_Twice_Warns()
+    public async Task Register_SameNameInAnotherScriptTwice_Warns()
     {
         Assert.Equal(HttpStatusCode.Redirect, (await RegisterAsync(Valid("Сергеев", "Андрей", "1969-09-19"))).StatusCode);
 
@@ -222,7 +222,7 @@ public sealed class PatientsTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
-    public async Task ReadOnlyRole_CanSearchButNotRegister_AndAdministratorSeesNoPatients()
+    public async Task PatientPages_AsAReadOnlyRoleOrTheAdministrator_OfferSearchOnlyOrNothing()
     {
         var student = await portal.SignInAsync("student.sam");
         var found = await student.GetAsync(new Uri("/Patients?q=a", UriKind.Relative));
