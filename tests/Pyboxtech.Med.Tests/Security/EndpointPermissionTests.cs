@@ -136,8 +136,10 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         select new TheoryDataRow<string, string>(role, endpoint);
 
     [Fact]
-    public void EndpointList_ComparedWithWhatTheAppMaps_MissesNone()
+    public void EndpointAndRoleLists_ComparedWithWhatTheAppMapsAndSeeds_MissNone()
     {
+        Assert.Equal(portal.SeededRoles.Order(StringComparer.Ordinal), PermissionMatrixTests.RoleNames.Order(StringComparer.Ordinal));
+
         var mapped = portal.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} {Template(e)}"))
             .Order(StringComparer.Ordinal);
@@ -379,6 +381,9 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         private readonly Dictionary<string, Actor> _actors = new(StringComparer.Ordinal);
         private int _people;
 
+        /// <summary>The roles as seeded, read before any case ran.</summary>
+        public IReadOnlyList<string> SeededRoles { get; private set; } = [];
+
         /// <summary>The matrix as seeded, read before any case ran.</summary>
         public MatrixSnapshot DefaultMatrix { get; private set; } = null!;
 
@@ -388,6 +393,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             // Past first-run setup, so that pages answer for themselves.
             await CreateUserAsync("theory.first", "Theo First");
             DefaultMatrix = await Services.GetRequiredService<PermissionMatrix>().CurrentAsync();
+            SeededRoles = await WithDbAsync(db => db.Roles.Select(r => r.Name!).ToListAsync());
         }
 
         public async Task<Actor> ActorAsync(string role)
