@@ -73,7 +73,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     [InlineData("UPDATE audit.events SET user_name = 'someone else' WHERE sequence = 1")]
     [InlineData("DELETE FROM audit.events WHERE sequence = 1")]
     [InlineData("TRUNCATE audit.events")]
-    public async Task RuntimeRole_CannotUpdateDeleteOrTruncate(string sql)
+    public async Task Change_AsTheRuntimeRole_IsRefused(string sql)
     {
         await AppendAsync(3);
 
@@ -87,7 +87,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     [InlineData("UPDATE audit.events SET user_name = 'someone else' WHERE sequence = 1")]
     [InlineData("DELETE FROM audit.events WHERE sequence = 1")]
     [InlineData("TRUNCATE audit.events")]
-    public async Task OwnerRole_IsRefusedByTheTrigger(string sql)
+    public async Task Change_AsTheOwnerRole_IsRefusedByTheTrigger(string sql)
     {
         await AppendAsync(3);
 
@@ -113,7 +113,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Superuser_EditingARow_IsReportedAtThatRow()
+    public async Task Verify_AfterASuperuserEditsARow_ReportsThatRow()
     {
         await AppendAsync(10);
 
@@ -126,7 +126,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Superuser_DeletingAMiddleRow_IsReportedAtThatRow()
+    public async Task Verify_AfterASuperuserDeletesAMiddleRow_ReportsThatRow()
     {
         await AppendAsync(10);
 
@@ -139,7 +139,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Superuser_DeletingTheLastRows_IsFoundAgainstASavedHead()
+    public async Task Verify_AfterASuperuserDeletesTheLastRows_FindsItAgainstASavedHead()
     {
         await AppendAsync(10);
         var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
@@ -153,7 +153,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Superuser_RewritingTheChainFromARow_IsFoundAgainstASavedHead()
+    public async Task Verify_AfterASuperuserRewritesTheChainFromARow_FindsItAgainstASavedHead()
     {
         await AppendAsync(10);
         var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
@@ -170,7 +170,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Superuser_InsertingARowOutOfOrder_IsReportedAtThatRow()
+    public async Task Verify_AfterASuperuserInsertsARowOutOfOrder_ReportsThatRow()
     {
         await AppendAsync(5);
 

@@ -115,7 +115,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Portal portal) : IClassFixtu
     }
 
     [Fact]
-    public async Task StaticFilesAndHealth_AreNotRecorded()
+    public async Task Request_ForStaticFilesOrHealth_IsNotRecorded()
     {
         var client = portal.CreateBrowser();
         var before = await portal.LastAuditSequenceAsync();
@@ -127,7 +127,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Portal portal) : IClassFixtu
     }
 
     [Fact]
-    public async Task Logout_IsRecorded()
+    public async Task Logout_SignedIn_IsRecorded()
     {
         var client = await portal.SignInAsync("dr.audit");
         var dashboard = await client.GetStringAsync(new Uri("/", UriKind.Relative));
@@ -140,7 +140,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Portal portal) : IClassFixtu
     }
 
     [Fact]
-    public async Task FullJourney_LeavesNoPasswordTokenOrCookieInAnyRow()
+    public async Task FullJourney_ThroughThePortal_LeavesNoPasswordTokenOrCookieInAnyRow()
     {
         const string password = "Unique-secret-77-phrase";
         await portal.CreateUserAsync("journey.user", "Jo Journey", password);
@@ -162,7 +162,7 @@ public sealed class AuditTrailTests(AuditTrailTests.Portal portal) : IClassFixtu
     }
 
     [Fact]
-    public async Task LockingFailure_IsRecordedAsALockout()
+    public async Task Login_FailureThatLocksTheAccount_IsRecordedAsALockout()
     {
         await portal.CreateUserAsync("soon.locked", "Sue Soon");
         var before = await portal.LastAuditSequenceAsync();

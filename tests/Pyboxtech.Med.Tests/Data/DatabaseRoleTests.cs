@@ -10,7 +10,7 @@ namespace Pyboxtech.Med.Tests.Data;
 public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     [Fact]
-    public async Task RuntimeRole_OwnsNoTableOrSchema()
+    public async Task Migrate_ForTheRuntimeRole_LeavesItOwningNoTableOrSchema()
     {
         var owned = await ScalarAsync<long>(portal.Database.SuperuserConnection, $"""
             SELECT (SELECT count(*) FROM pg_tables WHERE tableowner = '{PostgresServer.RuntimeRole}')
@@ -29,7 +29,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     [InlineData("SELECT count(*) FROM migrations.ef_migrations_history")]
     [InlineData("DELETE FROM migrations.installed_modules")]
     [InlineData("CREATE SCHEMA sneaky")]
-    public async Task RuntimeRole_CannotChangeTheSchemaOrReadMigrations(string sql)
+    public async Task SchemaChangeOrMigrationsRead_AsTheRuntimeRole_IsRefused(string sql)
     {
         var error = await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(portal.Database.RuntimeConnection, sql));
 
@@ -37,7 +37,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task RuntimeRole_CanReadAndWriteAccounts()
+    public async Task ReadAndWriteAccounts_AsTheRuntimeRole_Succeeds()
     {
         var count = await ScalarAsync<long>(portal.Database.RuntimeConnection, "SELECT count(*) FROM account.users");
 
@@ -45,7 +45,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task DataProtectionKeys_AreKeptInPostgres()
+    public async Task FormPage_FirstOne_KeepsItsEncryptedKeyRingInPostgres()
     {
         // Any form page needs an antiforgery token, which needs the key ring.
         await portal.CreateBrowser().GetAsync(new Uri("/Setup", UriKind.Relative));
@@ -71,7 +71,7 @@ public sealed class DatabaseRoleTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task Migrate_RefreshesPatientSearchKeys_WhenTheNormalisingRulesChanged()
+    public async Task Migrate_AfterTheNormalisingRulesChanged_RefreshesPatientSearchKeys()
     {
         // A new PostgreSQL major version may bring new unaccent rules; stand in for it by changing the function.
         var migrator = Migrator();

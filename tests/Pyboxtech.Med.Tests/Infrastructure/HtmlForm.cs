@@ -73,6 +73,10 @@ public sealed class HtmlForm
         return _client.PostAsync(new Uri(_action, UriKind.Relative), new FormUrlEncodedContent(body));
     }
 
+    /// <summary>The page's main heading, as a person reads it: what tells them where they are.</summary>
+    public static string? Heading(string html) =>
+        new HtmlParser().ParseDocument(html).QuerySelector("h1")?.TextContent.Trim();
+
     /// <summary>Validation messages shown on a page, as a person reads them.</summary>
     public static IReadOnlyList<string> Errors(string html) =>
         new HtmlParser().ParseDocument(html)

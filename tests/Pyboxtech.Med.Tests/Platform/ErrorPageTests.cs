@@ -12,7 +12,7 @@ namespace Pyboxtech.Med.Tests.Platform;
 public sealed class ErrorPageTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     [Fact]
-    public async Task Fault_AnswersA500PageWithAReference_ThatIsInTheLogAndTheAuditRow()
+    public async Task Request_ThatFaults_AnswersA500PageWithAReferenceInTheLogAndTheAuditRow()
     {
         await portal.CreateUserAsync("dr.fault", "Dr Fay Fault", PortalFactory.StrongPassword, "Doctor");
         var client = await portal.SignInAsync("dr.fault");

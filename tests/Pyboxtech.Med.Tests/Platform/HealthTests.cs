@@ -1,4 +1,5 @@
 using System.Net;
+using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
 
 namespace Pyboxtech.Med.Tests.Platform;
@@ -6,12 +7,29 @@ namespace Pyboxtech.Med.Tests.Platform;
 public sealed class HealthTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     [Fact]
-    public async Task Health_DatabaseReachable_Answers200AndIsNotAudited()
+    public async Task Health_DatabaseReachable_Answers200AndWritesNoAuditRow()
     {
-        var response = await portal.CreateBrowser().GetAsync(new Uri("/health", UriKind.Relative));
+        await portal.CreateUserAsync("health.watcher", "Hal Watcher");
+        var client = await portal.SignInAsync("health.watcher");
+        var before = await AuditRowCountAsync();
+
+        var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await AuditRowCountAsync());
+        // The count does see a request that is recorded: the same client opening the dashboard adds exactly one row.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        Assert.Equal(before + 1, await AuditRowCountAsync());
+    }
+
+    /// <summary>Counted in SQL, as stored: what the trail holds whatever the application thinks it wrote.</summary>
+    private async Task<long> AuditRowCountAsync()
+    {
+        await using var connection = new NpgsqlConnection(portal.Database.SuperuserConnection);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM audit.events", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 }
 

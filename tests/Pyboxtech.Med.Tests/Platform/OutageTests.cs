@@ -32,7 +32,7 @@ public sealed class OutageTests(OutageTests.Portal portal) : IClassFixture<Outag
     }
 
     [Fact]
-    public async Task DatabaseGone_Answers503WithoutTheirData_AndTheSameSessionGoesOnWhenItIsBack()
+    public async Task Request_WhileTheDatabaseIsGone_Answers503AndTheSessionGoesOnWhenItIsBack()
     {
         await portal.CreateUserAsync("dr.outage", "Dr Olly Outage");
         var client = await portal.SignInAsync("dr.outage");

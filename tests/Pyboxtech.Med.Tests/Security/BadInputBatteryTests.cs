@@ -113,17 +113,20 @@ public sealed class BadInputBatteryTests(PortalFactory portal) : IClassFixture<P
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.Equal("That request could not be understood", HtmlForm.Heading(await missing.Content.ReadAsStringAsync()));
+        Assert.Equal("That request could not be understood", HtmlForm.Heading(await foreign.Content.ReadAsStringAsync()));
         Assert.Equal(before, await portal.WithDbAsync(db => db.Set<Patient>().CountAsync()));
     }
 
     [Fact]
-    public async Task OversizedBody_IsRefusedWithoutError()
+    public async Task Submit_OversizedBody_IsRefusedWithoutError()
     {
         var form = await HtmlForm.LoadAsync(_desk, "/Patients/New");
 
         var response = await form.SubmitAsync(new() { ["FamilyName"] = new string('x', 40_000_000) });
 
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"answered {(int)response.StatusCode}");
+        Assert.Equal("That request could not be understood", HtmlForm.Heading(await response.Content.ReadAsStringAsync()));
     }
 
     private static string Describe(string value) =>

@@ -41,7 +41,7 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public void EveryEndpoint_DeclaresAnonymityOrIsCoveredByTheSignInPolicy()
+    public void AnonymousAccess_OnEveryEndpoint_IsOnlyTheDeliberateExceptions()
     {
         var endpoints = Endpoints();
 
@@ -52,7 +52,7 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public void EveryEndpoint_DeclaresAModulePermissionAnySignedInUserOrAnonymity()
+    public void Declaration_OnEveryEndpoint_IsAModulePermissionAnySignedInUserOrAnonymity()
     {
         var undeclared = Endpoints()
             .Where(e => e.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null
@@ -66,7 +66,7 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public void EveryEndpointThatChangesData_NeedsWriteAccess()
+    public void Declaration_OnEveryEndpointThatChangesData_NeedsWriteAccess()
     {
         var readOnlyWrites = Endpoints()
             .Where(e => e.Method != "GET" && e.Endpoint.Metadata.GetMetadata<RequirePermissionAttribute>() is { Level: < AccessLevel.Write } permission

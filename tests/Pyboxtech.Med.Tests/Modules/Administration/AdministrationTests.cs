@@ -26,7 +26,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task CreateUser_ShowsATemporaryPasswordOnceThatSignsInAndMustBeChanged()
+    public async Task CreateUser_ValidForm_ShowsATemporaryPasswordOnceThatSignsInAndMustBeChanged()
     {
         var before = await portal.LastAuditSequenceAsync();
 
@@ -68,7 +68,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Deactivate_EndsTheLiveSessionAndKeepsTheAccountListed()
+    public async Task Deactivate_UserSignedIn_EndsTheLiveSessionAndKeepsTheAccountListed()
     {
         var (_, password) = await CreateUserAsync("leaving.nurse", "Lee Leaving", "Nurse");
         var nurse = await portal.SignInAsync("leaving.nurse", password);
@@ -86,7 +86,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task LastAdministrator_CannotDeactivateThemselvesOrDropTheirOwnRole()
+    public async Task DeactivateOrDropOwnRole_AsTheLastAdministrator_IsRefused()
     {
         var self = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "head.admin"));
 
@@ -106,7 +106,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Restriction_LowersOnePersonsAccessAtTheirNextRequest()
+    public async Task Restrict_OnePerson_LowersTheirAccessAtTheirNextRequest()
     {
         var (_, password) = await CreateUserAsync("limited.desk", "Lim Desk", "Receptionist");
         var desk = await portal.SignInAsync("limited.desk", password);
@@ -127,7 +127,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task DeleteRole_StillAssignedIsRefused_UnassignedIsDeleted()
+    public async Task DeleteRole_StillAssignedThenUnassigned_IsRefusedThenDone()
     {
         var roles = await _admin.GetStringAsync(new Uri("/Administration/Roles", UriKind.Relative));
         var create = HtmlForm.Parse(_admin, roles, "/", "form[action='/Administration/Roles']");
@@ -167,8 +167,13 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     [Theory]
     [InlineData("/Administration/Users/00000000-0000-0000-0000-000000000009")]
     [InlineData("/Administration/Users/nope")]
-    public async Task UnknownUserId_Is404(string path) =>
-        Assert.Equal(HttpStatusCode.NotFound, (await _admin.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+    public async Task Details_UnknownOrMalformedUserId_ShowsPageNotFound(string path)
+    {
+        var response = await _admin.GetAsync(new Uri(path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("Page not found", HtmlForm.Heading(await response.Content.ReadAsStringAsync()));
+    }
 
     [Fact]
     public async Task ResetPassword_WhileThePersonIsSignedIn_EndsTheSessionAndIssuesAPasswordToChange()
@@ -252,7 +257,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task AccountPage_GivesTheFactsToJudgeAnUnlockBy_AndWarnsOfAnAccountWithNoRole()
+    public async Task AccountPage_OfAnAccountWithNoRole_GivesTheFactsToJudgeAnUnlockByAndWarns()
     {
         await portal.CreateUserAsync("no.role.yet", "Nola Role");
         await portal.SignInAsync("no.role.yet");

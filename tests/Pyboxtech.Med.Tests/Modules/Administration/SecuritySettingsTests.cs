@@ -22,7 +22,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public async Task NistPreset_AcceptsALongPassphraseWithoutSymbols_AndTheChangeIsAudited()
+    public async Task SaveSettings_NistPreset_AcceptsALongPassphraseWithoutSymbolsAndIsAudited()
     {
         await portal.CreateUserAsync("phrase.user", "Phil Phrase");
         const string passphrase = "violet cactus harbour lantern";
@@ -49,7 +49,7 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
     [InlineData("91", "Racgp", "AdministratorUnlock")]
     [InlineData("30", "Loose", "AdministratorUnlock")]
     [InlineData("30", "Racgp", "Never")]
-    public async Task SettingsOutOfRange_AreRefusedAndNothingChanges(string maxAge, string preset, string lockout)
+    public async Task SaveSettings_OutOfRange_IsRefusedAndChangesNothing(string maxAge, string preset, string lockout)
     {
         var admin = await portal.SignInAsync("policy.admin");
         var before = await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.SecuritySettings>().AsNoTracking().SingleAsync());
@@ -58,12 +58,13 @@ public sealed class SecuritySettingsTests(PortalFactory portal) : IClassFixture<
             .SubmitAsync(new() { ["Preset"] = preset, ["MaxAgeDays"] = maxAge, ["LockoutMode"] = lockout });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotEmpty(HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
         var after = await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Security.SecuritySettings>().AsNoTracking().SingleAsync());
         Assert.Equal(before.Describe(), after.Describe());
     }
 
     [Fact]
-    public async Task PasswordOlderThanTheMaximumAge_MustBeChangedBeforeAnythingElse_AndIsAnnouncedTwoWeeksAhead()
+    public async Task AnyPage_PasswordOlderThanTheMaximumAge_MustChangeItFirstAfterTwoWeeksNotice()
     {
         await portal.CreateUserAsync("old.password", "Olga Old");
         await portal.CreateUserAsync("soon.expiring", "Sue Soon");

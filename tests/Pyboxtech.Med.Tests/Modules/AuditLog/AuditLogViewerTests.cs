@@ -54,7 +54,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Viewer_FilteredByRecordNumber_FindsThatPatientsRows_AndShowsTheNumber()
+    public async Task Viewer_FilteredByRecordNumber_FindsThatPatientsRowsAndShowsTheNumber()
     {
         var id = Guid.NewGuid();
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"""
@@ -74,7 +74,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Export_StartsWithAByteOrderMark_SoSpreadsheetsReadNamesRight()
+    public async Task Export_ForASpreadsheet_StartsWithAByteOrderMark()
     {
         var bytes = await _admin.GetByteArrayAsync(new Uri("/Audit/Export?User=bulk.user", UriKind.Relative));
 
@@ -139,7 +139,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Export_HoldsExactlyTheFilteredRowsAndIsRecorded()
+    public async Task Export_Filtered_HoldsExactlyThoseRowsAndIsRecorded()
     {
         var before = await portal.LastAuditSequenceAsync();
 
@@ -200,7 +200,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task VerifyButton_ReportsIntactAndIsRecorded()
+    public async Task VerifyButton_UntouchedTrail_ReportsIntactAndIsRecorded()
     {
         var page = await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
         var verify = HtmlForm.Parse(_admin, page, "/Audit", "form[action='/Audit/Verify']");
@@ -215,7 +215,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Reports_ShowFailedSignInsLockoutsAndRefusals()
+    public async Task Reports_AfterFailuresLockoutsAndRefusals_ShowEachOfThem()
     {
         await portal.CreateUserAsync("target.user", "Tess Target");
         for (var i = 0; i < 6; i++)
@@ -242,7 +242,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task VerifyCommand_AndHeadExport_AgreeThatTheChainIsIntact()
+    public async Task VerifyCommand_WithTheExportedHeads_FindsTheChainIntact()
     {
         var exporter = portal.Services.GetRequiredService<AuditHeadExporter>();
 
