@@ -32,8 +32,8 @@ builder.Services.AddMedAuditing(builder.Configuration);
 var dataProtection = builder.Services.AddDataProtection()
     .SetApplicationName("Pyboxtech-Med")
     .PersistKeysToDbContext<MedDbContext>();
-var maintenanceCommand = args.FirstOrDefault() is "migrate" or "verify-audit"
-    || ModuleCatalog.All.Any(m => m.Commands.ContainsKey(args.FirstOrDefault() ?? ""));
+var moduleCommand = ModuleCatalog.Command(args.FirstOrDefault());
+var maintenanceCommand = args.FirstOrDefault() is "migrate" or "verify-audit" || moduleCommand is not null;
 if (!maintenanceCommand)
 {
     // Only the serving process needs the certificate; the migrate and maintenance commands never use the key ring.
@@ -155,8 +155,8 @@ switch (args)
         return 0;
     case ["verify-audit", .. var options]:
         return await AuditCommands.VerifyAsync(app.Services, options);
-    case [var name, .. var commandArguments] when ModuleCatalog.All.SelectMany(m => m.Commands).FirstOrDefault(c => c.Key == name).Value is { } command:
-        return await command(app.Services, commandArguments);
+    case [_, .. var commandArguments] when moduleCommand is not null:
+        return await moduleCommand(app.Services, commandArguments);
 }
 
 app.UseForwardedHeaders();

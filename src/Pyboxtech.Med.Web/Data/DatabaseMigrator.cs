@@ -124,40 +124,69 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
     /// <summary>
     /// A module's default access (by role name, from its declaration) is given the first time migrate sees the module,
     /// in one transaction with the record that it was seen and its audit row. Roles the practice renamed or deleted get
-    /// nothing; cells the practice already set are left as they are.
+    /// nothing; cells the practice already set are left as they are; a role given Read on health information is made to
+    /// sign in with two factors, as the matrix page does. Two migrate runs at once give it once: the record is claimed first.
     /// </summary>
     private async Task ApplyDefaultAccessOfNewModulesAsync(MedDbContext db, CancellationToken cancellationToken)
     {
-        var seen = await db.Set<InstalledModule>().Select(m => m.Number).ToListAsync(cancellationToken);
-        foreach (var module in ModuleCatalog.MatrixModules.Where(m => !seen.Contains(m.Number)))
+        var seen = await db.Set<InstalledModule>().ToDictionaryAsync(m => m.Number, m => m.Name, cancellationToken);
+        RefuseRenumberedModules(seen);
+        foreach (var module in ModuleCatalog.MatrixModules.Where(m => !seen.ContainsKey(m.Number)))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var roles = await db.Roles.Where(r => module.DefaultAccess.Keys.Contains(r.Name!)).ToDictionaryAsync(r => r.Name!, r => r.Id, cancellationToken);
-            var given = new List<string>();
-            foreach (var (role, level) in module.DefaultAccess.Where(d => d.Value > AccessLevel.None && roles.ContainsKey(d.Key)))
+            var now = _clock.GetUtcNow();
+            var claimed = await db.Database.ExecuteSqlInterpolatedAsync(
+                $"INSERT INTO migrations.installed_modules (number, name, installed_at) VALUES ({module.Number}, {module.Key}, {now}) ON CONFLICT DO NOTHING",
+                cancellationToken);
+            if (claimed == 0)
             {
-                var roleId = roles[role];
-                if (!await db.RoleGrants.AnyAsync(g => g.RoleId == roleId && g.Module == module.Number, cancellationToken))
+                continue;
+            }
+
+            var given = new List<string>();
+            var roles = await db.Roles.Where(r => module.DefaultAccess.Keys.Contains(r.Name!)).ToListAsync(cancellationToken);
+            foreach (var role in roles)
+            {
+                var level = module.DefaultAccess[role.Name!];
+                if (level > AccessLevel.None && !await db.RoleGrants.AnyAsync(g => g.RoleId == role.Id && g.Module == module.Number, cancellationToken))
                 {
-                    db.RoleGrants.Add(new RoleGrant { RoleId = roleId, Module = module.Number, Level = level });
-                    given.Add($"{role}/{module.Key}: {level}");
+                    db.RoleGrants.Add(new RoleGrant { RoleId = role.Id, Module = module.Number, Level = level });
+                    given.Add($"{role.Name}/{module.Key}: {level}");
+                    if (role.RequireTwoFactorFor(module, level) is { } required)
+                    {
+                        given.Add(required);
+                    }
                 }
             }
 
-            db.Set<InstalledModule>().Add(new InstalledModule { Number = module.Number, Name = module.Key, InstalledAt = _clock.GetUtcNow() });
             await db.SaveChangesAsync(cancellationToken);
             await AuditTrail.RecordOutsideRequestsAsync(
                 new AuditEntry(AuditEventType.ModuleDefaultsApplied, AuditOutcome.Succeeded)
                 {
                     Action = "migrate command",
                     Module = module.Key,
+                    SubjectType = PermissionModel.MatrixSubject,
                     Details = given.Count == 0 ? "first seen; no default role to give access" : "first seen; default access: " + string.Join("; ", given),
                 },
                 db,
-                _clock.GetUtcNow(),
+                now,
                 cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             LogModuleInstalled(logger, module.Key, given.Count);
+        }
+    }
+
+    /// <summary>A stored module number is a promise: the database's matrix cells under it belong to that module's key.</summary>
+    private static void RefuseRenumberedModules(Dictionary<int, string> seen)
+    {
+        foreach (var module in ModuleCatalog.MatrixModules)
+        {
+            if (seen.TryGetValue(module.Number, out var stored) && stored != module.Key)
+            {
+                throw new InvalidOperationException(
+                    $"This database's matrix module {module.Number} is {stored}, but this build declares {module.Number} as {module.Key}. "
+                    + "Module numbers are stored and never reused: give the new module a number of its own.");
+            }
         }
     }
 

@@ -40,6 +40,14 @@ public static class ModuleCatalog
     /// <summary>A matrix row by the key forms post, or null for a key no module declares.</summary>
     public static MatrixModule? MatrixModule(string? key) => MatrixModules.FirstOrDefault(m => m.Key == key);
 
+    /// <summary>The maintenance command a module adds under this name, or null.</summary>
+    public static Func<IServiceProvider, string[], Task<int>>? Command(string? name) =>
+        All.SelectMany(m => m.Commands).FirstOrDefault(c => c.Key == name).Value;
+
+    /// <summary>A stored matrix number as people read it in the trail: the module's key ("ClinicalNotes"), or the number if no module declares it.</summary>
+    public static string KeyOf(int number) =>
+        MatrixModules.FirstOrDefault(m => m.Number == number)?.Key ?? number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The module whose folder holds a type (a controller), or null for the platform's own (error pages).</summary>
     public static ModuleDeclaration? Owning(Type type) => All.FirstOrDefault(m => m.Owns(type));
 }

@@ -13,7 +13,7 @@ public sealed class ConfinementMiddleware(RequestDelegate next, IEnumerable<ICon
 {
     private static readonly PathString[] AlwaysOpen = ["/Account/Logout", "/Error", "/health"];
 
-    private readonly IConfinementRule[] _rules = rules.ToArray();
+    private readonly IConfinementRule[] _rules = rules.OrderBy(r => r.Order).ToArray();
 
     public async Task InvokeAsync(HttpContext context, AuditTrail audit)
     {

@@ -10,8 +10,11 @@ namespace Pyboxtech.Med.Web.Security;
 /// </summary>
 public sealed record Confinement(PathString Page, AuditEventType Refusal);
 
-/// <summary>Asks whether a person is confined; implemented by the module that owns the page. Asked in registration order.</summary>
+/// <summary>Asks whether a person is confined; implemented by the module that owns the page. Asked by <see cref="Order"/>, lowest first.</summary>
 public interface IConfinementRule
 {
+    /// <summary>Where the rule stands among the others: the first that confines a person decides their page.</summary>
+    int Order { get; }
+
     Confinement? ConfinementOf(ClaimsPrincipal user);
 }

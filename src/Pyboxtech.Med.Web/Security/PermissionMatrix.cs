@@ -22,6 +22,10 @@ public sealed class PermissionMatrix(IServiceScopeFactory scopes)
     /// </summary>
     public void Invalidate() => _cache.Invalidate();
 
+    /// <summary>Whether a person reaches a level in a module: pages use it to offer only what the person may do.</summary>
+    public async ValueTask<bool> CanAsync(ClaimsPrincipal user, MatrixModule module, AccessLevel level) =>
+        (await CurrentAsync()).Effective(user, module) >= level;
+
     private async Task<MatrixSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();

@@ -29,6 +29,9 @@ internal static class PermissionModel
 {
     public const string Schema = "security";
 
+    /// <summary>The audit trail's subject type for changes to the matrix, whoever makes them (the grid, <c>migrate</c>).</summary>
+    public const string MatrixSubject = "Matrix";
+
     public static void Configure(ModelBuilder builder)
     {
         builder.Entity<RoleGrant>(p =>

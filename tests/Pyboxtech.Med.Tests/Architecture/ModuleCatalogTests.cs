@@ -38,6 +38,17 @@ public sealed class ModuleCatalogTests
     }
 
     [Fact]
+    public void Catalog_CommandNames_AreUniqueAndLeaveThePlatformsOwn()
+    {
+        var names = ModuleCatalog.All.SelectMany(m => m.Commands.Keys).ToList();
+
+        Assert.Contains("recover-access", names);
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.DoesNotContain("migrate", names);
+        Assert.DoesNotContain("verify-audit", names);
+    }
+
+    [Fact]
     public void Catalog_StoredMatrixNumbers_NeverChange()
     {
         // The matrix stores these numbers and forms post these keys: a renumbering would hand one module's access to another.

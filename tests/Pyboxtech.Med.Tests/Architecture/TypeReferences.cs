@@ -52,16 +52,17 @@ internal static class TypeReferences
     {
         var used = new List<TypeReference?> { type.BaseType };
         used.AddRange(type.Interfaces.Select(i => i.InterfaceType));
-        used.AddRange(type.CustomAttributes.Select(a => a.AttributeType));
-        used.AddRange(type.CustomAttributes.SelectMany(a => a.ConstructorArguments).Select(a => a.Value as TypeReference));
+        used.AddRange(type.CustomAttributes.SelectMany(AttributeTypes));
         used.AddRange(type.Fields.Select(f => f.FieldType));
         used.AddRange(type.Properties.Select(p => p.PropertyType));
-        used.AddRange(type.Properties.SelectMany(p => p.CustomAttributes).Select(a => a.AttributeType));
+        used.AddRange(type.Properties.SelectMany(p => p.CustomAttributes).SelectMany(AttributeTypes));
+        used.AddRange(type.Fields.SelectMany(f => f.CustomAttributes).SelectMany(AttributeTypes));
         foreach (var method in type.Methods)
         {
             used.Add(method.ReturnType);
             used.AddRange(method.Parameters.Select(p => p.ParameterType));
-            used.AddRange(method.CustomAttributes.Select(a => a.AttributeType));
+            used.AddRange(method.CustomAttributes.SelectMany(AttributeTypes));
+            used.AddRange(method.Parameters.SelectMany(p => p.CustomAttributes).SelectMany(AttributeTypes));
             if (method.HasBody)
             {
                 used.AddRange(method.Body.Variables.Select(v => v.VariableType));
@@ -71,6 +72,12 @@ internal static class TypeReferences
 
         return used.SelectMany(Expand).Select(t => t.FullName).Distinct(StringComparer.Ordinal);
     }
+
+    /// <summary>An attribute's type and the types it is given (<c>[RequirePermission&lt;PatientsModule&gt;]</c>, <c>typeof(...)</c> arguments).</summary>
+    private static IEnumerable<TypeReference?> AttributeTypes(CustomAttribute attribute) =>
+        attribute.ConstructorArguments.Concat(attribute.Properties.Select(p => p.Argument)).Concat(attribute.Fields.Select(f => f.Argument))
+            .Select(a => a.Value as TypeReference)
+            .Prepend(attribute.AttributeType);
 
     private static IEnumerable<TypeReference?> OperandTypes(Instruction instruction) => instruction.Operand switch
     {

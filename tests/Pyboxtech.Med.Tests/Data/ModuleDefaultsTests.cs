@@ -60,6 +60,44 @@ public sealed class ModuleDefaultsTests : IAsyncLifetime
         Assert.Contains("Practice manager/Billing: Write", billing[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Migrate_DefaultReadOnHealthInformation_MakesTheRoleSignInWithTwoFactors()
+    {
+        // A Nurse role that, in this database, did not need a second factor when Clinical notes arrived.
+        await ExecuteAsync("""
+            UPDATE account.roles SET requires_two_factor = false WHERE name = 'Nurse';
+            DELETE FROM security.role_permissions WHERE module = 3; DELETE FROM migrations.installed_modules WHERE number = 3
+            """);
+
+        await MigrateAsync();
+
+        Assert.Equal(["true"], await ColumnAsync("SELECT requires_two_factor::text FROM account.roles WHERE name = 'Nurse'"));
+        var notes = await ColumnAsync($"SELECT details FROM audit.events WHERE event_type = {(int)AuditEventType.ModuleDefaultsApplied} AND module = 'ClinicalNotes' AND subject_type = 'Matrix' ORDER BY sequence");
+        Assert.Contains("Nurse: two-factor sign-in now required (reads Clinical notes)", notes[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_StoredNumberNamesAnotherModule_IsRefusedBeforeAnyChange()
+    {
+        await ExecuteAsync("UPDATE migrations.installed_modules SET name = 'Recalls' WHERE number = 5; DELETE FROM migrations.installed_modules WHERE number = 6");
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(MigrateAsync);
+
+        Assert.Contains("matrix module 5 is Recalls", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await ColumnAsync("SELECT name FROM migrations.installed_modules WHERE number = 6"));
+    }
+
+    [Fact]
+    public async Task Migrate_TwoAtOnce_GiveANewModuleItsDefaultsOnce()
+    {
+        await ExecuteAsync("DELETE FROM security.role_permissions WHERE module = 5; DELETE FROM migrations.installed_modules WHERE number = 5");
+
+        await Task.WhenAll(MigrateAsync(), MigrateAsync());
+
+        Assert.Equal(2, (await ColumnAsync($"SELECT details FROM audit.events WHERE event_type = {(int)AuditEventType.ModuleDefaultsApplied} AND module = 'Billing'")).Count);
+        Assert.Equal(3, (await CellsAsync()).Count(c => c.Contains("/5/", StringComparison.Ordinal)));
+    }
+
     private Task MigrateAsync() => new DatabaseMigrator(
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

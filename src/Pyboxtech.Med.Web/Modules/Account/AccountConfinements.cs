@@ -10,6 +10,9 @@ internal sealed class PasswordChangeConfinement : IConfinementRule
 {
     private static readonly Confinement ChangePassword = new("/Account/ChangePassword", AuditEventType.RequestDeniedUntilPasswordChanged);
 
+    /// <summary>First: someone holding a temporary password chooses their own before anything else.</summary>
+    public int Order => 100;
+
     public Confinement? ConfinementOf(ClaimsPrincipal user) =>
         user.HasClaim(MedClaimsPrincipalFactory.MustChangePasswordClaim, "true") ? ChangePassword : null;
 }
@@ -18,6 +21,8 @@ internal sealed class PasswordChangeConfinement : IConfinementRule
 internal sealed class TwoFactorEnrolmentConfinement : IConfinementRule
 {
     private static readonly Confinement Enrol = new("/Account/TwoFactor", AuditEventType.RequestDeniedUntilTwoFactorEnrolled);
+
+    public int Order => 200;
 
     public Confinement? ConfinementOf(ClaimsPrincipal user) =>
         user.HasClaim(MedClaimsPrincipalFactory.MustEnrolTwoFactorClaim, "true") ? Enrol : null;

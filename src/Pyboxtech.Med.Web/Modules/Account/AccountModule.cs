@@ -16,7 +16,6 @@ public sealed class AccountModule : ModuleDeclaration
     {
         services.AddSingleton<FirstRunSetup>();
         services.AddSingleton<IFirstRunState>(provider => provider.GetRequiredService<FirstRunSetup>());
-        // In this order: a person with a temporary password changes it before setting up two-factor sign-in.
         services.AddSingleton<IConfinementRule, PasswordChangeConfinement>();
         services.AddSingleton<IConfinementRule, TwoFactorEnrolmentConfinement>();
         services.AddHostedService<FirstRunAnnouncer>();

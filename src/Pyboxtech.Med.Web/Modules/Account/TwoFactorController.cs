@@ -23,7 +23,7 @@ public sealed class TwoFactorController(
     /// <summary>Wrong codes one enrolment key takes; then it is replaced and enrolment starts over.</summary>
     public const int MaxWrongEnrolmentCodes = 10;
 
-    public const string StartOverMessage = "Ten wrong codes in a row, so that key no longer works. Delete the Pyboxtech-Med entry from your authenticator app, add the new key shown here, then enter the code it shows.";
+    public static readonly string StartOverMessage = $"{MaxWrongEnrolmentCodes} wrong codes in a row, so that key no longer works. Delete the Pyboxtech-Med entry from your authenticator app, add the new key shown here, then enter the code it shows.";
 
     [HttpGet("")]
     public async Task<IActionResult> Index()

@@ -10,7 +10,7 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 public sealed class AdministrationModule : MatrixModuleDeclaration<AdministrationModule>, IMatrixModuleDeclaration
 {
     public const string RoleSubject = "Role";
-    public const string MatrixSubject = "Matrix";
+    public const string MatrixSubject = PermissionModel.MatrixSubject;
 
     public static MatrixModule Access { get; } = new("Administration", 8, "Administration")
     {

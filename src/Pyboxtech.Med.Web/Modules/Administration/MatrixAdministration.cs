@@ -28,7 +28,6 @@ public sealed class MatrixAdministration(MedDbContext db, AdministrationChanges 
         {
             var existing = await db.RoleGrants.ToListAsync(cancellationToken);
             var changed = new List<string>();
-            var nowReadingHealthInformation = new HashSet<Guid>();
             foreach (var (roleId, module, level) in form.Cells.Select(c => (c.RoleId!.Value, ModuleCatalog.MatrixModule(c.Module)!, c.Level!.Value)).DistinctBy(c => (c.Item1, c.Item2.Number)))
             {
                 var grant = existing.FirstOrDefault(g => g.RoleId == roleId && g.Module == module.Number);
@@ -39,9 +38,9 @@ public sealed class MatrixAdministration(MedDbContext db, AdministrationChanges 
                 }
 
                 changed.Add($"{roles[roleId]}/{module}: {before} -> {level}");
-                if (module.HoldsHealthInformation && level >= AccessLevel.Read)
+                if (db.Roles.Local.Single(r => r.Id == roleId).RequireTwoFactorFor(module, level) is { } required)
                 {
-                    nowReadingHealthInformation.Add(roleId);
+                    changed.Add(required);
                 }
 
                 if (grant is null)
@@ -63,27 +62,9 @@ public sealed class MatrixAdministration(MedDbContext db, AdministrationChanges 
                 return [];
             }
 
-            changed.AddRange(RequireTwoFactor(nowReadingHealthInformation));
             await db.SaveChangesAsync(cancellationToken);
             await changes.RecordAsync(AuditEventType.PermissionsChanged, AdministrationModule.MatrixSubject, null, string.Join("; ", changed), cancellationToken);
             return [];
         }, cancellationToken);
-    }
-
-    /// <summary>
-    /// Whoever can read clinical notes or documents signs in with a second factor (RACGP 4, level 5): a grid change
-    /// that gives a role such access turns the role's requirement on in the same transaction. It is never turned off
-    /// here. Returns what changed, for the audit row.
-    /// </summary>
-    private List<string> RequireTwoFactor(HashSet<Guid> roleIds)
-    {
-        var changed = new List<string>();
-        foreach (var role in db.Roles.Local.Where(r => roleIds.Contains(r.Id) && !r.RequiresTwoFactor))
-        {
-            role.RequiresTwoFactor = true;
-            changed.Add($"{role.Name}: two-factor sign-in now required (reads clinical notes or documents)");
-        }
-
-        return changed;
     }
 }

@@ -20,15 +20,15 @@ public sealed class RoleAdministration(MedDbContext db, AdministrationChanges ch
     {
         var name = form.Name.Trim();
         var normalized = name.ToUpperInvariant();
-        if (await db.Roles.AnyAsync(r => r.NormalizedName == normalized && r.Id != id, cancellationToken))
-        {
-            return [$"A role named {name} already exists."];
-        }
-
         var role = id is { } existing ? await db.Roles.FirstOrDefaultAsync(r => r.Id == existing, cancellationToken) : MedRole.Create(name, "");
         if (role is null)
         {
             return ["This role does not exist."];
+        }
+
+        if (await db.Roles.AnyAsync(r => r.NormalizedName == normalized && r.Id != id, cancellationToken))
+        {
+            return [$"A role named {name} already exists."];
         }
 
         return await changes.RunAsync(actorId, async () =>
@@ -47,6 +47,8 @@ public sealed class RoleAdministration(MedDbContext db, AdministrationChanges ch
             return [];
         }, cancellationToken);
     }
+
+    public Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken) => db.Roles.AnyAsync(r => r.Id == id, cancellationToken);
 
     public async Task<IReadOnlyList<string>> DeleteAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
     {
@@ -67,7 +69,7 @@ public sealed class RoleAdministration(MedDbContext db, AdministrationChanges ch
             var cells = await db.RoleGrants.Where(g => g.RoleId == id).OrderBy(c => c.Module).ToListAsync(cancellationToken);
             db.Roles.Remove(role);
             await db.SaveChangesAsync(cancellationToken);
-            await changes.RecordAsync(AuditEventType.RoleDeleted, AdministrationModule.RoleSubject, role.Id, $"deleted; its cells were [{string.Join(", ", cells.Select(c => $"{c.Module}={c.Level}"))}]", cancellationToken);
+            await changes.RecordAsync(AuditEventType.RoleDeleted, AdministrationModule.RoleSubject, role.Id, $"deleted; its cells were [{string.Join(", ", cells.Select(c => $"{ModuleCatalog.KeyOf(c.Module)}={c.Level}"))}]", cancellationToken);
             return [];
         }, cancellationToken);
     }

@@ -24,13 +24,17 @@ public sealed class RolesController(RoleAdministration roles, MatrixAdministrati
 
     [HttpPost("{id:guid}")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
-    public Task<IActionResult> Edit(Guid id, SaveRoleForm form, CancellationToken cancellationToken) =>
-        SaveAsync(() => roles.SaveAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken);
+    public async Task<IActionResult> Edit(Guid id, SaveRoleForm form, CancellationToken cancellationToken) =>
+        await roles.ExistsAsync(id, cancellationToken)
+            ? await SaveAsync(() => roles.SaveAsync(id, form, ActorId, cancellationToken), "The role was saved.", cancellationToken)
+            : NotFound();
 
     [HttpPost("{id:guid}/Delete")]
     [RequirePermission<AdministrationModule>(AccessLevel.Write)]
-    public Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken) =>
-        SaveAsync(() => roles.DeleteAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken);
+    public async Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken) =>
+        await roles.ExistsAsync(id, cancellationToken)
+            ? await SaveAsync(() => roles.DeleteAsync(id, ActorId, cancellationToken), "The role was deleted.", cancellationToken)
+            : NotFound();
 
     private async Task<IActionResult> SaveAsync(Func<Task<IReadOnlyList<string>>> save, string notice, CancellationToken cancellationToken)
     {

@@ -158,6 +158,12 @@ public sealed class UserAdministration(
                 return [RoleGone];
             }
 
+            // A cap on a module nobody declares would be dropped, and the person's access silently widened.
+            if (form.Restrictions.Keys.Any(key => ModuleCatalog.MatrixModule(key) is null))
+            {
+                return ["The form refers to a module that does not exist. Reload the page and try again."];
+            }
+
             var before = await DescribeAsync(user);
             user.Rename(form.DisplayName);
             var current = await users.GetRolesAsync(user);
@@ -165,13 +171,8 @@ public sealed class UserAdministration(
             await users.AddToRolesAsync(user, roleNames.Except(current, StringComparer.Ordinal));
             await users.UpdateAsync(user);
             db.UserRestrictions.RemoveRange(db.UserRestrictions.Where(r => r.UserId == id));
-            foreach (var (module, cap) in form.Restrictions.Where(r => r.Value < AccessLevel.Write).Select(r => (ModuleCatalog.MatrixModule(r.Key), r.Value)))
+            foreach (var (module, cap) in form.Restrictions.Where(r => r.Value < AccessLevel.Write).Select(r => (ModuleCatalog.MatrixModule(r.Key)!, r.Value)))
             {
-                if (module is null)
-                {
-                    continue;
-                }
-
                 db.UserRestrictions.Add(new UserRestriction { UserId = id, Module = module.Number, MaxLevel = cap });
             }
 
@@ -276,6 +277,6 @@ public sealed class UserAdministration(
     {
         var roles = await users.GetRolesAsync(user);
         var caps = await db.UserRestrictions.Where(r => r.UserId == user.Id).OrderBy(r => r.Module).ToListAsync();
-        return $"name={user.DisplayName}; roles=[{string.Join(", ", roles.Order(StringComparer.Ordinal))}]; restrictions=[{string.Join(", ", caps.Select(c => $"{c.Module}<={c.MaxLevel}"))}]";
+        return $"name={user.DisplayName}; roles=[{string.Join(", ", roles.Order(StringComparer.Ordinal))}]; restrictions=[{string.Join(", ", caps.Select(c => $"{ModuleCatalog.KeyOf(c.Module)}<={c.MaxLevel}"))}]";
     }
 }

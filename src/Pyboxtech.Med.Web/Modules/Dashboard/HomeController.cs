@@ -45,7 +45,7 @@ public sealed class HomeController(
     /// <summary>For those who administer accounts: how many people cannot sign in until someone unlocks them.</summary>
     private async Task<int?> LockedAccountsAsync()
     {
-        if ((await matrix.CurrentAsync()).Effective(User, Administration.AdministrationModule.Access) < AccessLevel.Read)
+        if (!await matrix.CanAsync(User, Administration.AdministrationModule.Access, AccessLevel.Read))
         {
             return null;
         }

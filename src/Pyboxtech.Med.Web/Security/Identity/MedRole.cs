@@ -12,6 +12,21 @@ public sealed class MedRole : IdentityRole<Guid>
     /// <summary>Holders must sign in with a second factor (RACGP 4.3: health records and system administration).</summary>
     public bool RequiresTwoFactor { get; set; }
 
+    /// <summary>
+    /// Whoever can read health information signs in with a second factor (RACGP 4, level 5): access given to such a
+    /// module turns the role's requirement on. Never turned off here. Returns what changed, for the audit row, or null.
+    /// </summary>
+    public string? RequireTwoFactorFor(MatrixModule module, AccessLevel level)
+    {
+        if (!module.HoldsHealthInformation || level < AccessLevel.Read || RequiresTwoFactor)
+        {
+            return null;
+        }
+
+        RequiresTwoFactor = true;
+        return $"{Name}: two-factor sign-in now required (reads {module.Label})";
+    }
+
     public static MedRole Create(string name, string description) => new()
     {
         Id = Guid.CreateVersion7(),

@@ -1,5 +1,6 @@
 -- The default roles, seeded once with the least access each needs (RACGP 4.3 role functionality); their cells of the
--- permission matrix are in default_grants.sql. An existing role of the same name is kept as it is.
+-- permission matrix are declared by each module (DefaultAccess) and given by migrate. An existing role of the same
+-- name is kept as it is.
 -- RACGP 4.3: two factors for the system administrator and for every role that reads clinical notes or documents.
 INSERT INTO account.roles (id, name, normalized_name, concurrency_stamp, description, requires_two_factor) VALUES
     ('3635513b-a3cf-5fdd-8122-f39c87a06bf3', 'System administrator', 'SYSTEM ADMINISTRATOR', '3635513b-a3cf-5fdd-8122-f39c87a06bf3', 'Manages users, roles, the permission matrix, settings and the audit trail; no clinical access.', true),

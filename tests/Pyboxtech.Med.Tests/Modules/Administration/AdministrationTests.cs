@@ -119,11 +119,17 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
 
         var write = await desk.GetAsync(new Uri("/Patients/New", UriKind.Relative));
         Assert.StartsWith("/Account/AccessDenied", write.Headers.Location?.PathAndQuery, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await desk.GetAsync(new Uri("/Patients", UriKind.Relative))).StatusCode);
+        var search = await desk.GetAsync(new Uri("/Patients", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        // A page offers only what the person may do: no button that leads to the access-denied page.
+        Assert.DoesNotContain("Register a patient", await search.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var details = await _admin.GetStringAsync(new Uri($"/Administration/Users/{id}", UriKind.Relative));
         var why = new HtmlParser().ParseDocument(details).QuerySelector("[data-testid=effective-access]")!.TextContent;
         Assert.Contains("Receptionist: Write", why, StringComparison.Ordinal);
         Assert.Contains("restricted to Read for this person", why, StringComparison.Ordinal);
+        // The trail names the module as people know it, never by its stored number.
+        var changed = (await portal.AuditRowsAsync()).Last(r => r.EventType == AuditEventType.UserChanged && r.SubjectId == id.ToString());
+        Assert.Contains("restrictions=[Patients<=Read]", changed.Details, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,6 +140,7 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.Redirect, (await create.SubmitAsync(new() { ["Name"] = "Visiting dietitian", ["Description"] = "Two days a week" })).StatusCode);
         var adminRole = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == MedRole.SystemAdministrator).Select(r => r.Id).SingleAsync());
         var newRole = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Visiting dietitian").Select(r => r.Id).SingleAsync());
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"INSERT INTO security.role_permissions (role_id, module, level) VALUES ('{newRole}', 1, 1)");
         var token = await TokenAsync("/Administration/Roles");
 
         var refused = await _admin.PostAsync(new Uri($"/Administration/Roles/{adminRole}/Delete", UriKind.Relative), new FormUrlEncodedContent([new("__RequestVerificationToken", token)]));
@@ -144,6 +151,8 @@ public sealed class AdministrationTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
         Assert.False(await portal.WithDbAsync(db => db.Roles.AnyAsync(r => r.Name == "Visiting dietitian")));
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.RoleDeleted);
+        // The trail names the module of the cells the role had as people know it, never by its stored number.
+        Assert.Contains("its cells were [Patients=Read]", (await portal.AuditRowsAsync()).Last(r => r.EventType == AuditEventType.RoleDeleted).Details, StringComparison.Ordinal);
     }
 
     [Fact]

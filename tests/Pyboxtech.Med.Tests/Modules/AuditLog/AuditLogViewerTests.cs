@@ -118,6 +118,8 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     [InlineData("/Audit?From=2026-05-02&To=2026-05-01", "The end date is before the start date.")]
     [InlineData("/Audit?EventType=NotAnEvent", "The value 'NotAnEvent' is not valid for Event.")]
     [InlineData("/Audit?Before=-5", "The page position is not valid.")]
+    [InlineData("/Audit?Module=Patient", "Choose a module from the list.")]
+    [InlineData("/Audit?SubjectType=patient", "Choose a subject type from the list.")]
     [InlineData("/Audit/Export?From=yesterday", "The value 'yesterday' is not valid for From.")]
     public async Task Viewer_MalformedFilter_ExplainsAndShowsNothing(string path, string message)
     {
@@ -127,6 +129,35 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains(message, HtmlForm.Errors(html));
         Assert.Empty(Sequences(html));
+    }
+
+    [Fact]
+    public async Task Viewer_FilteredOnTheAuditModule_FindsItsRowsUnderTheirOlderNameToo()
+    {
+        // Rows written before the names came from the module declarations said "AuditLog"; rows are never rewritten.
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection, [Record("old.reviewer", null, null) with { Module = "AuditLog", EventType = AuditEventType.AuditExported }]);
+        await _admin.GetStringAsync(new Uri("/Audit", UriKind.Relative));
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit?Module=Audit", UriKind.Relative));
+
+        var rows = Rows(html);
+        Assert.Contains(rows, r => r.Contains("old.reviewer", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("Audit viewed", StringComparison.Ordinal));
+        Assert.DoesNotContain(rows, r => r.Contains("Record viewed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Viewer_FilterForm_OffersTheDeclaredNamesAndKeepsAddressesClean()
+    {
+        var html = await _admin.GetStringAsync(new Uri("/Audit?Module=Patients", UriKind.Relative));
+        var page = new HtmlParser().ParseDocument(html);
+
+        var modules = page.QuerySelectorAll("select#Module option").Select(o => o.GetAttribute("value")).ToList();
+        Assert.Equal(["", "Dashboard", "Patients", "Appointments", "ClinicalNotes", "Documents", "Billing", "Reports", "Audit", "Administration", "Account"], modules);
+        Assert.Equal("Patients", page.QuerySelector("select#Module option[selected]")?.GetAttribute("value"));
+        Assert.Contains("Patient", page.QuerySelectorAll("select#SubjectType option").Select(o => o.GetAttribute("value")));
+        Assert.NotNull(page.QuerySelector("label[for=From]"));
+        Assert.Empty(page.QuerySelectorAll("form.filter-form input[name=__Invariant]"));
     }
 
     [Fact]
