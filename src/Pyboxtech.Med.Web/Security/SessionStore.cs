@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Identity;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
@@ -199,6 +200,16 @@ public sealed partial class SessionStore(
     public Task EndAllAsync(MedDbContext db, Guid userId, string? except = null) =>
         db.Set<UserSession>().Where(s => s.UserId == userId && s.EndedAt == null && s.Id != except)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
+
+    /// <summary>
+    /// Ends every session of a person someone else acts on (deactivation, reset, "end sessions") and renews their
+    /// security stamp, which saves the account: the stamp is the second line for any copy of a session still around.
+    /// </summary>
+    public async Task EndEverywhereAsync(MedDbContext db, UserManager<MedUser> users, MedUser user)
+    {
+        await EndAllAsync(db, user.Id);
+        await users.UpdateSecurityStampAsync(user);
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session renewal not stored: the database is unavailable ({ExceptionType})")]
     private static partial void LogRenewalSkipped(ILogger logger, string exceptionType);

@@ -27,9 +27,8 @@ public sealed class PasswordReset(MedDbContext db, UserManager<MedUser> users, S
             db.Set<PasswordHistoryEntry>().Add(new PasswordHistoryEntry { UserId = user.Id, PasswordHash = retired, RetiredAt = clock.GetUtcNow() });
         }
 
-        await sessions.EndAllAsync(db, user.Id);
-        // Saves the account with the new hash; the stamp is the second line for any session copy still around.
-        await users.UpdateSecurityStampAsync(user);
+        // Saves the account with the new hash.
+        await sessions.EndEverywhereAsync(db, users, user);
         var entry = new AuditEntry(AuditEventType.PasswordResetByAdministrator, AuditOutcome.Succeeded)
         {
             Module = AdministrationModule.Access.Key,

@@ -194,9 +194,7 @@ public sealed class UserAdministration(
             }
 
             await users.UpdateAsync(user);
-            // The person's sessions end at once; a new stamp is the second line for any copy still around.
-            await sessions.EndAllAsync(db, id);
-            await users.UpdateSecurityStampAsync(user);
+            await sessions.EndEverywhereAsync(db, users, user);
             await changes.RecordAsync(active ? AuditEventType.UserReactivated : AuditEventType.UserDeactivated, IdentityModel.UserSubject, id, active ? "reactivated" : "deactivated; sessions ended", cancellationToken);
             return [];
         }, cancellationToken);
@@ -233,8 +231,7 @@ public sealed class UserAdministration(
         {
             user.ResetTwoFactor();
             await db.Set<RecoveryCode>().Where(c => c.UserId == id).ExecuteDeleteAsync(cancellationToken);
-            await sessions.EndAllAsync(db, id);
-            await users.UpdateSecurityStampAsync(user);
+            await sessions.EndEverywhereAsync(db, users, user);
             await changes.RecordAsync(AuditEventType.TwoFactorResetByAdministrator, IdentityModel.UserSubject, id, "two-factor sign-in reset; recovery codes void; sessions ended; must enrol again", cancellationToken);
             return [];
         }, cancellationToken);
@@ -243,8 +240,7 @@ public sealed class UserAdministration(
     public Task<AccountOutcome> EndSessionsAsync(Guid id, Guid actorId, CancellationToken cancellationToken) =>
         ChangeAsync(id, actorId, async user =>
         {
-            await sessions.EndAllAsync(db, id);
-            await users.UpdateSecurityStampAsync(user);
+            await sessions.EndEverywhereAsync(db, users, user);
             await changes.RecordAsync(AuditEventType.UserChanged, IdentityModel.UserSubject, id, "all sessions ended by an administrator", cancellationToken);
             return [];
         }, cancellationToken);
