@@ -35,6 +35,10 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         DatabaseRegistration.UseMedDatabase(options, ownerConnection);
         await using var db = new MedDbContext(options.Options);
 
+        // One migrate at a time (two containers started together): PostgreSQL refuses two GRANTs on one table at once
+        // ("tuple concurrently updated"). The lock belongs to this connection and ends with it, whatever happens.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrateLock})", cancellationToken);
         await RefuseForeignHistoryAsync(db, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         LogApplying(logger, pending.Count);
@@ -42,8 +46,12 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         await MaintainModulesAsync(db, cancellationToken);
         await ApplyDefaultAccessOfNewModulesAsync(db, cancellationToken);
         await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
+        await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrateLock})", cancellationToken);
         LogMigrated(logger, runtimeRole);
     }
+
+    /// <summary>The migrate command's advisory lock: "PYBOXMIG", beside the portal's other keys.</summary>
+    private const long MigrateLock = 0x5059_424F_584D_4947;
 
     /// <summary>
     /// A database whose history names migrations this build does not have would otherwise fail halfway with "relation
