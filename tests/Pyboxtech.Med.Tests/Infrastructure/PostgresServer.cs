@@ -9,12 +9,14 @@ using Pyboxtech.Med.Web.Data;
 namespace Pyboxtech.Med.Tests.Infrastructure;
 
 /// <summary>
-/// One real PostgreSQL server per test run: a throwaway cluster started here, or the server named by
+/// One real PostgreSQL server per test process: a throwaway cluster started here, or the server named by
 /// <c>PYBOX_TEST_POSTGRES</c> (a connection string of a role that may create roles and databases).
 /// Migrations are applied once to a template database; every test class gets a copy of it, so each
 /// class starts from a freshly migrated, empty database.
+/// The server lives as long as the process, not as long as one test run: Stryker's runner asks one test process for
+/// hundreds of runs, and starting a cluster and migrating a template for each would cost more than the tests.
 /// </summary>
-public sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer
 {
     public const string OwnerRole = "pybox_test_owner";
     public const string RuntimeRole = "pybox_test_app";
@@ -24,23 +26,19 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private readonly string _adminConnection;
     private readonly string? _clusterDirectory;
-    private readonly string _pgBin;
     private readonly string _password;
     private readonly string _templateName;
     private readonly List<string> _databases = [];
 
-    private PostgresServer(string adminConnection, string? clusterDirectory, string pgBin, string password)
+    private PostgresServer(string adminConnection, string? clusterDirectory, string password)
     {
         _adminConnection = adminConnection;
         _clusterDirectory = clusterDirectory;
-        _pgBin = pgBin;
         _password = password;
         _templateName = "pybox_template_" + Guid.NewGuid().ToString("N")[..8];
     }
 
     public static Task<PostgresServer> InstanceAsync() => Shared.Value;
-
-    internal static bool IsStarted => Shared.IsValueCreated && Shared.Value.IsCompletedSuccessfully;
 
     /// <summary>A clean, migrated database and the connection strings of its two roles.</summary>
     public async Task<TestDatabase> CreateDatabaseAsync()
@@ -69,27 +67,16 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Drops the databases made on a server that outlives the tests. A throwaway cluster is left to its watcher (see
+    /// <see cref="WatchOver"/>): exit handlers must be quick, and a killed process runs none.
+    /// </summary>
+    private void DropDatabasesAtExit(object? sender, EventArgs e)
     {
         NpgsqlConnection.ClearAllPools();
-        if (_clusterDirectory is not null)
-        {
-            RunAsPostgres(Path.Combine(_pgBin, "pg_ctl"), $"-D {_clusterDirectory}/data -m immediate -w stop", ignoreFailure: true);
-            Directory.Delete(_clusterDirectory, recursive: true);
-            return;
-        }
-
         foreach (var database in _databases.Append(_templateName))
         {
-            await ExecuteAsync(_adminConnection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-        }
-    }
-
-    internal static async Task StopIfStartedAsync()
-    {
-        if (IsStarted)
-        {
-            await (await Shared.Value).DisposeAsync();
+            ExecuteAsync(_adminConnection, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)").GetAwaiter().GetResult();
         }
     }
 
@@ -111,7 +98,12 @@ public sealed class PostgresServer : IAsyncDisposable
         var existing = Environment.GetEnvironmentVariable("PYBOX_TEST_POSTGRES");
         var server = string.IsNullOrWhiteSpace(existing)
             ? StartThrowawayCluster(password)
-            : new PostgresServer(existing, null, "", password);
+            : new PostgresServer(existing, null, password);
+        if (server._clusterDirectory is null)
+        {
+            AppDomain.CurrentDomain.ProcessExit += server.DropDatabasesAtExit;
+        }
+
         await server.PrepareTemplateAsync();
         return server;
     }
@@ -135,8 +127,23 @@ public sealed class PostgresServer : IAsyncDisposable
         // fsync off: a test cluster that dies is thrown away anyway. Benchmarks use durable settings.
         RunAsPostgres(Path.Combine(pgBin, "pg_ctl"),
             $"-D {directory}/data -l {directory}/log -w -o \"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start");
+        WatchOver(directory, pgBin);
         var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true";
-        return new PostgresServer(admin, directory, pgBin, password);
+        return new PostgresServer(admin, directory, password);
+    }
+
+    /// <summary>
+    /// Stops the cluster and deletes it once this process is gone, however it went: a test process that is killed
+    /// (a mutant that loops until Stryker's timeout, say) never runs its exit handlers.
+    /// </summary>
+    private static void WatchOver(string directory, string pgBin)
+    {
+        var pgCtl = Path.Combine(pgBin, "pg_ctl");
+        var stop = IsRoot() ? $"runuser -u postgres -- {pgCtl}" : pgCtl;
+        var watch = $"while [ -d /proc/{Environment.ProcessId} ]; do sleep 2; done; "
+            + $"if [ -d {directory}/data ]; then {stop} -D {directory}/data -m immediate -w stop; rm -rf {directory}; fi";
+        // setsid and a background job: the watcher leaves this process's tree, so killing the tree does not kill it.
+        Run("sh", $"-c \"setsid sh -c '{watch}' >/dev/null 2>&1 < /dev/null &\"");
     }
 
     private async Task PrepareTemplateAsync()
@@ -164,19 +171,19 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static bool IsRoot() => Environment.UserName == "root";
 
-    private static void RunAsPostgres(string program, string arguments, bool ignoreFailure = false)
+    private static void RunAsPostgres(string program, string arguments)
     {
         if (IsRoot())
         {
-            Run("runuser", $"-u postgres -- {program} {arguments}", ignoreFailure);
+            Run("runuser", $"-u postgres -- {program} {arguments}");
         }
         else
         {
-            Run(program, arguments, ignoreFailure);
+            Run(program, arguments);
         }
     }
 
-    private static void Run(string program, string arguments, bool ignoreFailure = false)
+    private static void Run(string program, string arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(program, arguments)
         {
@@ -186,7 +193,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        if (process.ExitCode != 0 && !ignoreFailure)
+        if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{program} {arguments} failed ({process.ExitCode}): {error.Result}{output.Result}");
         }
@@ -204,9 +211,3 @@ public sealed class PostgresServer : IAsyncDisposable
 }
 
 public sealed record TestDatabase(string Name, string OwnerConnection, string RuntimeConnection, string SuperuserConnection);
-
-/// <summary>Stops the shared server when the test run ends.</summary>
-public sealed class PostgresServerShutdown : IAsyncDisposable
-{
-    public async ValueTask DisposeAsync() => await PostgresServer.StopIfStartedAsync();
-}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Tests.Auditing;
+
+/// <summary>
+/// One verification at a time across every instance, but only while it runs: a finished verification must release
+/// its lock at once, not when its pooled connection happens to be reused, or every other instance's "Verify chain"
+/// answers "already running" for as long as that connection sits idle.
+/// </summary>
+public sealed class AuditVerifyLockTests
+{
+    [Fact]
+    public async Task VerifyUnlessRunning_WhenDone_LetsAnotherInstanceVerifyAtOnce()
+    {
+        var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
+        await using var audit = new AuditDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
+        }).Build());
+
+        var first = await new AuditChainVerifier(audit).VerifyUnlessRunningAsync([]);
+
+        Assert.NotNull(first);
+        Assert.True(first.Intact, first.Summary);
+        await using var otherInstance = new NpgsqlConnection(db.SuperuserConnection);
+        await otherInstance.OpenAsync(TestContext.Current.CancellationToken);
+        await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AuditChainVerifier.VerificationLockKey})", otherInstance);
+        Assert.Equal(true, await take.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+    }
+}

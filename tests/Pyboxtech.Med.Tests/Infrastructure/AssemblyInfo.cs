@@ -1,3 +1,0 @@
-using Pyboxtech.Med.Tests.Infrastructure;
-
-[assembly: AssemblyFixture(typeof(PostgresServerShutdown))]
