@@ -75,10 +75,10 @@ export MED_STATE_DIR="$state" MED_PG_PORT="$pg_port" MED_URL="$url" MED_NO_BUILD
 
 # Status code of GET $1 from the portal, or nothing when it does not answer.
 http_status() {
-  local line
+  local line=""
   { exec 7<>"/dev/tcp/127.0.0.1/$web_port"; } 2>/dev/null || return 0
   printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&7
-  IFS=' ' read -r -t 10 _ line _ <&7 || true
+  IFS=' ' read -r -t 10 _ line _ <&7 2>/dev/null || true
   exec 7<&-
   printf '%s' "$line"
 }
@@ -312,17 +312,22 @@ check_clean "$job"
 expect_output "$out" "PostgreSQL cluster: $state/postgres"
 end
 
+# The end of a refused start: run.sh exits 1 naming the taken port and the variable that moves it, and leaves nothing.
+expect_refused_start() {
+  local job=$1 seconds=$2 message=$3 variable=$4 status=0
+  finish_job "$job" "$seconds" || status=$?
+  stop_blocker
+  [ "$status" = 1 ] || problem "run.sh exited with $status, not 1"
+  expect_output "$err" "$message"
+  expect_output "$err" "$variable"
+  check_clean "$job"
+}
+
 begin "portal port taken before the start"
 start_blocker "$web_port" || problem "could not take port $web_port"
-status=0
 bash "$run_sh" >"$out" 2>"$err" </dev/null & job=$!
 groups+=("$job")
-finish_job "$job" 60 || status=$?
-stop_blocker
-[ "$status" = 1 ] || problem "run.sh exited with $status, not 1"
-expect_output "$err" "port $web_port of the portal's address $url is in use"
-expect_output "$err" "MED_URL"
-check_clean "$job"
+expect_refused_start "$job" 60 "port $web_port of the portal's address $url is in use" MED_URL
 end
 
 begin "portal fails to start (port taken while the migrations run)"
@@ -331,26 +336,14 @@ job=$!
 groups+=("$job")
 wait_output "$out" "Applying migrations..." "$job" || problem "run.sh did not get to the migrations"
 start_blocker "$web_port" || problem "could not take port $web_port"
-status=0
-finish_job "$job" 120 || status=$?
-stop_blocker
-[ "$status" = 1 ] || problem "run.sh exited with $status, not 1"
-expect_output "$err" "port $web_port of the portal's address $url is in use"
-expect_output "$err" "MED_URL"
-check_clean "$job"
+expect_refused_start "$job" 120 "port $web_port of the portal's address $url is in use" MED_URL
 end
 
 begin "PostgreSQL port taken"
 start_blocker "$pg_port" || problem "could not take port $pg_port"
-status=0
 bash "$run_sh" >"$out" 2>"$err" </dev/null & job=$!
 groups+=("$job")
-finish_job "$job" 60 || status=$?
-stop_blocker
-[ "$status" = 1 ] || problem "run.sh exited with $status, not 1"
-expect_output "$err" "port $pg_port is in use"
-expect_output "$err" "MED_PG_PORT"
-check_clean "$job"
+expect_refused_start "$job" 60 "port $pg_port is in use" MED_PG_PORT
 end
 
 begin "psql and verify-audit while nothing runs (start and stop the cluster)"
