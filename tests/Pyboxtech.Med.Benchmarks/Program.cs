@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Modules.AuditLog;
@@ -100,7 +101,7 @@ internal static class AuditBenchmarks
     // one transaction per row.
     private static async Task<int> AppendAsync(string runtime, int writers, int seconds)
     {
-        var audit = new AuditDatabase(Configuration(runtime));
+        var audit = new RuntimeDatabase(Configuration(runtime));
         var writer = new AuditWriter(audit, NullLogger<AuditWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         var batched = await RunWritersAsync(writers, seconds, (_, record) => writer.AppendAsync(record));
@@ -148,7 +149,7 @@ internal static class AuditBenchmarks
     // (c) Verification speed over a chain of ROWS rows built by the real trigger.
     private static async Task<int> VerifyAsync(string runtime, long rows)
     {
-        var audit = new AuditDatabase(Configuration(runtime));
+        var audit = new RuntimeDatabase(Configuration(runtime));
         var existing = await ScalarAsync(audit.DataSource, "SELECT count(*) FROM audit.events");
         if (existing < rows)
         {

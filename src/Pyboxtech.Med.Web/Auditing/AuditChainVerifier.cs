@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Data;
 using System.Data;
 using System.Diagnostics;
 using Npgsql;
@@ -14,7 +15,7 @@ public sealed record AuditVerification(bool Intact, long RowsChecked, long LastS
 /// order; then compares the end of the chain with every head saved earlier, which finds a cut-off tail and a chain
 /// rewritten from some row onwards.
 /// </summary>
-public sealed class AuditChainVerifier(AuditDatabase database)
+public sealed class AuditChainVerifier(RuntimeDatabase database)
 {
     private const string ChainSql = """
         SELECT sequence, occurred_at, user_id, user_name, client_ip, user_agent, event_type, action, module, outcome,

@@ -10,7 +10,7 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// The hash chain stays correct with any number of writers and instances because the database trigger assigns
 /// sequence and hashes under a transaction-scoped lock.
 /// </summary>
-public sealed partial class AuditWriter(AuditDatabase database, ILogger<AuditWriter> logger) : BackgroundService
+public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -130,31 +130,5 @@ public sealed class AuditUnavailableException : Exception
     public AuditUnavailableException(string message, Exception innerException)
         : base(message, innerException)
     {
-    }
-}
-
-/// <summary>The runtime role's connection pool for the audit writer, verifier and exports (outside EF Core).</summary>
-public sealed class AuditDatabase(IConfiguration configuration) : IAsyncDisposable
-{
-    private readonly Lazy<NpgsqlDataSource> _dataSource = new(() =>
-    {
-        var builder = new NpgsqlDataSourceBuilder(DatabaseRegistration.RequiredConnectionString(configuration, DatabaseRegistration.RuntimeConnectionName));
-        // The audit INSERT runs for every request: prepared once per connection, PostgreSQL skips parsing and planning it.
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-        {
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 8;
-        }
-
-        return builder.Build();
-    });
-
-    public NpgsqlDataSource DataSource => _dataSource.Value;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_dataSource.IsValueCreated)
-        {
-            await _dataSource.Value.DisposeAsync();
-        }
     }
 }

@@ -17,15 +17,23 @@ public static class DatabaseRegistration
     {
         // The connection string is read when the first context is built, not at registration,
         // so hosts and tests can supply it through any configuration source.
+        services.AddSingleton<RuntimeDatabase>();
         services.AddDbContext<MedDbContext>((provider, options) =>
-            UseMedDatabase(options, RequiredConnectionString(provider.GetRequiredService<IConfiguration>(), RuntimeConnectionName)));
+            UseMedDatabase(options, provider.GetRequiredService<RuntimeDatabase>().DataSource));
         return services;
     }
 
     public static DbContextOptionsBuilder UseMedDatabase(DbContextOptionsBuilder options, string connectionString) =>
         options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("ef_migrations_history", MedDbContext.MigrationsSchema))
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable, MedDbContext.MigrationsSchema))
             .UseSnakeCaseNamingConvention();
+
+    private static DbContextOptionsBuilder UseMedDatabase(DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
+        options
+            .UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable, MedDbContext.MigrationsSchema))
+            .UseSnakeCaseNamingConvention();
+
+    private const string MigrationsHistoryTable = "ef_migrations_history";
 
     public static string RequiredConnectionString(IConfiguration configuration, string name)
     {

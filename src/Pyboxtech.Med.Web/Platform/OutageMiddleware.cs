@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Data;
 using System.Net;
 using Pyboxtech.Med.Web.Auditing;
 
@@ -7,7 +8,7 @@ namespace Pyboxtech.Med.Web.Platform;
 /// When PostgreSQL (or the audit trail) is out of reach, answers 503 with a plain page that needs nothing from the
 /// database: the usual error page cannot be relied on then, since looking up the session fails again.
 /// </summary>
-public sealed partial class OutageMiddleware(RequestDelegate next, AuditDatabase auditDatabase, ILogger<OutageMiddleware> logger)
+public sealed partial class OutageMiddleware(RequestDelegate next, RuntimeDatabase runtimeDatabase, ILogger<OutageMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -23,7 +24,7 @@ public sealed partial class OutageMiddleware(RequestDelegate next, AuditDatabase
                 // The connections idle in the pools most likely died with the server: drop them, or each would fail
                 // one more person's request after the database is back. (Not for a slow query or a deadlock.)
                 Npgsql.NpgsqlConnection.ClearAllPools();
-                auditDatabase.DataSource.Clear();
+                runtimeDatabase.DataSource.Clear();
             }
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Patients;
@@ -13,7 +14,7 @@ namespace Pyboxtech.Med.Tests.Auditing;
 public sealed class AuditChainTests : IAsyncLifetime
 {
     private TestDatabase _db = null!;
-    private AuditDatabase _audit = null!;
+    private RuntimeDatabase _audit = null!;
 
     /// <summary>Rows <c>migrate</c> wrote (each module's default access); the rows a test appends follow them.</summary>
     private long _migrated;
@@ -21,7 +22,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        _audit = new AuditDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        _audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Runtime"] = _db.RuntimeConnection,
         }).Build());

@@ -1,6 +1,7 @@
 using System.Net;
 using AngleSharp.Html.Parser;
 using Microsoft.Extensions.Configuration;
+using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -46,7 +47,7 @@ public sealed class AuditHashTests(PortalFactory portal) : IClassFixture<PortalF
     {
         // A database of its own: the verifier's buffer, once grown for a longer row, would hide a short one.
         var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        await using var audit = new AuditDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
         }).Build());

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 
@@ -16,7 +17,7 @@ public sealed class AuditVerifyLockTests
     public async Task VerifyUnlessRunning_WhenDone_LetsAnotherInstanceVerifyAtOnce()
     {
         var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        await using var audit = new AuditDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
         }).Build());

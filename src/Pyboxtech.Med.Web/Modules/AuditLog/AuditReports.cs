@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Pyboxtech.Med.Web.Auditing;
@@ -29,7 +30,7 @@ public sealed record AuditReport(
 /// The analyses an auditor asks for (RACGP 4.8: reviewed, analysed and reported), computed in PostgreSQL over a date
 /// range in the clinic's time zone.
 /// </summary>
-public sealed class AuditReports(AuditDatabase database, IOptions<ClinicOptions> clinicOptions)
+public sealed class AuditReports(RuntimeDatabase database, IOptions<ClinicOptions> clinicOptions)
 {
     private static readonly int[] FailedLogins =
     [
