@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication;
@@ -63,18 +64,31 @@ public sealed class SessionTimeoutOptions
 /// Server-side sessions (an <see cref="ITicketStore"/>): signing out, or an administrator ending sessions, ends a
 /// session at once instead of when a cookie expires; a session also ends after the idle timeout and the absolute
 /// lifetime, whatever the cookie says.
+/// <para>
+/// Each request checks its session in one indexed query that also reads the account (security stamp, active,
+/// locked out, the roles and what they require): a session ended, a stamp changed (password reset, two-factor reset,
+/// "end sessions"), a deactivation or a lockout refuse it, and a changed role or name applies, at the next request on
+/// any instance, with no cache to keep in step. Identity's own stamp check (which rebuilt the principal from six
+/// queries per request) is switched off by <see cref="UseSessionStore"/>. The session's last use is written at most
+/// once a minute; the ticket only when the sign-in changes it.
+/// </para>
 /// </summary>
 public sealed partial class SessionStore(
     IServiceScopeFactory scopes,
     IDataProtectionProvider protection,
     IHttpContextAccessor http,
     IOptions<SessionTimeoutOptions> options,
+    IOptions<IdentityOptions> identityOptions,
+    SecuritySettingsService settings,
     Auditing.AuditTrail audit,
     ILogger<SessionStore> logger,
     TimeProvider clock) : ITicketStore
 {
     /// <summary>Where the current request's session id is kept (HttpContext.Items), to mark "this session" in lists.</summary>
     public const string CurrentSessionKey = "pyboxtech.session-id";
+
+    /// <summary>How stale the recorded last use may be: the idle timeout is counted in minutes, not milliseconds.</summary>
+    public static readonly TimeSpan LastSeenPrecision = TimeSpan.FromMinutes(1);
 
     private readonly IDataProtector _protector = protection.CreateProtector("Pyboxtech.Med.Sessions.v1");
 
@@ -104,7 +118,8 @@ public sealed partial class SessionStore(
             ClientIp = context?.Connection.RemoteIpAddress?.ToString(),
             UserAgent = context?.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent[..Math.Min(agent.Length, 512)] : null,
         };
-        await WithDbAsync(async db =>
+        // A scope of its own: the request's context may hold changes or a transaction of the sign-in that are not this one's to save.
+        await WithOwnDbAsync(async db =>
         {
             db.Set<UserSession>().Add(session);
             await db.SaveChangesAsync();
@@ -113,15 +128,16 @@ public sealed partial class SessionStore(
     }
 
     /// <summary>
-    /// Stores the renewed ticket and the moment the session was last used. The cookie handler mostly renews as the
-    /// response starts, after the page was made and its audit row written; a database failure there could only abort
-    /// a finished response, so it is logged and the session keeps its previous ticket and last-seen time.
+    /// Stores a ticket the sign-in changed (a password change or two-factor enrolment signs the person in again with
+    /// the new stamp). The cookie handler may call it as the response starts, after the page was made and its audit
+    /// row written; a database failure there could only abort a finished response, so it is logged and the session
+    /// keeps its previous ticket.
     /// </summary>
     public async Task RenewAsync(string key, AuthenticationTicket ticket)
     {
         try
         {
-            await WithDbAsync(async db =>
+            await WithOwnDbAsync(async db =>
             {
                 var userId = UserIdOf(ticket);
                 var renewed = await db.Set<UserSession>()
@@ -141,56 +157,87 @@ public sealed partial class SessionStore(
         }
     }
 
-    public async Task<AuthenticationTicket?> RetrieveAsync(string key)
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) =>
+        http.HttpContext is { } context ? RetrieveAsync(key, context, context.RequestAborted) : WithOwnDbAsync(db => CheckAsync(db, key, null, default));
+
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
     {
-        UserSession? session = null;
-        await WithDbAsync(async db => session = await db.Set<UserSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == key));
-        var now = clock.GetUtcNow();
-        if (session is null || session.EndedAt is not null)
-        {
-            return null;
-        }
-
-        var idle = now - session.LastSeenAt > options.Value.IdleTimeout;
-        if (idle || now - session.StartedAt > options.Value.AbsoluteLifetime)
-        {
-            await EndExpiredAsync(session, idle);
-            return null;
-        }
-
-        // Last-seen is not written here: the security stamp is checked on every request, so every signed-in request
-        // ends in RenewAsync, which writes it with the ticket (one write a request, not two).
-        if (http.HttpContext is { } context)
-        {
-            context.Items[CurrentSessionKey] = key;
-        }
-
-        return TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket));
+        // The request's own context, its connection taken here and held to the end of the request: the session check
+        // is the first query of a signed-in request, and every later one (the page's, the audit log's) reuses it.
+        var db = httpContext.RequestServices.GetRequiredService<MedDbContext>();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        return await CheckAsync(db, key, httpContext, cancellationToken);
     }
 
-    public Task RemoveAsync(string key) =>
-        WithDbAsync(db => db.Set<UserSession>()
-            .Where(s => s.Id == key && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
+    private async Task<AuthenticationTicket?> CheckAsync(MedDbContext db, string key, HttpContext? httpContext, CancellationToken cancellationToken)
+    {
+        var found = await SessionCheckQuery.RunAsync(db, key, cancellationToken);
+        if (found is null || found.EndedAt is not null)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var ticket = TicketSerializer.Default.Deserialize(_protector.Unprotect(found.Ticket));
+        var idle = now - found.LastSeenAt > options.Value.IdleTimeout;
+        if (idle || now - found.StartedAt > options.Value.AbsoluteLifetime)
+        {
+            await EndExpiredAsync(db, key, found.UserId, ticket, idle);
+            return null;
+        }
+
+        if (ticket?.Principal.Identity is not ClaimsIdentity identity || Refused(found.Account, identity, now))
+        {
+            await EndAsync(db, key);
+            return null;
+        }
+
+        found.Account.State.ApplyTo(identity, await settings.CurrentAsync(cancellationToken), now);
+        if (now - found.LastSeenAt >= LastSeenPrecision)
+        {
+            await db.Set<UserSession>().Where(s => s.Id == key && s.EndedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), cancellationToken);
+        }
+
+        // The server decides when a session ends (above); the cookie handler is told the ticket was issued just now,
+        // so it never asks to renew it (which would rewrite the ticket on every request).
+        ticket.Properties.IssuedUtc = now;
+        ticket.Properties.ExpiresUtc = now + options.Value.IdleTimeout;
+        if (httpContext is not null)
+        {
+            httpContext.Items[CurrentSessionKey] = key;
+            httpContext.Features.Set(found.Account.State);
+        }
+
+        return ticket;
+    }
+
+    /// <summary>The account behind a session no longer lets it go on: stamp changed, deactivated or locked out.</summary>
+    private bool Refused(SessionAccount account, ClaimsIdentity identity, DateTimeOffset now) =>
+        account.SecurityStamp != identity.FindFirst(identityOptions.Value.ClaimsIdentity.SecurityStampClaimType)?.Value
+        || !account.IsActive
+        || (account.LockoutEnabled && account.LockoutEnd > now);
+
+    public Task RemoveAsync(string key) => WithOwnDbAsync(db => EndAsync(db, key));
+
+    private Task<int> EndAsync(MedDbContext db, string key) =>
+        db.Set<UserSession>().Where(s => s.Id == key && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow()));
 
     /// <summary>
     /// The automatic sign-out, recorded once for the person whose session it was: the request that finds it expired
     /// goes on as anonymous, so its own audit row cannot say whose session ended.
     /// </summary>
-    private async Task EndExpiredAsync(UserSession session, bool idle)
+    private async Task EndExpiredAsync(MedDbContext db, string key, Guid userId, AuthenticationTicket? ticket, bool idle)
     {
-        var ended = 0;
-        await WithDbAsync(async db => ended = await db.Set<UserSession>()
-            .Where(s => s.Id == session.Id && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, clock.GetUtcNow())));
-        if (ended == 1)
+        if (await EndAsync(db, key) == 1)
         {
             var limit = idle ? $"no activity for {options.Value.IdleTimeout.TotalMinutes:0} minutes" : $"open for {options.Value.AbsoluteLifetime.TotalHours:0.#} hours";
             await audit.RecordAsync(new Auditing.AuditEntry(Auditing.AuditEventType.SessionExpired, Auditing.AuditOutcome.Succeeded)
             {
                 Module = IdentityModel.AuditModule,
-                UserId = session.UserId,
-                UserName = TicketSerializer.Default.Deserialize(_protector.Unprotect(session.Ticket))?.Principal.Identity?.Name,
+                UserId = userId,
+                UserName = ticket?.Principal.Identity?.Name,
                 Details = $"signed out automatically: {limit}",
             });
         }
@@ -217,23 +264,33 @@ public sealed partial class SessionStore(
     private byte[] Protect(AuthenticationTicket ticket) => _protector.Protect(TicketSerializer.Default.Serialize(ticket));
 
     private static Guid UserIdOf(AuthenticationTicket ticket) =>
-        Guid.TryParse(ticket.Principal.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, out var id) ? id : Guid.Empty;
+        Guid.TryParse(ticket.Principal.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var id) ? id : Guid.Empty;
 
-    private async Task WithDbAsync(Func<MedDbContext, Task> work)
+    private async Task<T> WithOwnDbAsync<T>(Func<MedDbContext, Task<T>> work)
+    {
+        using var scope = scopes.CreateScope();
+        return await work(scope.ServiceProvider.GetRequiredService<MedDbContext>());
+    }
+
+    private async Task WithOwnDbAsync(Func<MedDbContext, Task> work)
     {
         using var scope = scopes.CreateScope();
         await work(scope.ServiceProvider.GetRequiredService<MedDbContext>());
     }
 }
 
-/// <summary>Hands the session store to the application cookie once the container is built.</summary>
+/// <summary>
+/// Hands the session store to the application cookie once the container is built, in place of Identity's security
+/// stamp validator: the store checks the stamp (and more) in the query that finds the session.
+/// </summary>
 internal sealed class UseSessionStore(SessionStore store) : IPostConfigureOptions<CookieAuthenticationOptions>
 {
     public void PostConfigure(string? name, CookieAuthenticationOptions options)
     {
-        if (name == Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme)
+        if (name == IdentityConstants.ApplicationScheme)
         {
             options.SessionStore = store;
+            options.Events.OnValidatePrincipal = _ => Task.CompletedTask;
         }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Platform;
@@ -12,7 +11,6 @@ namespace Pyboxtech.Med.Web.Modules.Dashboard;
 [AnySignedInUser]
 [Route("")]
 public sealed class HomeController(
-    UserManager<MedUser> users,
     TimeProvider clock,
     IOptions<ClinicOptions> clinic,
     IOptions<SessionTimeoutOptions> sessions,
@@ -20,24 +18,24 @@ public sealed class HomeController(
     PermissionMatrix matrix,
     Data.MedDbContext db) : Controller
 {
+    /// <summary>Made from the account as the session check read it: the page itself asks the database nothing more.</summary>
     [HttpGet("")]
     public async Task<IActionResult> Index()
     {
-        var user = await users.GetUserAsync(User);
-        if (user is null)
+        if (AccountState.Of(HttpContext) is not { } account)
         {
             return Challenge();
         }
 
-        var roles = await users.GetRolesAsync(user);
+        var now = clock.GetUtcNow();
         return View(new DashboardViewModel(
-            user.DisplayName,
-            user.UserName ?? "",
-            roles.Order(StringComparer.Ordinal).ToList(),
-            clinic.Value.ToClinicTime(user.CreatedAt),
-            clinic.Value.ToClinicTime(clock.GetUtcNow()),
+            account.DisplayName,
+            account.UserName,
+            account.Roles.Order(StringComparer.Ordinal).ToList(),
+            clinic.Value.ToClinicTime(account.CreatedAt),
+            clinic.Value.ToClinicTime(now),
             HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) is { } left and <= PasswordExpiry.WarningDays ? left : null,
+            PasswordExpiry.DaysLeft(account.PasswordSetAt, await settings.CurrentAsync(), now) is { } left and <= PasswordExpiry.WarningDays ? left : null,
             (int)sessions.Value.IdleTimeout.TotalMinutes,
             await LockedAccountsAsync()));
     }

@@ -6,7 +6,10 @@ using Pyboxtech.Med.Web.Security;
 
 namespace Pyboxtech.Med.Web.Security.Identity;
 
-/// <summary>Puts the person's display name into the session so that every page can greet them without a query.</summary>
+/// <summary>
+/// The claims of a new session: Identity's (id, name, security stamp, roles) and the <see cref="AccountState"/> ones
+/// (display name, so that every page can greet the person without a query, and what they must do first).
+/// </summary>
 public sealed class MedClaimsPrincipalFactory(
     UserManager<MedUser> userManager,
     RoleManager<MedRole> roleManager,
@@ -26,20 +29,17 @@ public sealed class MedClaimsPrincipalFactory(
     protected override async Task<ClaimsIdentity> GenerateClaimsAsync(MedUser user)
     {
         var identity = await base.GenerateClaimsAsync(user);
-        identity.AddClaim(new Claim(DisplayNameClaim, user.DisplayName));
-        if (user.MustChangePassword || PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) <= 0)
-        {
-            identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
-        }
-
-        if (!user.TwoFactorEnabled)
-        {
-            var roles = identity.FindAll(identity.RoleClaimType).Select(c => c.Value).ToList();
-            if (roles.Count > 0 && RoleManager.Roles.Any(r => r.RequiresTwoFactor && roles.Contains(r.Name!)))
-            {
-                identity.AddClaim(new Claim(MustEnrolTwoFactorClaim, "true"));
-            }
-        }
+        var roles = identity.FindAll(identity.RoleClaimType).Select(c => c.Value).ToList();
+        var state = new AccountState(
+            user.UserName ?? "",
+            user.DisplayName,
+            user.CreatedAt,
+            user.MustChangePassword,
+            PasswordExpiry.SetAt(user),
+            user.TwoFactorEnabled,
+            roles,
+            roles.Count > 0 && RoleManager.Roles.Any(r => r.RequiresTwoFactor && roles.Contains(r.Name!)));
+        state.ApplyTo(identity, await settings.CurrentAsync(), clock.GetUtcNow());
         return identity;
     }
 }

@@ -10,7 +10,12 @@ public static class PasswordExpiry
 
     /// <summary>Whole days until the password expires (0 or less: expired); null when the policy sets no expiry.</summary>
     public static int? DaysLeft(MedUser user, SecuritySettings policy, DateTimeOffset now) =>
-        policy.ExpiryDays is { } days
-            ? (int)Math.Ceiling(((user.PasswordChangedAt ?? user.CreatedAt).AddDays(days) - now).TotalDays)
-            : null;
+        DaysLeft(SetAt(user), policy, now);
+
+    /// <param name="setAt">When the password was chosen (<see cref="SetAt"/>).</param>
+    public static int? DaysLeft(DateTimeOffset setAt, SecuritySettings policy, DateTimeOffset now) =>
+        policy.ExpiryDays is { } days ? (int)Math.Ceiling((setAt.AddDays(days) - now).TotalDays) : null;
+
+    /// <summary>When the person last chose their password; for an account that never did, when it was created.</summary>
+    public static DateTimeOffset SetAt(MedUser user) => user.PasswordChangedAt ?? user.CreatedAt;
 }
