@@ -90,12 +90,10 @@ builder.Services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFac
 });
 
 builder.Services.Configure<SessionTimeoutOptions>(builder.Configuration.GetSection(SessionTimeoutOptions.Section));
+// Sessions live in the database and are checked at every request, with the account's stamp, state and roles, in one
+// query (SessionStore): sign-out, deactivation, a reset or a role change apply at the next request.
 builder.Services.AddSingleton<SessionStore>();
 builder.Services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseSessionStore>();
-
-// Check the security stamp on every request: sign-out and deactivation then end a session at its next request.
-// The session store relies on it too: each validated request renews the session, which records it as last used.
-builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
 
 // Deny by default: an endpoint without a declaration still needs a signed-in user, and a test fails it anyway.
 builder.Services.AddAuthorizationBuilder()
@@ -116,6 +114,7 @@ builder.Services
     {
         mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
         mvc.Filters.Add<AntiforgeryRefusalAudit>();
+        mvc.Filters.Add<OwedAuditRowFilter>();
     })
     .AddRazorOptions(razor =>
     {

@@ -16,15 +16,31 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// </summary>
 public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, TimeProvider clock)
 {
-    public Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        writer.AppendAsync(Complete(entry, http.HttpContext, clock.GetUtcNow()), cancellationToken);
+    /// <summary>
+    /// Appends the row through the batching writer (rows of concurrent requests share one commit). It stands for the
+    /// request's "request granted" row (<see cref="OwedAuditRow"/>).
+    /// </summary>
+    public async Task RecordAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        var context = http.HttpContext;
+        await writer.AppendAsync(Complete(entry, context, clock.GetUtcNow()), cancellationToken);
+        OwedAuditRow.Of(context)?.Settle();
+    }
 
     /// <summary>
     /// Inserts the row inside the context's open READ COMMITTED transaction, so that it commits or rolls back with the
     /// change. Make it the transaction's last statement: the chain lock it takes is held until the commit.
     /// </summary>
-    public Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default) =>
-        InsertAsync(Complete(entry, http.HttpContext, clock.GetUtcNow()), db, cancellationToken);
+    public async Task RecordAsync(AuditEntry entry, MedDbContext db, CancellationToken cancellationToken = default)
+    {
+        var context = http.HttpContext;
+        await InsertAsync(Complete(entry, context, clock.GetUtcNow()), db, cancellationToken);
+        OwedAuditRow.Of(context)?.Settle();
+    }
+
+    /// <summary>Writes the row <paramref name="context"/> still owes, if nothing more specific was recorded for it.</summary>
+    public Task RecordOwedAsync(HttpContext context) =>
+        OwedAuditRow.Of(context) is { IsSettled: false } owed ? RecordAsync(owed.Entry, context.RequestAborted) : Task.CompletedTask;
 
     /// <summary>For commands run outside any request (<c>migrate</c>): a row with no user or address, inside the context's transaction.</summary>
     public static Task RecordOutsideRequestsAsync(AuditEntry entry, MedDbContext db, DateTimeOffset now, CancellationToken cancellationToken = default) =>

@@ -6,9 +6,10 @@ namespace Pyboxtech.Med.Web.Auditing;
 
 /// <summary>
 /// Records every request to a gated endpoint, granted or denied, by anyone (anonymous visitors included), at the
-/// moment the authorization decision is made: after it, so the outcome is known, and before the endpoint runs, so
-/// no page is produced when its row cannot be written. Endpoints marked [AllowAnonymous] are not gated and not
-/// recorded here; the events on them (sign-in attempts, setup) are recorded by their own code.
+/// moment the authorization decision is made. A refusal is written at once, before the response. A grant is left
+/// owed (<see cref="OwedAuditRow"/>): the endpoint's own, more specific row stands for it, and what is still owed is
+/// written before the page is sent, or, when the endpoint fails, on the way out. Endpoints marked [AllowAnonymous]
+/// are not gated and not recorded here; the events on them (sign-in attempts, setup) are recorded by their own code.
 /// </summary>
 public sealed class AuditingAuthorizationResultHandler(AuditTrail audit) : IAuthorizationMiddlewareResultHandler
 {
@@ -16,14 +17,24 @@ public sealed class AuditingAuthorizationResultHandler(AuditTrail audit) : IAuth
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        var (type, outcome) = authorizeResult switch
+        var module = ModuleOf(context.GetEndpoint());
+        if (!authorizeResult.Succeeded)
         {
-            { Succeeded: true } => (AuditEventType.RequestGranted, AuditOutcome.Succeeded),
-            { Forbidden: true } => (AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied),
-            _ => (AuditEventType.RequestDeniedUnauthenticated, AuditOutcome.Denied),
-        };
-        await audit.RecordAsync(new AuditEntry(type, outcome) { Module = ModuleOf(context.GetEndpoint()) }, context.RequestAborted);
-        await _standard.HandleAsync(next, context, policy, authorizeResult);
+            var type = authorizeResult.Forbidden ? AuditEventType.RequestDeniedForbidden : AuditEventType.RequestDeniedUnauthenticated;
+            await audit.RecordAsync(new AuditEntry(type, AuditOutcome.Denied) { Module = module }, context.RequestAborted);
+            await _standard.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        context.Features.Set(new OwedAuditRow(new AuditEntry(AuditEventType.RequestGranted, AuditOutcome.Succeeded) { Module = module }));
+        try
+        {
+            await _standard.HandleAsync(next, context, policy, authorizeResult);
+        }
+        finally
+        {
+            await audit.RecordOwedAsync(context);
+        }
     }
 
     /// <summary>The module an endpoint declares a permission for, else the module whose folder holds its controller.</summary>
