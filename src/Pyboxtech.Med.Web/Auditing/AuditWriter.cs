@@ -94,7 +94,7 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
 
     private async Task WriteAsync(List<Pending> batch)
     {
-        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using var connection = await database.Background.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = new NpgsqlBatch(connection, transaction);
         foreach (var pending in batch)

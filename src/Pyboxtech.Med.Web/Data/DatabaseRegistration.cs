@@ -28,6 +28,12 @@ public static class DatabaseRegistration
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable, MedDbContext.MigrationsSchema))
             .UseSnakeCaseNamingConvention();
 
+    public static DbContextOptionsBuilder<MedDbContext> UseMedDatabase(DbContextOptionsBuilder<MedDbContext> options, NpgsqlDataSource dataSource)
+    {
+        UseMedDatabase((DbContextOptionsBuilder)options, dataSource);
+        return options;
+    }
+
     private static DbContextOptionsBuilder UseMedDatabase(DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
         options
             .UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable, MedDbContext.MigrationsSchema))

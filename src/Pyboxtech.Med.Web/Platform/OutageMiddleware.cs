@@ -24,7 +24,7 @@ public sealed partial class OutageMiddleware(RequestDelegate next, RuntimeDataba
                 // The connections idle in the pools most likely died with the server: drop them, or each would fail
                 // one more person's request after the database is back. (Not for a slow query or a deadlock.)
                 Npgsql.NpgsqlConnection.ClearAllPools();
-                runtimeDatabase.DataSource.Clear();
+                runtimeDatabase.Clear();
             }
             context.Response.Clear();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

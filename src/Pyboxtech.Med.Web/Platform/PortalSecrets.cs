@@ -27,7 +27,7 @@ public sealed class PortalSecret
 /// Protection (whose key ring is encrypted with the certificate outside the database), so instances share them
 /// and a database dump alone reveals none.
 /// </summary>
-public sealed class PortalSecrets(IServiceScopeFactory scopes, IDataProtectionProvider protection)
+public sealed class PortalSecrets(RuntimeDatabase database, IDataProtectionProvider protection)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("Pyboxtech.Med.PortalSecrets.v1");
     private readonly ConcurrentDictionary<string, byte[]> _known = new(StringComparer.Ordinal);
@@ -39,8 +39,7 @@ public sealed class PortalSecrets(IServiceScopeFactory scopes, IDataProtectionPr
             return known;
         }
 
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+        await using var db = database.CreateBackgroundContext();
         var candidate = _protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         // The first instance to insert wins; every instance then reads the same row.
         await db.Database.ExecuteSqlAsync($"INSERT INTO platform.secrets (name, protected_value) VALUES ({name}, {candidate}) ON CONFLICT (name) DO NOTHING");

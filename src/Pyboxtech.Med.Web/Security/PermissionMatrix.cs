@@ -9,7 +9,7 @@ namespace Pyboxtech.Med.Web.Security;
 /// permission check costs a dictionary lookup and an administrator's change applies to the very next request.
 /// A user's access to a module is the highest level among their roles, capped by any restriction on them.
 /// </summary>
-public sealed class PermissionMatrix(IServiceScopeFactory scopes)
+public sealed class PermissionMatrix(RuntimeDatabase database)
 {
     private readonly ReloadableCache<MatrixSnapshot> _cache = new();
 
@@ -28,8 +28,7 @@ public sealed class PermissionMatrix(IServiceScopeFactory scopes)
 
     private async Task<MatrixSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+        await using var db = database.CreateBackgroundContext();
         var roles = await db.Roles.AsNoTracking().Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
         var cells = await db.RoleGrants.AsNoTracking().ToListAsync(cancellationToken);
         var restrictions = await db.UserRestrictions.AsNoTracking().ToListAsync(cancellationToken);

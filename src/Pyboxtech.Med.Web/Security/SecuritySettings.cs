@@ -66,15 +66,14 @@ public sealed class SecuritySettings
 }
 
 /// <summary>The current settings, cached and reloaded after a change; every change is audited with before and after.</summary>
-public sealed class SecuritySettingsService(IServiceScopeFactory scopes)
+public sealed class SecuritySettingsService(RuntimeDatabase database)
 {
     private readonly ReloadableCache<SecuritySettings> _cache = new();
 
     public async Task<SecuritySettings> CurrentAsync(CancellationToken cancellationToken = default) =>
         await _cache.GetAsync(async () =>
         {
-            using var scope = scopes.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<MedDbContext>();
+            await using var db = database.CreateBackgroundContext();
             return await db.Set<SecuritySettings>().AsNoTracking().SingleOrDefaultAsync(cancellationToken) ?? new SecuritySettings();
         });
 

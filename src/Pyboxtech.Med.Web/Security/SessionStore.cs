@@ -74,7 +74,7 @@ public sealed class SessionTimeoutOptions
 /// </para>
 /// </summary>
 public sealed partial class SessionStore(
-    IServiceScopeFactory scopes,
+    RuntimeDatabase database,
     IDataProtectionProvider protection,
     IHttpContextAccessor http,
     IOptions<SessionTimeoutOptions> options,
@@ -266,16 +266,17 @@ public sealed partial class SessionStore(
     private static Guid UserIdOf(AuthenticationTicket ticket) =>
         Guid.TryParse(ticket.Principal.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var id) ? id : Guid.Empty;
 
+    /// <summary>A context of its own on the background pool (see <see cref="RuntimeDatabase.Background"/>).</summary>
     private async Task<T> WithOwnDbAsync<T>(Func<MedDbContext, Task<T>> work)
     {
-        using var scope = scopes.CreateScope();
-        return await work(scope.ServiceProvider.GetRequiredService<MedDbContext>());
+        await using var db = database.CreateBackgroundContext();
+        return await work(db);
     }
 
     private async Task WithOwnDbAsync(Func<MedDbContext, Task> work)
     {
-        using var scope = scopes.CreateScope();
-        await work(scope.ServiceProvider.GetRequiredService<MedDbContext>());
+        await using var db = database.CreateBackgroundContext();
+        await work(db);
     }
 }
 
