@@ -27,33 +27,35 @@ public sealed record SessionAccount(
 /// </summary>
 public static class SessionCheckQuery
 {
-    public static Task<SessionCheckRow?> RunAsync(MedDbContext db, string key, CancellationToken cancellationToken) =>
-        Query(db, key).FirstOrDefaultAsync(cancellationToken);
+    /// <summary>Compiled once: at every request EF Core would otherwise look the expression tree up in its query cache.</summary>
+    private static readonly Func<MedDbContext, string, CancellationToken, Task<SessionCheckRow?>> Compiled = EF.CompileAsyncQuery(
+        (MedDbContext db, string key, CancellationToken _) =>
+            (from session in db.Set<UserSession>().AsNoTracking()
+             join user in db.Users on session.UserId equals user.Id
+             where session.Id == key
+             select new SessionCheckRow(
+                 session.UserId,
+                 session.Ticket,
+                 session.StartedAt,
+                 session.LastSeenAt,
+                 session.EndedAt,
+                 new SessionAccount(
+                     user.SecurityStamp,
+                     user.IsActive,
+                     user.LockoutEnabled,
+                     user.LockoutEnd,
+                     new AccountState(
+                         user.UserName!,
+                         user.DisplayName,
+                         user.CreatedAt,
+                         user.MustChangePassword,
+                         user.PasswordChangedAt ?? user.CreatedAt,
+                         user.TwoFactorEnabled,
+                         db.Roles.Where(role => db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))
+                             .Select(role => role.Name!).ToList(),
+                         db.Roles.Any(role => role.RequiresTwoFactor && db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))))))
+            .FirstOrDefault());
 
-    /// <summary>The query itself, for <see cref="RunAsync"/> and for a test that reads its SQL.</summary>
-    public static IQueryable<SessionCheckRow> Query(MedDbContext db, string key) =>
-        from session in db.Set<UserSession>().AsNoTracking()
-        join user in db.Users on session.UserId equals user.Id
-        where session.Id == key
-        select new SessionCheckRow(
-            session.UserId,
-            session.Ticket,
-            session.StartedAt,
-            session.LastSeenAt,
-            session.EndedAt,
-            new SessionAccount(
-                user.SecurityStamp,
-                user.IsActive,
-                user.LockoutEnabled,
-                user.LockoutEnd,
-                new AccountState(
-                    user.UserName!,
-                    user.DisplayName,
-                    user.CreatedAt,
-                    user.MustChangePassword,
-                    user.PasswordChangedAt ?? user.CreatedAt,
-                    user.TwoFactorEnabled,
-                    db.Roles.Where(role => db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))
-                        .Select(role => role.Name!).ToList(),
-                    db.Roles.Any(role => role.RequiresTwoFactor && db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id)))));
+    public static Task<SessionCheckRow?> RunAsync(MedDbContext db, string key, CancellationToken cancellationToken) =>
+        Compiled(db, key, cancellationToken);
 }
