@@ -9,6 +9,7 @@ using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.RateLimiting;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -42,6 +43,7 @@ public sealed class LoginService(
     TotpService totp,
     SessionStore sessions,
     Platform.PortalSecrets secrets,
+    RefusedRequests refusals,
     IOptionsMonitor<CookieAuthenticationOptions> cookies,
     TimeProvider clock)
 {
@@ -328,8 +330,11 @@ public sealed class LoginService(
     public async Task RecordMalformedAsync(string? userName) =>
         await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, await NameForTrailAsync(userName));
 
-    public async Task RecordRateLimitedAsync(string? userName) =>
-        await RecordAsync(AuditEventType.LoginRateLimited, AuditOutcome.Denied, null, await NameForTrailAsync(userName));
+    /// <summary>
+    /// A sign-in refused by the throttle, before its name or password is read: counted in the address's summary row
+    /// (a flood of them wrote a row each, and a name lookup each), like the rate limiter's refusals.
+    /// </summary>
+    public void RecordRateLimited() => refusals.Record(signInManager.Context, RefusalKind.SignInThrottle);
 
     /// <summary>The name of the account typed, or, when it names none, its pseudonym.</summary>
     private async Task<string?> NameForTrailAsync(string? typed)
