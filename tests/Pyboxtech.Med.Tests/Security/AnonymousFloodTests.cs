@@ -23,6 +23,7 @@ public sealed class AnonymousFloodTests(AnonymousFloodTests.Portal portal) : ICl
         if (await portal.UserCountAsync() == 0)
         {
             await portal.CreateUserAsync("busy.desk", "Bea Desk", PortalFactory.StrongPassword, "Receptionist");
+            await portal.CreateUserAsync("flood.auditor", "Fi Auditor", PortalFactory.StrongPassword, Web.Security.Identity.MedRole.SystemAdministrator);
         }
     }
 
@@ -87,6 +88,13 @@ public sealed class AnonymousFloodTests(AnonymousFloodTests.Portal portal) : ICl
         Assert.InRange(rows.Count(r => r.ClientIp == flooder && r.UserId is null && r.EventType != AuditEventType.RefusedRequestsSummary), 1, Burst);
         Assert.Equal(worked.Length, rows.Count(r => r.UserName == "busy.desk"));
         Assert.All(rows.Where(r => r.UserName == "busy.desk"), r => Assert.Equal(AuditOutcome.Succeeded, r.Outcome));
+
+        // What an auditor sees: the event by its name, the address, and the counts.
+        var auditor = await SignInFromAsync("flood.auditor", "192.0.2.20");
+        var viewer = await SendAsync(auditor, HttpMethod.Get, $"/Audit?EventType={nameof(AuditEventType.RefusedRequestsSummary)}&Ip={flooder}", "192.0.2.20");
+        var page = WebUtility.HtmlDecode(await viewer.Content.ReadAsStringAsync());
+        Assert.Contains("<td>Refused requests summary</td>", page, StringComparison.Ordinal);
+        Assert.Contains(summary.Details!, page, StringComparison.Ordinal);
     }
 
     [Fact]
