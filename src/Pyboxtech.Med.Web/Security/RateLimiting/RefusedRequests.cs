@@ -37,7 +37,8 @@ public sealed partial class RefusedRequests(
     public const string Action = "summary of refused requests";
     public static readonly TimeSpan FlushEvery = TimeSpan.FromMinutes(1);
 
-    private const int PathLength = 100;
+    // "POST /Account/Login", cut: a scanner's paths are long, and each address keeps a few of them.
+    private const int RequestLength = 100;
 
     // The tally of refusals from addresses past the cap; no address is a real place's key.
     private const string PastTheCap = "";
@@ -48,8 +49,8 @@ public sealed partial class RefusedRequests(
 
     public void Record(HttpContext context, RefusalKind kind)
     {
-        var path = context.Request.Path.Value ?? "";
-        var key = $"{context.Request.Method} {(path.Length > PathLength ? path[..PathLength] : path)}";
+        var request = $"{context.Request.Method} {context.Request.Path.Value}";
+        var key = request.Length > RequestLength ? request[..RequestLength] : request;
         var place = ClientPlace.Of(context.Connection.RemoteIpAddress);
         var now = clock.GetUtcNow();
         lock (_gate)
