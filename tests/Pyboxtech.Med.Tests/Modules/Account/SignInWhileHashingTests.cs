@@ -34,10 +34,7 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
     [Fact]
     public async Task SignIn_WhileItsHashRuns_LeavesTheRowFree_AndAnotherAttemptOnTheAccountGoesThrough()
     {
-        var user = await portal.CreateUserAsync("hash.free", "Hal Free");
-        var held = portal.Hasher.Hold(PortalFactory.StrongPassword);
-        var signIn = AttemptAsync("hash.free", PortalFactory.StrongPassword);
-        await held.Entered;
+        var (user, held, signIn) = await SignInHeldInItsHashAsync("hash.free", "Hal Free");
 
         await AssertRowNotLockedAsync(user.Id);
         var other = await AttemptAsync("hash.free", "Wrong-guess-while-held");
@@ -53,10 +50,7 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
     [Fact]
     public async Task SignIn_AccountLockedWhileItsHashRuns_IsRefused()
     {
-        await portal.CreateUserAsync("locked.meanwhile", "Lou Meanwhile");
-        var held = portal.Hasher.Hold(PortalFactory.StrongPassword);
-        var signIn = AttemptAsync("locked.meanwhile", PortalFactory.StrongPassword);
-        await held.Entered;
+        var (_, held, signIn) = await SignInHeldInItsHashAsync("locked.meanwhile", "Lou Meanwhile");
 
         for (var i = 0; i < 3; i++)
         {
@@ -76,10 +70,7 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
     [Fact]
     public async Task SignIn_AccountDeactivatedWhileItsHashRuns_IsRefused()
     {
-        var user = await portal.CreateUserAsync("leaving.meanwhile", "Lee Leaving");
-        var held = portal.Hasher.Hold(PortalFactory.StrongPassword);
-        var signIn = AttemptAsync("leaving.meanwhile", PortalFactory.StrongPassword);
-        await held.Entered;
+        var (user, held, signIn) = await SignInHeldInItsHashAsync("leaving.meanwhile", "Lee Leaving");
 
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"UPDATE account.users SET is_active = false WHERE id = '{user.Id}'");
         held.Release();
@@ -92,10 +83,7 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
     [Fact]
     public async Task SignIn_PasswordResetWhileItsHashRuns_TheOldPasswordDoesNotSignIn()
     {
-        var user = await portal.CreateUserAsync("reset.meanwhile", "Rey Reset");
-        var held = portal.Hasher.Hold(PortalFactory.StrongPassword);
-        var signIn = AttemptAsync("reset.meanwhile", PortalFactory.StrongPassword);
-        await held.Entered;
+        var (user, held, signIn) = await SignInHeldInItsHashAsync("reset.meanwhile", "Rey Reset");
 
         var newHash = portal.Hasher.HashPassword(user, "Quiet-lantern-58-orbit");
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"UPDATE account.users SET password_hash = '{newHash}' WHERE id = '{user.Id}'");
@@ -105,6 +93,16 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
         var rows = (await portal.AuditRowsAsync()).Where(r => r.UserName == "reset.meanwhile").Select(r => r.EventType).ToList();
         Assert.Equal([AuditEventType.LoginFailedWrongPassword], rows);
         Assert.Equal(1, (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.Id == user.Id))).AccessFailedCount);
+    }
+
+    /// <summary>A new account, and a sign-in with its right password, held inside its hash until the test releases it.</summary>
+    private async Task<(MedUser User, Hold Held, Task<HttpResponseMessage> SignIn)> SignInHeldInItsHashAsync(string userName, string displayName)
+    {
+        var user = await portal.CreateUserAsync(userName, displayName);
+        var held = portal.Hasher.Hold(PortalFactory.StrongPassword);
+        var signIn = AttemptAsync(userName, PortalFactory.StrongPassword);
+        await held.Entered;
+        return (user, held, signIn);
     }
 
     /// <summary>Takes the row's lock without waiting: PostgreSQL refuses at once (55P03) while anyone else holds it.</summary>
