@@ -12,6 +12,7 @@ using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Platform;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
+using Pyboxtech.Med.Web.Security.RateLimiting;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Shared;
 
@@ -103,6 +104,7 @@ builder.Services.AddSingleton<SecuritySettingsService>();
 builder.Services.AddHostedService<ChangeListener>();
 builder.Services.AddSingleton<PortalSecrets>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
+builder.Services.AddMedAnonymousRateLimit(builder.Configuration);
 
 foreach (var module in ModuleCatalog.All)
 {
@@ -177,6 +179,9 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();
+// After authentication, so that signed-in staff are told apart and never limited; before the permission check and
+// its audit row, so that a flood of anonymous requests is refused without a row each (summarised by address instead).
+app.UseRateLimiter();
 app.UseMiddleware<ConfinementMiddleware>();
 app.UseAuthorization();
 

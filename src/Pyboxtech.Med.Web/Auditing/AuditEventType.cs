@@ -45,6 +45,12 @@ public enum AuditEventType
     RequestDeniedUntilPasswordChanged = 2004,
     RequestDeniedUntilTwoFactorEnrolled = 2005,
 
+    /// <summary>
+    /// One row per client address per minute for the anonymous requests refused before anything of them was read
+    /// (rate limit, sign-in throttle, antiforgery): how many, first and last time, why, and the paths, in Details.
+    /// </summary>
+    RefusedRequestsSummary = 2006,
+
     // 3000-3999: records of the clinical and administrative modules.
     RecordViewed = 3000,
     RecordCreated = 3001,

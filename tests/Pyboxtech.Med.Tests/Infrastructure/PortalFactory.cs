@@ -81,6 +81,9 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("DataProtection:CertificatePath", KeyRingCertificate);
         // Tests fail many sign-ins from one address on purpose; the throttle has a test class of its own.
         builder.UseSetting("Security:LoginThrottle:FailuresPerMinute", "100000");
+        // Every in-memory request comes from one (unknown) address; the anonymous rate limit has its own test classes.
+        builder.UseSetting("Security:AnonymousRateLimit:Burst", "1000000");
+        builder.UseSetting("Security:AnonymousRateLimit:RequestsPerMinute", "1000000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

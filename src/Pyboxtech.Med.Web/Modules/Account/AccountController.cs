@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.RateLimiting;
 using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
@@ -46,10 +47,10 @@ public sealed class AccountController(
 
         await logins.EndUnfinishedSecondStepAsync();
         ViewData["ReturnUrl"] = SafeReturnUrl(returnUrl);
-        var address = FailedLoginThrottle.PlaceOf(HttpContext.Connection.RemoteIpAddress);
+        var address = ClientPlace.Of(HttpContext.Connection.RemoteIpAddress);
         if (throttle.IsBlocked(address))
         {
-            await logins.RecordRateLimitedAsync(form.UserName);
+            logins.RecordRateLimited();
             var wait = Refused(form, TooManyMessage);
             wait.StatusCode = StatusCodes.Status429TooManyRequests;
             return wait;

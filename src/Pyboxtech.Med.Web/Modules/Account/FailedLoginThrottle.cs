@@ -13,37 +13,12 @@ public sealed class LoginThrottleOptions
 
 /// <summary>
 /// Counts failed sign-ins per client address in one-minute windows. Account lockout stops guessing at one account;
-/// this slows guessing one password across many accounts from one place. In memory: per instance, reset on restart.
+/// this slows guessing one password across many accounts from one place (a <see cref="Security.RateLimiting.ClientPlace"/>).
+/// In memory: per instance, reset on restart.
 /// </summary>
 public sealed class FailedLoginThrottle(IOptions<LoginThrottleOptions> options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Whom the count is kept for: an IPv4 address, or an IPv6 /64 network, since one IPv6 host usually holds a whole
-    /// /64 and could otherwise take a fresh address for every guess.
-    /// </summary>
-    public static string PlaceOf(System.Net.IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4().ToString();
-        }
-
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new System.Net.IPAddress(bytes) + "/64";
-    }
 
     public bool IsBlocked(string address) =>
         _windows.TryGetValue(address, out var window) && window.IsCurrent(clock.GetUtcNow()) && window.Count >= options.Value.FailuresPerMinute;

@@ -9,6 +9,7 @@ using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.RateLimiting;
 
 namespace Pyboxtech.Med.Web.Modules.Account;
 
@@ -42,12 +43,16 @@ public sealed class LoginService(
     TotpService totp,
     SessionStore sessions,
     Platform.PortalSecrets secrets,
+    RefusedRequests refusals,
     IOptionsMonitor<CookieAuthenticationOptions> cookies,
     TimeProvider clock)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
     private static readonly Lazy<MedUser> DummyUser = new(() => new MedUser());
     private static string? _dummyHash;
+
+    // A check's verdict: no failure, and no success event of its own to record.
+    private static readonly (AuditEventType? Failure, AuditEventType? Success) Passed = (null, null);
 
     public async Task<LoginOutcome> SignInAsync(string userName, string password)
     {
@@ -62,12 +67,10 @@ public sealed class LoginService(
             return LoginOutcome.Refused;
         }
 
-        return await AttemptAsync(found.Id, secondStep: false, password, async user =>
-        {
-            var verified = user.PasswordHash is not null
-                && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
-            return verified ? (null, null) : (AuditEventType.LoginFailedWrongPassword, null);
-        }, async user =>
+        // The hash (the slow part) is computed before the row is locked; the locked row then decides.
+        var verified = Verify(found, password);
+        return await AttemptAsync(found.Id, secondStep: false, unhashedSecret: null, user => Task.FromResult(
+            StillMatches(user, password, verified) ? Passed : (AuditEventType.LoginFailedWrongPassword, null)), async user =>
         {
             var result = await signInManager.SignInAfterPasswordAsync(user);
             if (result.RequiresTwoFactor)
@@ -141,19 +144,20 @@ public sealed class LoginService(
     }
 
     /// <summary>The current password, asked before it is changed: a wrong one counts toward the lockout too.</summary>
-    public Task<StepUpOutcome> ConfirmPasswordAsync(MedUser user, string password) =>
-        StepUpAsync(user, password, u => Task.FromResult<(AuditEventType?, AuditEventType?)>(
-            u.PasswordHash is not null && passwordHasher.VerifyHashedPassword(u, u.PasswordHash, password) != PasswordVerificationResult.Failed
-                ? (null, null)
-                : (AuditEventType.PasswordChangeFailed, null)));
+    public Task<StepUpOutcome> ConfirmPasswordAsync(MedUser user, string password)
+    {
+        var verified = Verify(user, password);
+        return StepUpAsync(user, unhashedSecret: null, u => Task.FromResult(
+            StillMatches(u, password, verified) ? Passed : (AuditEventType.PasswordChangeFailed, null)));
+    }
 
     /// <summary>
     /// Because wrong answers here came from inside a session, the lock they cause also ends every session of the
     /// account, and says so in the trail.
     /// </summary>
-    private async Task<StepUpOutcome> StepUpAsync(MedUser user, string secret, Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check)
+    private async Task<StepUpOutcome> StepUpAsync(MedUser user, string? unhashedSecret, Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check)
     {
-        var outcome = await AttemptAsync(user.Id, secondStep: true, secret, check, _ => Task.FromResult(LoginOutcome.SignedIn));
+        var outcome = await AttemptAsync(user.Id, secondStep: true, unhashedSecret, check, _ => Task.FromResult(LoginOutcome.SignedIn));
         if (outcome == LoginOutcome.SignedIn)
         {
             return StepUpOutcome.Confirmed;
@@ -180,15 +184,32 @@ public sealed class LoginService(
             _ => (AuditEventType.TwoFactorCodeRejected, null),
         };
 
+    private VerifiedPassword Verify(MedUser user, string password) => new(user.PasswordHash, Matches(user, password));
+
+    private bool Matches(MedUser user, string password) =>
+        user.PasswordHash is not null && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+
     /// <summary>
-    /// One attempt at a time per account: a row lock makes check-and-count atomic, so parallel guesses are each
+    /// The verdict reached before the row was locked, on the locked row: it stands while the stored hash is the one
+    /// checked. A password changed or reset while the hash ran is checked again (rare, and then under the lock).
+    /// </summary>
+    private bool StillMatches(MedUser locked, string password, VerifiedPassword verified) =>
+        locked.PasswordHash == verified.Hash ? verified.Matches : Matches(locked, password);
+
+    private sealed record VerifiedPassword(string? Hash, bool Matches);
+
+    /// <summary>
+    /// One decision at a time per account: a row lock makes check-and-count atomic, so parallel guesses are each
     /// counted and a right answer racing the wrong one that locks the account cannot slip in after it. Wrong
-    /// passwords and wrong second-factor codes count alike toward the lockout.
+    /// passwords and wrong second-factor codes count alike toward the lockout. A password is hashed before the lock
+    /// (see <see cref="StillMatches"/>), so the lock is held for a few statements, not for the hash: one person's
+    /// parallel sign-ins do not queue behind each other's hashing, and a lock or deactivation that lands while a
+    /// hash runs is seen here and refuses.
     /// </summary>
     private async Task<LoginOutcome> AttemptAsync(
         Guid userId,
         bool secondStep,
-        string secret,
+        string? unhashedSecret,
         Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check,
         Func<MedUser, Task<LoginOutcome>> signIn)
     {
@@ -204,9 +225,14 @@ public sealed class LoginService(
         var now = clock.GetUtcNow();
         if (user.LockoutEnd > now || !user.IsActive)
         {
-            // Refused without looking at the secret, but after the same work, so the answer takes as long.
-            passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), secret);
             await transaction.CommitAsync();
+            if (unhashedSecret is not null)
+            {
+                // Refused without looking at the code, but after the same work as a password, so the answer takes
+                // as long; after the commit, so no attempt waits for this one's hash.
+                passwordHasher.VerifyHashedPassword(DummyUser.Value, DummyHash(), unhashedSecret);
+            }
+
             await RecordAsync(user.IsActive ? AuditEventType.LoginRefusedLockedOut : AuditEventType.LoginRefusedDeactivated, AuditOutcome.Denied, user.Id, user.UserName);
             return LoginOutcome.Refused;
         }
@@ -304,8 +330,11 @@ public sealed class LoginService(
     public async Task RecordMalformedAsync(string? userName) =>
         await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, await NameForTrailAsync(userName));
 
-    public async Task RecordRateLimitedAsync(string? userName) =>
-        await RecordAsync(AuditEventType.LoginRateLimited, AuditOutcome.Denied, null, await NameForTrailAsync(userName));
+    /// <summary>
+    /// A sign-in refused by the throttle, before its name or password is read: counted in the address's summary row
+    /// (a flood of them wrote a row each, and a name lookup each), like the rate limiter's refusals.
+    /// </summary>
+    public void RecordRateLimited() => refusals.Record(signInManager.Context, RefusalKind.SignInThrottle);
 
     /// <summary>The name of the account typed, or, when it names none, its pseudonym.</summary>
     private async Task<string?> NameForTrailAsync(string? typed)
