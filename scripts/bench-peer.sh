@@ -115,7 +115,7 @@ proxy=(-H "X-Forwarded-For: 127.0.0.1" -H "X-Forwarded-Proto: https")
 # --- The cases -----------------------------------------------------------------------------------------------------------
 cases=()
 failed=()
-declare -A rps rate p50 p99 bad errs rss stmts xacts checkouts writes dbms
+declare -A rps rate p50 p99 bad errs rss stmts xacts checkouts writes dbms cpu pgcpu
 # SLUG LABEL APP PORT DATABASE(or -) REQUESTS ORDER EXPECTED [wrk headers...]
 run_case() {
   local slug=$1 label=$2 app=$3 server_port=$4 db=$5 reqs=$6 order=$7 expected=$8
@@ -136,8 +136,11 @@ run_case() {
     sql "SELECT pg_stat_statements_reset()" >/dev/null
     xact0=$(sql "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'")
   fi
+  local cpu0 pg0 cpu1 pg1
+  cpu0=$(cpu_of "$pid") pg0=$(postgres_cpu)
   PEER_REQUESTS="$dir/$reqs" PEER_ORDER=$order wrk "${wrk_settings[@]}" -d "$measure" --latency -s "$lua" "$@" "$url" >"$dir/$slug.txt"
   kill -0 "$pid" 2>/dev/null || { tail -n 40 "$dir/$app.log" >&2; fail "the $app server died during '$label'"; }
+  cpu1=$(cpu_of "$pid") pg1=$(postgres_cpu)
   rss[$slug]=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   local requests
   requests=$(awk '/requests in/ {print $1}' "$dir/$slug.txt")
@@ -148,6 +151,8 @@ run_case() {
     rps[$slug]=0 rate[$slug]=0 p50[$slug]=- p99[$slug]=- bad[$slug]=- errs[$slug]=-
     return 0
   fi
+  cpu[$slug]=$(awk -v t="$((cpu1 - cpu0))" -v r="$requests" -v hz="$ticks" 'BEGIN {printf "%.2f", t * 1000 / hz / r}')
+  [ "$db" != - ] && pgcpu[$slug]=$(awk -v t="$((pg1 - pg0))" -v r="$requests" -v hz="$ticks" 'BEGIN {printf "%.2f", t * 1000 / hz / r}')
   rate[$slug]=$(awk '/^Requests\/sec/ {print $2}' "$dir/$slug.txt")
   rps[$slug]=$(awk -v r="${rate[$slug]}" 'BEGIN {printf (r < 100 ? "%.1f" : "%.0f"), r}')
   p50[$slug]=$(awk -v want=50% "$latency_awk" "$dir/$slug.txt")
@@ -176,12 +181,24 @@ run_case() {
     xacts[$slug]=$(awk -v a="$((xact1 - xact0))" -v r="$requests" 'BEGIN {printf "%.1f", a / r}')
     dbms[$slug]=$(awk -v a="$exec_ms" -v r="$requests" 'BEGIN {printf "%.2f", a / r}')
   fi
-  say "   $(grep -E '^statuses:' "$dir/$slug.txt" || echo 'statuses: none counted') | ${rps[$slug]} req/s, p50 ${p50[$slug]} ms, p99 ${p99[$slug]} ms, peak RSS ${rss[$slug]} MiB${stmts[$slug]:+, ${stmts[$slug]} statements (${writes[$slug]} writes), ${xacts[$slug]} transactions, ${checkouts[$slug]} checkouts, ${dbms[$slug]} ms PostgreSQL execution per request}"
+  say "   $(grep -E '^statuses:' "$dir/$slug.txt" || echo 'statuses: none counted') | ${rps[$slug]} req/s, p50 ${p50[$slug]} ms, p99 ${p99[$slug]} ms, peak RSS ${rss[$slug]} MiB, server CPU ${cpu[$slug]} ms${pgcpu[$slug]:+, PostgreSQL CPU ${pgcpu[$slug]} ms} per request${stmts[$slug]:+, ${stmts[$slug]} statements (${writes[$slug]} writes), ${xacts[$slug]} transactions, ${checkouts[$slug]} checkouts, ${dbms[$slug]} ms PostgreSQL execution per request}"
   if [ "${bad[$slug]}" != 0 ] || [ "${errs[$slug]}" != 0 ]; then
     failed+=("$label: ${bad[$slug]} unexpected responses, ${errs[$slug]} socket errors")
   fi
 }
 declare -A labels apps
+# CPU time of a process (user + system), and of all of the cluster's backends, in clock ticks. A backend that exits
+# during the run takes its ticks with it; the pools keep theirs open, so few do.
+ticks=$(getconf CLK_TCK)
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+postgres_cpu() {
+  local postmaster child total=0
+  postmaster=$(head -n 1 "$dir/data/postmaster.pid")
+  for child in $(pgrep -P "$postmaster"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
 # wrk prints latencies as 812.00us, 4.82ms or 1.20s: in milliseconds.
 # shellcheck disable=SC2016  # an awk program
 latency_awk='$1 == want {v = $2; f = 1; if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /s$/) f = 1000; else if (v ~ /m$/) f = 60000; printf "%.1f", v * f}'
@@ -216,10 +233,10 @@ max_rss() {
 say ""
 say "== Results ($(date -u '+%F %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD), $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg), $(( (SECONDS - started) / 60 )) min)"
 say ""
-say "| case | req/s | p50 ms | p99 ms | non-2xx¹ | socket errors | peak RSS MiB | statements/req² | writes/req | transactions/req³ | checkouts/req⁴ |"
-say "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+say "| case | req/s | p50 ms | p99 ms | non-2xx¹ | socket errors | peak RSS MiB | server CPU ms/req | PostgreSQL CPU ms/req | statements/req² | writes/req | transactions/req³ | checkouts/req⁴ |"
+say "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for slug in "${cases[@]}"; do
-  say "| ${labels[$slug]} | ${rps[$slug]} | ${p50[$slug]} | ${p99[$slug]} | ${bad[$slug]} | ${errs[$slug]} | ${rss[$slug]} | ${stmts[$slug]:--} | ${writes[$slug]:--} | ${xacts[$slug]:--} | ${checkouts[$slug]:--} |"
+  say "| ${labels[$slug]} | ${rps[$slug]} | ${p50[$slug]} | ${p99[$slug]} | ${bad[$slug]} | ${errs[$slug]} | ${rss[$slug]} | ${cpu[$slug]:--} | ${pgcpu[$slug]:--} | ${stmts[$slug]:--} | ${writes[$slug]:--} | ${xacts[$slug]:--} | ${checkouts[$slug]:--} |"
 done
 say ""
 say "¹ responses other than the expected one: 200 for a page, a 302 to / for a sign-in."
