@@ -187,13 +187,14 @@ run_case() {
   fi
 }
 declare -A labels apps
-# CPU time of a process (user + system), and of all of the cluster's backends, in clock ticks. A backend that exits
-# during the run takes its ticks with it; the pools keep theirs open, so few do.
+# CPU time of a process (user + system), and of the whole cluster, in clock ticks: the postmaster with the backends
+# it has reaped (a pool closing an idle connection ends its backend) plus the backends alive now.
 ticks=$(getconf CLK_TCK)
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 postgres_cpu() {
-  local postmaster child total=0
+  local postmaster child total
   postmaster=$(head -n 1 "$dir/data/postmaster.pid")
+  total=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$postmaster/stat")
   for child in $(pgrep -P "$postmaster"); do
     total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || echo 0)))
   done
