@@ -301,7 +301,7 @@ public sealed class BenchPortal(string runtime, bool audit) : WebApplicationFact
         builder.UseEnvironment("Benchmark");
         builder.UseSolutionRelativeContentRoot("src/Pyboxtech.Med.Web");
         builder.UseSetting("ConnectionStrings:Runtime", runtime);
-        builder.UseSetting("Audit:HeadFile", Path.Combine(Path.GetTempPath(), "pybox-bench-heads.log"));
+        builder.UseSetting("Audit:HeadFile", Environment.GetEnvironmentVariable("PYBOX_BENCH_HEADS") ?? Path.Combine(Path.GetTempPath(), "pybox-bench-heads.log"));
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware", "Warning");
