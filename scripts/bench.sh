@@ -9,7 +9,7 @@
 #     load:   50 signed-in users for 2 minutes, PostgreSQL stopped for 10 s under load, the portal restarted under
 #             load (issue 7), about 5 minutes
 #     peer:   our portal beside the stock `dotnet new mvc --auth Individual` app and a one-INSERT floor, the same wrk
-#             settings for every case (issue 14; scripts/bench-peer.sh), about 20 minutes; not part of "all"
+#             settings for every case (issue 14; scripts/bench-peer.sh), about 12 minutes; not part of "all"
 # BENCH_KEEP=1 keeps the run's folder (server logs, wrk outputs); BENCH_PG_PORT (55499) moves the cluster.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
