@@ -2,12 +2,15 @@
 # Benchmarks for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
 # (fsync, synchronous_commit and full_page_writes at their defaults: on). Not part of the test suite: no timing
 # belongs in a test.
-#   bash scripts/bench.sh [all|audit|access]
+#   bash scripts/bench.sh [all|audit|query|access|load|peer]
 #     audit:  the audit trail (issue 3), about 10 minutes; QUERY_ROWS (10000000) and VERIFY_ROWS (1000000) size it
 #     query:  only the audit viewer queries on QUERY_ROWS rows
 #     access: the permission check and patient search (issue 4), about 3 minutes; PATIENTS (100000) sizes it
 #     load:   50 signed-in users for 2 minutes, PostgreSQL stopped for 10 s under load, the portal restarted under
 #             load (issue 7), about 5 minutes
+#     peer:   our portal beside the stock `dotnet new mvc --auth Individual` app and a one-INSERT floor, the same wrk
+#             settings for every case (issue 14; scripts/bench-peer.sh), about 12 minutes; not part of "all"
+# BENCH_KEEP=1 keeps the run's folder (server logs, wrk outputs); BENCH_PG_PORT (55499) moves the cluster.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/scripts/lib.sh"
@@ -21,19 +24,38 @@ command -v wrk >/dev/null || apt_install wrk
 
 dir=$(mktemp -d /tmp/pybox-bench.XXXXXX)
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
-port=55499
+port=${BENCH_PG_PORT:-55499}
+if command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port")" ]; then
+  echo "bench.sh: port $port is in use (another benchmark?); choose another with BENCH_PG_PORT." >&2
+  exit 1
+fi
+# The peer benchmark counts statements per request with pg_stat_statements; the other modes run without it.
+pg_extra=
+[ "$mode" = peer ] && pg_extra="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on"
 as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
-as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200" start >/dev/null
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  pkill -f "Benchmarks.dll serve" 2>/dev/null || true
-  pkill -f "^sleep 100000" 2>/dev/null || true
+  # Only what this script started, by process id: each server, and the children of its subshell (sleep | dotnet).
+  for p in "${pids[@]}"; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 40); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.25
+  done
+  for p in "${pids[@]}"; do pkill -KILL -P "$p" 2>/dev/null || true; kill -KILL "$p" 2>/dev/null || true; done
   as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    echo "bench.sh: kept $dir (logs, wrk outputs, request files); remove it when done." >&2
+  else
+    rm -rf "$dir"
+  fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200 $pg_extra" start >/dev/null
 
 psql_admin() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 psql_admin -c "CREATE ROLE med_owner LOGIN PASSWORD 'bench'; CREATE ROLE med_app LOGIN PASSWORD 'bench';"
@@ -74,8 +96,8 @@ start_server on 5601
 cookie_on=$(cookie_of on)     # one after the other: the first creates the benchmark user
 start_server off 5602
 cookie_off=$(cookie_of off)
-for mode in on off; do
-  grep -q READY "$dir/serve-$mode.log" || { echo "the '$mode' portal did not start:"; tail -n 30 "$dir/serve-$mode.log"; exit 1; }
+for audit_mode in on off; do   # not $mode: the sections below still read it
+  grep -q READY "$dir/serve-$audit_mode.log" || { echo "the '$audit_mode' portal did not start:"; tail -n 30 "$dir/serve-$audit_mode.log"; exit 1; }
 done
 run_wrk() { wrk -t2 -c32 -d15s -H "Cookie: $2" "http://127.0.0.1:$1/" | awk -v label="$3" '
   /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF} /Latency/ && !lat {lat=$2}
@@ -176,4 +198,9 @@ LUA
   ok=0; while read -r cookie; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" http://127.0.0.1:5621/); [ "$code" = 200 ] && ok=$((ok + 1))
   done <"$dir/cookies.txt"; echo "  $ok of $(wc -l <"$dir/cookies.txt") answered 200"
+fi
+
+if [ "$mode" = peer ]; then
+  # shellcheck source=scripts/bench-peer.sh
+  . "$root/scripts/bench-peer.sh"
 fi

@@ -28,23 +28,28 @@ internal static class AuditBenchmarks
 {
     public static async Task<int> Main(string[] args)
     {
-        var runtime = Environment.GetEnvironmentVariable("PYBOX_BENCH_RUNTIME") ?? throw new InvalidOperationException("Set PYBOX_BENCH_RUNTIME.");
+        // Read when a command needs it: the peer client and the floor do not use the portal's database role.
+        var runtimeVariable = Environment.GetEnvironmentVariable("PYBOX_BENCH_RUNTIME");
+        string runtime() => runtimeVariable ?? throw new InvalidOperationException("Set PYBOX_BENCH_RUNTIME.");
         return args switch
         {
-            ["serve", var audit, var port] => await ServeAsync(runtime, audit == "on", int.Parse(port, CultureInfo.InvariantCulture), 1),
-            ["serve", var audit, var port, var users] => await ServeAsync(runtime, audit == "on", int.Parse(port, CultureInfo.InvariantCulture), int.Parse(users, CultureInfo.InvariantCulture)),
-            ["append", var writers, var seconds] => await AppendAsync(runtime, int.Parse(writers, CultureInfo.InvariantCulture), int.Parse(seconds, CultureInfo.InvariantCulture)),
-            ["verify", var rows] => await VerifyAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
-            ["query", var rows] => await QueryAsync(runtime, long.Parse(rows, CultureInfo.InvariantCulture)),
+            ["serve", var audit, var port] => await ServeAsync(runtime(), audit == "on", int.Parse(port, CultureInfo.InvariantCulture), 1),
+            ["serve", var audit, var port, var users] => await ServeAsync(runtime(), audit == "on", int.Parse(port, CultureInfo.InvariantCulture), int.Parse(users, CultureInfo.InvariantCulture)),
+            ["append", var writers, var seconds] => await AppendAsync(runtime(), int.Parse(writers, CultureInfo.InvariantCulture), int.Parse(seconds, CultureInfo.InvariantCulture)),
+            ["verify", var rows] => await VerifyAsync(runtime(), long.Parse(rows, CultureInfo.InvariantCulture)),
+            ["query", var rows] => await QueryAsync(runtime(), long.Parse(rows, CultureInfo.InvariantCulture)),
             ["permission", .. var rest] => AccessBenchmarks.RunPermissionCheck(rest),
-            ["patients", var count] => await AccessBenchmarks.RunPatientSearchAsync(runtime, int.Parse(count, CultureInfo.InvariantCulture)),
+            ["patients", var count] => await AccessBenchmarks.RunPatientSearchAsync(runtime(), int.Parse(count, CultureInfo.InvariantCulture)),
+            ["peer-seed", var patients, var accounts] => await PeerBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(accounts, CultureInfo.InvariantCulture)),
+            ["peer-client", var kind, var url, var accounts] when kind is "stock" or "ours" => await PeerBenchmarks.ClientAsync(kind, new Uri(url), int.Parse(accounts, CultureInfo.InvariantCulture)),
+            ["floor", var port] => await PeerBenchmarks.FloorAsync(PeerBenchmarks.ParsePort(port), Environment.GetEnvironmentVariable("PYBOX_BENCH_FLOOR") ?? throw new InvalidOperationException("Set PYBOX_BENCH_FLOOR.")),
             _ => Usage(),
         };
     }
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT");
+        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT | peer-seed PATIENTS ACCOUNTS | peer-client stock|ours URL ACCOUNTS | floor PORT");
         return 2;
     }
 
@@ -297,7 +302,7 @@ public sealed class BenchPortal(string runtime, bool audit) : WebApplicationFact
         builder.UseEnvironment("Benchmark");
         builder.UseSolutionRelativeContentRoot("src/Pyboxtech.Med.Web");
         builder.UseSetting("ConnectionStrings:Runtime", runtime);
-        builder.UseSetting("Audit:HeadFile", Path.Combine(Path.GetTempPath(), "pybox-bench-heads.log"));
+        builder.UseSetting("Audit:HeadFile", Environment.GetEnvironmentVariable("PYBOX_BENCH_HEADS") ?? Path.Combine(Path.GetTempPath(), "pybox-bench-heads.log"));
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware", "Warning");
