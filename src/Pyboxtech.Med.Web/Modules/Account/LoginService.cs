@@ -215,7 +215,9 @@ public sealed class LoginService(
     {
         var loadedEarlier = db.Users.Local.Any(u => u.Id == userId);
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {userId} FOR UPDATE").SingleAsync();
+        // NO KEY UPDATE: the lock excludes other attempts but not the key-share lock a new session's foreign key takes,
+        // which FOR UPDATE made every finished sign-in wait behind all the queued ones on the same account.
+        var user = await db.Users.FromSql($"SELECT * FROM account.users WHERE id = {userId} FOR NO KEY UPDATE").SingleAsync();
         if (loadedEarlier)
         {
             // The query hands back the copy this request loaded before, unchanged: read the locked row's values into it.
