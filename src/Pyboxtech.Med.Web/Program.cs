@@ -10,6 +10,7 @@ using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Platform.Localization;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
@@ -59,6 +60,7 @@ builder.Services
     .AddSignInManager<MedSignInManager>()
     .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
     .AddPasswordValidator<PasswordPolicyValidator>()
+    .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
     .AddTokenProvider<TotpTokenProvider>(TotpTokenProvider.Name);
 builder.Services.AddSingleton<TotpService>();
 
@@ -122,7 +124,8 @@ builder.Services
         razor.ViewLocationFormats.Clear();
         razor.ViewLocationFormats.Add(ModuleViewLocations.SharedViews);
         razor.ViewLocationExpanders.Add(new ModuleViewLocations());
-    });
+    })
+    .AddMedLocalization();
 builder.Services.AddAntiforgery(antiforgery =>
 {
     antiforgery.Cookie.Name = httpsOnly ? "__Host-pyboxtech.antiforgery" : "pyboxtech.antiforgery";
@@ -178,6 +181,8 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();
+// After authentication: the person's own language choice travels in their session.
+app.UseMedLocalization();
 app.UseMiddleware<ConfinementMiddleware>();
 app.UseAuthorization();
 

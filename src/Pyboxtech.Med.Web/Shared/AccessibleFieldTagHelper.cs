@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Razor.TagHelpers;
+using Microsoft.Extensions.Localization;
 
 namespace Pyboxtech.Med.Web.Shared;
 
@@ -41,7 +42,7 @@ public sealed class AccessibleFieldTagHelper : TagHelper
 
 /// <summary>Gives a field's message span the id its field's <c>aria-describedby</c> names.</summary>
 [HtmlTargetElement("span", Attributes = ForAttribute)]
-public sealed class AccessibleFieldMessageTagHelper : TagHelper
+public sealed class AccessibleFieldMessageTagHelper(IStringLocalizer<SharedResources> text) : TagHelper
 {
     private const string ForAttribute = "asp-validation-for";
 
@@ -58,5 +59,11 @@ public sealed class AccessibleFieldMessageTagHelper : TagHelper
     {
         var name = ViewContext.ViewData.TemplateInfo.GetFullHtmlFieldName(For.Name);
         output.Attributes.SetAttribute("id", AccessibleFieldTagHelper.MessageId(TagBuilder.CreateSanitizedId(name, "_")));
+        // A message a controller added in English (data annotations arrive translated already) in the reader's language.
+        if (ViewContext.ViewData.ModelState.TryGetValue(name, out var entry) && entry.Errors.Count == 1
+            && text[entry.Errors[0].ErrorMessage] is { ResourceNotFound: false } translated)
+        {
+            output.Content.SetContent(translated.Value);
+        }
     }
 }

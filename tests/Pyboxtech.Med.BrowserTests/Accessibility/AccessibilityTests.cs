@@ -52,6 +52,7 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await page.Clock.InstallAsync();
         await SignInAsync(page, admin);
         await tour.CheckAsync(page, "GET /", "dashboard with a locked account");
+        await ShotAsync(page, $"dashboard-{language}");
         await page.Clock.FastForwardAsync("14:30");
         await page.Locator("#idle-stay").WaitForAsync();
         await tour.CheckAsync(page, "GET /", "idle warning");
@@ -65,6 +66,7 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await RegisterAsync(page, language == "es" ? "1981-02-03" : "1979-08-15");
         var patient = page.Url;
         await tour.CheckAsync(page, "GET /Patients/{id:guid}", "registered");
+        await ShotAsync(page, $"patient-{language}");
         await GoAsync(page, "/Patients/New");
         await RegisterAsync(page, language == "es" ? "1981-02-03" : "1979-08-15");
         await tour.CheckAsync(page, "GET /Patients/New", "possible duplicate");
@@ -100,6 +102,7 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await tour.CheckAsync(page, "GET /Administration/Users/{id:guid}", "locked");
         await GoAsync(page, "/Administration/Roles");
         await tour.CheckAsync(page, "GET /Administration/Roles", "matrix and roles");
+        await ShotAsync(page, $"matrix-{language}");
         await SubmitAsync(page, "form:has(#new-role-name)");
         await tour.CheckAsync(page, "GET /Administration/Roles", "refused new role");
         await GoAsync(page, "/Administration/Security");
@@ -112,6 +115,7 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
 
         await GoAsync(page, "/Audit");
         await tour.CheckAsync(page, "GET /Audit", "rows");
+        await ShotAsync(page, $"audit-{language}");
         await SubmitAsync(page, "form[action='/Audit/Verify']");
         await tour.CheckAsync(page, "GET /Audit", "chain verified");
         await GoAsync(page, "/Audit?From=2026-12-31&To=2026-01-01");
@@ -168,6 +172,9 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
 
     private async Task<IBrowserContext> NewContextAsync(PageTour tour) =>
         await portal.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 900 }, Locale = tour.Locale });
+
+    private static async Task ShotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, name + ".png"), FullPage = true });
 
     private async Task GoAsync(IPage page, string path) => await page.GotoAsync(portal.BaseAddress + path);
 

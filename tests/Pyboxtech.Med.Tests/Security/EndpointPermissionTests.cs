@@ -52,6 +52,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             FreshActor = true,
             Allowed = new(HttpStatusCode.Redirect, "/"),
         },
+        ["POST /Account/Language"] = new() { FormOn = "/", Values = _ => Task.FromResult(Fields(("Language", "es"))), FreshActor = true, Allowed = new(HttpStatusCode.Redirect, "/") },
         ["POST /Account/Sessions/{handle}/End"] = new() { FormOn = "/Account/Sessions", FreshActor = true, Allowed = new(HttpStatusCode.Redirect, "/Account/Sessions") },
         ["POST /Account/TwoFactor/Enable"] = new()
         {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Platform.Localization;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
@@ -27,6 +28,11 @@ public sealed class MedClaimsPrincipalFactory(
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim(DisplayNameClaim, user.DisplayName));
+        if (user.Language is { } language)
+        {
+            identity.AddClaim(new Claim(LocalizationRegistration.LanguageClaim, language));
+        }
+
         if (user.MustChangePassword || PasswordExpiry.DaysLeft(user, await settings.CurrentAsync(), clock.GetUtcNow()) <= 0)
         {
             identity.AddClaim(new Claim(MustChangePasswordClaim, "true"));
