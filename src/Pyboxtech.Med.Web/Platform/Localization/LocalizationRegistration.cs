@@ -1,7 +1,9 @@
-using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.WebEncoders;
 using Pyboxtech.Med.Web.Shared;
 
 namespace Pyboxtech.Med.Web.Platform.Localization;
@@ -20,6 +22,8 @@ public static class LocalizationRegistration
     public static IMvcBuilder AddMedLocalization(this IMvcBuilder mvc)
     {
         mvc.Services.AddLocalization();
+        // Spanish as written (sesión), not as character references (sesi&#xF3;n): still encoded where HTML needs it.
+        mvc.Services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         mvc.Services.AddOptions<RequestLocalizationOptions>().Configure<IOptions<ClinicOptions>>((options, clinic) =>
         {
             var fallback = PortalLanguages.Find(clinic.Value.DefaultLanguage) ?? PortalLanguages.All[0];
