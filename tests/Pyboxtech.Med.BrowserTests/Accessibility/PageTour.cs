@@ -64,7 +64,8 @@ public sealed class PageTour(string language)
               problems.push(`focus hard to see on ${control.tagName.toLowerCase()}#${control.id || ''}.${control.className} (outline ${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}, ${ratio.toFixed(2)}:1)`);
             }
           }
-          if (active && active.focus) active.focus({ preventScroll: true });
+          // Leave the focus where the page put it (nowhere, mostly), so screenshots show the page as a person finds it.
+          if (active && active !== document.body) { active.focus({ preventScroll: true }); } else if (document.activeElement) { document.activeElement.blur(); }
           return problems;
         }
         """;
