@@ -6,21 +6,28 @@ using Microsoft.Extensions.Localization;
 namespace Pyboxtech.Med.Web.Shared;
 
 /// <summary>
-/// A field whose value was refused says so to assistive technology (<c>aria-invalid</c>) and points at its message
-/// (<c>aria-describedby</c> the field's <c>asp-validation-for</c> span, which gets the matching id, named after the
-/// field's name so that a field given its own id still finds its message).
+/// A field whose value was refused says so to assistive technology: the field gets <c>aria-invalid</c> and
+/// <c>aria-describedby</c> naming its message, and the field's <c>asp-validation-for</c> span gets that id (both named
+/// after the field's name, so a field given its own id still finds its message). A message a controller added in
+/// English (data annotations arrive translated already) is shown in the reader's language.
 /// </summary>
-[HtmlTargetElement("input", Attributes = ForAttribute)]
-[HtmlTargetElement("select", Attributes = ForAttribute)]
-[HtmlTargetElement("textarea", Attributes = ForAttribute)]
-public sealed class AccessibleFieldTagHelper : TagHelper
+[HtmlTargetElement("input", Attributes = FieldAttribute)]
+[HtmlTargetElement("select", Attributes = FieldAttribute)]
+[HtmlTargetElement("textarea", Attributes = FieldAttribute)]
+[HtmlTargetElement("span", Attributes = MessageAttribute)]
+public sealed class AccessibleFieldTagHelper(IStringLocalizer<SharedResources> text) : TagHelper
 {
-    private const string ForAttribute = "asp-for";
+    private const string FieldAttribute = "asp-for";
+    private const string MessageAttribute = "asp-validation-for";
 
+    /// <summary>After the built-in tag helpers, whose output this completes.</summary>
     public override int Order => 1000;
 
-    [HtmlAttributeName(ForAttribute)]
-    public ModelExpression For { get; set; } = null!;
+    [HtmlAttributeName(FieldAttribute)]
+    public ModelExpression? Field { get; set; }
+
+    [HtmlAttributeName(MessageAttribute)]
+    public ModelExpression? MessageFor { get; set; }
 
     [ViewContext]
     [HtmlAttributeNotBound]
@@ -28,42 +35,26 @@ public sealed class AccessibleFieldTagHelper : TagHelper
 
     public override void Process(TagHelperContext context, TagHelperOutput output)
     {
-        var name = ViewContext.ViewData.TemplateInfo.GetFullHtmlFieldName(For.Name);
-        if (ViewContext.ViewData.ModelState.TryGetValue(name, out var entry) && entry.Errors.Count > 0
-            && output.Attributes["type"]?.Value?.ToString() is not "hidden")
+        if ((Field ?? MessageFor) is not { } expression)
+        {
+            return;
+        }
+
+        var name = ViewContext.ViewData.TemplateInfo.GetFullHtmlFieldName(expression.Name);
+        var messageId = TagBuilder.CreateSanitizedId(name, "_") + "-error";
+        var errors = ViewContext.ViewData.ModelState.TryGetValue(name, out var entry) ? entry.Errors : null;
+        if (MessageFor is not null)
+        {
+            output.Attributes.SetAttribute("id", messageId);
+            if (errors is [var only] && text[only.ErrorMessage] is { ResourceNotFound: false } translated)
+            {
+                output.Content.SetContent(translated.Value);
+            }
+        }
+        else if (errors is { Count: > 0 } && output.Attributes["type"]?.Value?.ToString() is not "hidden")
         {
             output.Attributes.SetAttribute("aria-invalid", "true");
-            output.Attributes.SetAttribute("aria-describedby", MessageId(TagBuilder.CreateSanitizedId(name, "_")));
-        }
-    }
-
-    public static string MessageId(string fieldId) => fieldId + "-error";
-}
-
-/// <summary>Gives a field's message span the id its field's <c>aria-describedby</c> names.</summary>
-[HtmlTargetElement("span", Attributes = ForAttribute)]
-public sealed class AccessibleFieldMessageTagHelper(IStringLocalizer<SharedResources> text) : TagHelper
-{
-    private const string ForAttribute = "asp-validation-for";
-
-    public override int Order => 1000;
-
-    [HtmlAttributeName(ForAttribute)]
-    public ModelExpression For { get; set; } = null!;
-
-    [ViewContext]
-    [HtmlAttributeNotBound]
-    public ViewContext ViewContext { get; set; } = null!;
-
-    public override void Process(TagHelperContext context, TagHelperOutput output)
-    {
-        var name = ViewContext.ViewData.TemplateInfo.GetFullHtmlFieldName(For.Name);
-        output.Attributes.SetAttribute("id", AccessibleFieldTagHelper.MessageId(TagBuilder.CreateSanitizedId(name, "_")));
-        // A message a controller added in English (data annotations arrive translated already) in the reader's language.
-        if (ViewContext.ViewData.ModelState.TryGetValue(name, out var entry) && entry.Errors.Count == 1
-            && text[entry.Errors[0].ErrorMessage] is { ResourceNotFound: false } translated)
-        {
-            output.Content.SetContent(translated.Value);
+            output.Attributes.SetAttribute("aria-describedby", messageId);
         }
     }
 }

@@ -179,21 +179,8 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
     private async Task GoAsync(IPage page, string path) => await page.GotoAsync(portal.BaseAddress + path);
 
     /// <summary>Submits a form with its first button and waits for the page that answers it.</summary>
-    private static async Task SubmitAsync(IPage page, string form)
-    {
-        var loaded = new TaskCompletionSource();
-        void OnLoad(object? sender, IPage loadedPage) => loaded.TrySetResult();
-        page.Load += OnLoad;
-        try
-        {
-            await page.Locator(form).Locator("button[type='submit']").First.ClickAsync();
-            await loaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            page.Load -= OnLoad;
-        }
-    }
+    private static Task SubmitAsync(IPage page, string form) =>
+        page.AfterNextLoadAsync(() => page.Locator(form).Locator("button[type='submit']").First.ClickAsync());
 
     private async Task SignInAsync(IPage page, string userName, string password = PortalFactory.StrongPassword, string? landing = null)
     {

@@ -188,18 +188,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
             await TabToAsync(page, field);
         }
 
-        var loaded = new TaskCompletionSource();
-        void OnLoad(object? sender, IPage loadedPage) => loaded.TrySetResult();
-        page.Load += OnLoad;
-        try
-        {
-            await page.Keyboard.PressAsync("Enter");
-            await loaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        finally
-        {
-            page.Load -= OnLoad;
-        }
+        await page.AfterNextLoadAsync(() => page.Keyboard.PressAsync("Enter"));
     }
 
     private static async Task AssertFocusAsync(IPage page, string selector) =>
