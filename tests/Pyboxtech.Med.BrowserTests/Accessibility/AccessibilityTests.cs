@@ -57,10 +57,8 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await page.Locator("#idle-stay").WaitForAsync();
         await tour.CheckAsync(page, "GET /", "idle warning");
 
-        await GoAsync(page, "/Patients");
-        await tour.CheckAsync(page, "GET /Patients", "empty search");
-        await GoAsync(page, "/Patients/New");
-        await tour.CheckAsync(page, "GET /Patients/New", "empty");
+        await VisitAsync(tour, page, "/Patients", "GET /Patients", "empty search");
+        await VisitAsync(tour, page, "/Patients/New", "GET /Patients/New", "empty");
         await SubmitAsync(page, "form[action='/Patients/New']");
         await tour.CheckAsync(page, "GET /Patients/New", "refused");
         await RegisterAsync(page, language == "es" ? "1981-02-03" : "1979-08-15");
@@ -76,17 +74,12 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await page.FillAsync("#Postcode", "12");
         await SubmitAsync(page, "form[method='post'].card");
         await tour.CheckAsync(page, "GET /Patients/{id:guid}/Edit", "refused");
-        await GoAsync(page, "/Patients?q=tran");
-        await tour.CheckAsync(page, "GET /Patients", "results");
-        await GoAsync(page, "/Patients?q=nobody-here");
-        await tour.CheckAsync(page, "GET /Patients", "no match");
+        await VisitAsync(tour, page, "/Patients?q=tran", "GET /Patients", "results");
+        await VisitAsync(tour, page, "/Patients?q=nobody-here", "GET /Patients", "no match");
 
-        await GoAsync(page, "/Administration");
-        await tour.CheckAsync(page, "GET /Administration", "users with a locked account");
-        await GoAsync(page, "/Administration/Users?Search=" + language);
-        await tour.CheckAsync(page, "GET /Administration/Users", "filtered");
-        await GoAsync(page, "/Administration/Users/New");
-        await tour.CheckAsync(page, "GET /Administration/Users/New", "empty");
+        await VisitAsync(tour, page, "/Administration", "GET /Administration", "users with a locked account");
+        await VisitAsync(tour, page, "/Administration/Users?Search=" + language, "GET /Administration/Users", "filtered");
+        await VisitAsync(tour, page, "/Administration/Users/New", "GET /Administration/Users/New", "empty");
         await SubmitAsync(page, "form[action='/Administration/Users/New']");
         await tour.CheckAsync(page, "GET /Administration/Users/New", "refused");
         var newcomer = $"{language}.newcomer";
@@ -100,43 +93,33 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await GoAsync(page, "/Administration/Users?Status=Locked");
         await page.GetByTestId("user-row").Locator("a").First.ClickAsync();
         await tour.CheckAsync(page, "GET /Administration/Users/{id:guid}", "locked");
-        await GoAsync(page, "/Administration/Roles");
-        await tour.CheckAsync(page, "GET /Administration/Roles", "matrix and roles");
+        await VisitAsync(tour, page, "/Administration/Roles", "GET /Administration/Roles", "matrix and roles");
         await ShotAsync(page, $"matrix-{language}");
         await SubmitAsync(page, "form:has(#new-role-name)");
         await tour.CheckAsync(page, "GET /Administration/Roles", "refused new role");
-        await GoAsync(page, "/Administration/Security");
-        await tour.CheckAsync(page, "GET /Administration/Security", "settings");
+        await VisitAsync(tour, page, "/Administration/Security", "GET /Administration/Security", "settings");
         // Past the browser's own check (max="90"), to see the server's refusal.
         await page.Locator("form[action='/Administration/Security']").EvaluateAsync("f => f.noValidate = true");
         await page.FillAsync("#MaxAgeDays", "900");
         await SubmitAsync(page, "form[action='/Administration/Security']");
         await tour.CheckAsync(page, "GET /Administration/Security", "refused");
 
-        await GoAsync(page, "/Audit");
-        await tour.CheckAsync(page, "GET /Audit", "rows");
+        await VisitAsync(tour, page, "/Audit", "GET /Audit", "rows");
         await ShotAsync(page, $"audit-{language}");
         await SubmitAsync(page, "form[action='/Audit/Verify']");
         await tour.CheckAsync(page, "GET /Audit", "chain verified");
-        await GoAsync(page, "/Audit?From=2026-12-31&To=2026-01-01");
-        await tour.CheckAsync(page, "GET /Audit", "refused filter");
-        await GoAsync(page, "/Audit?User=nobody-at-all");
-        await tour.CheckAsync(page, "GET /Audit", "no rows");
-        await GoAsync(page, "/Audit/Reports");
-        await tour.CheckAsync(page, "GET /Audit/Reports", "with failures and a lockout");
+        await VisitAsync(tour, page, "/Audit?From=2026-12-31&To=2026-01-01", "GET /Audit", "refused filter");
+        await VisitAsync(tour, page, "/Audit?User=nobody-at-all", "GET /Audit", "no rows");
+        await VisitAsync(tour, page, "/Audit/Reports", "GET /Audit/Reports", "with failures and a lockout");
         await page.Locator("#failed-numbers summary").ClickAsync();
         await tour.CheckAsync(page, "GET /Audit/Reports", "chart numbers open");
 
-        await GoAsync(page, "/Account/Sessions");
-        await tour.CheckAsync(page, "GET /Account/Sessions", "this session");
-        await GoAsync(page, "/Account/AccessDenied");
-        await tour.CheckAsync(page, "GET /Account/AccessDenied", "signed in");
-        await GoAsync(page, "/no-such-page");
-        await tour.CheckAsync(page, "GET /Error/{statusCode:int?}", "not found, signed in");
+        await VisitAsync(tour, page, "/Account/Sessions", "GET /Account/Sessions", "this session");
+        await VisitAsync(tour, page, "/Account/AccessDenied", "GET /Account/AccessDenied", "signed in");
+        await VisitAsync(tour, page, "/no-such-page", "GET /Error/{statusCode:int?}", "not found, signed in");
 
         // Two-factor: enrol (refused, then right), the recovery codes, the status page, then the code step at sign-in.
-        await GoAsync(page, "/Account/TwoFactor");
-        await tour.CheckAsync(page, "GET /Account/TwoFactor", "enrol");
+        await VisitAsync(tour, page, "/Account/TwoFactor", "GET /Account/TwoFactor", "enrol");
         var key = (await page.GetByTestId("totp-key").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
         await page.FillAsync("#Code", "000000");
         await SubmitAsync(page, "form[action='/Account/TwoFactor/Enable']");
@@ -144,8 +127,7 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await page.FillAsync("#Code", Code(key, 0));
         await SubmitAsync(page, "form[action='/Account/TwoFactor/Enable']");
         await tour.CheckAsync(page, "GET /Account/TwoFactor", "recovery codes");
-        await GoAsync(page, "/Account/TwoFactor");
-        await tour.CheckAsync(page, "GET /Account/TwoFactor", "enabled");
+        await VisitAsync(tour, page, "/Account/TwoFactor", "GET /Account/TwoFactor", "enabled");
         await SubmitAsync(page, "form[action='/Account/Logout']");
         await page.FillAsync("#UserName", admin);
         await page.FillAsync("#Password", PortalFactory.StrongPassword);
@@ -177,6 +159,13 @@ public sealed class AccessibilityTests(BrowserPortal portal) : IClassFixture<Bro
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserPortal.ScreenshotDirectory, name + ".png"), FullPage = true });
 
     private async Task GoAsync(IPage page, string path) => await page.GotoAsync(portal.BaseAddress + path);
+
+    /// <summary>Opens the page by its address and checks it as it comes.</summary>
+    private async Task VisitAsync(PageTour tour, IPage page, string path, string endpoint, string state)
+    {
+        await GoAsync(page, path);
+        await tour.CheckAsync(page, endpoint, state);
+    }
 
     /// <summary>Submits a form with its first button and waits for the page that answers it.</summary>
     private static Task SubmitAsync(IPage page, string form) =>
