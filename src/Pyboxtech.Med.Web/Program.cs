@@ -10,6 +10,7 @@ using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Platform;
+using Pyboxtech.Med.Web.Platform.Localization;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security.RateLimiting;
@@ -60,6 +61,7 @@ builder.Services
     .AddSignInManager<MedSignInManager>()
     .AddClaimsPrincipalFactory<MedClaimsPrincipalFactory>()
     .AddPasswordValidator<PasswordPolicyValidator>()
+    .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
     .AddTokenProvider<TotpTokenProvider>(TotpTokenProvider.Name);
 builder.Services.AddSingleton<TotpService>();
 
@@ -123,7 +125,8 @@ builder.Services
         razor.ViewLocationFormats.Clear();
         razor.ViewLocationFormats.Add(ModuleViewLocations.SharedViews);
         razor.ViewLocationExpanders.Add(new ModuleViewLocations());
-    });
+    })
+    .AddMedLocalization();
 builder.Services.AddAntiforgery(antiforgery =>
 {
     antiforgery.Cookie.Name = httpsOnly ? "__Host-pyboxtech.antiforgery" : "pyboxtech.antiforgery";
@@ -179,6 +182,8 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseMiddleware<SetupGateMiddleware>();
 app.UseAuthentication();
+// After authentication: the person's own language choice travels in their session.
+app.UseMedLocalization();
 // After authentication, so that signed-in staff are told apart and never limited; before the permission check and
 // its audit row, so that a flood of anonymous requests is refused without a row each (summarised by address instead).
 app.UseRateLimiter();

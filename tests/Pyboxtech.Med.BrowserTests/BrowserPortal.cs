@@ -33,13 +33,14 @@ public abstract class BrowserPortalBase : PortalFactory
 
     protected override bool UseRealServer => true;
 
-    /// <summary>Signs in on the page as a person does, and waits for the dashboard.</summary>
+    /// <summary>Signs in on the page as a person does (in any language), and waits for the dashboard.</summary>
     public async Task SignInAsync(IPage page, string userName, string password = StrongPassword)
     {
         await page.GotoAsync(BaseAddress + "/Account/Login");
-        await page.GetByLabel("User name").FillAsync(userName);
-        await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // By id, not by label: the same in every language.
+        await page.Locator("#UserName").FillAsync(userName);
+        await page.Locator("#Password").FillAsync(password);
+        await page.Locator("form[action^='/Account/Login'] button[type='submit']").ClickAsync();
         await page.WaitForURLAsync(BaseAddress + "/");
     }
 

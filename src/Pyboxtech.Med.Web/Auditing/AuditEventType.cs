@@ -36,6 +36,7 @@ public enum AuditEventType
     TwoFactorEnrolmentKeyReplaced = 1310,
     AccountLockedOut = 1400,
     AccountUnlocked = 1401,
+    LanguageChanged = 1500,
 
     // 2000-2999: requests to gated pages.
     RequestGranted = 2000,

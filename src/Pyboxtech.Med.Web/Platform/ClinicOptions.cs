@@ -8,6 +8,9 @@ public sealed class ClinicOptions
     /// <summary>An IANA time zone such as Australia/Sydney; the server's own zone is irrelevant (containers run in UTC).</summary>
     public string TimeZone { get; set; } = "Australia/Sydney";
 
+    /// <summary>The language of a page for someone who chose none and whose browser asks for none the portal speaks.</summary>
+    public string DefaultLanguage { get; set; } = "en-AU";
+
     /// <summary>Opening hours, for the report of activity outside them.</summary>
     public TimeOnly OpensAt { get; set; } = new(7, 0);
 

@@ -47,6 +47,7 @@ public static class SessionCheckQuery
                      new AccountState(
                          user.UserName!,
                          user.DisplayName,
+                         user.Language,
                          user.CreatedAt,
                          user.MustChangePassword,
                          user.PasswordChangedAt ?? user.CreatedAt,

@@ -205,6 +205,7 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     password_changed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     totp_last_step = table.Column<long>(type: "bigint", nullable: true),
                     totp_secret = table.Column<string>(type: "text", nullable: true),
+                    language = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
                     enrolment_code_failures = table.Column<int>(type: "integer", nullable: false, defaultValue: 0)
                 },
                 constraints: table =>

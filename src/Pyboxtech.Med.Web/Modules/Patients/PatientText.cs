@@ -13,12 +13,19 @@ public static class PatientText
     /// <summary>Age as a clinician says it: years, or months under two, or weeks under two months.</summary>
     public static string Age(DateOnly born, DateOnly today)
     {
+        var (format, count) = AgeText(born, today);
+        return string.Format(System.Globalization.CultureInfo.InvariantCulture, format, count);
+    }
+
+    /// <summary>The age as an English format ("{0} months") and its number, for a view to say in the reader's language.</summary>
+    public static (string Format, int Count) AgeText(DateOnly born, DateOnly today)
+    {
         var months = ((today.Year - born.Year) * 12) + today.Month - born.Month - (today.Day < born.Day ? 1 : 0);
         return months switch
         {
-            >= 24 => $"{months / 12}",
-            >= 2 => $"{months} months",
-            _ => $"{Math.Max(0, today.DayNumber - born.DayNumber) / 7} weeks",
+            >= 24 => ("{0}", months / 12),
+            >= 2 => ("{0} months", months),
+            _ => ("{0} weeks", Math.Max(0, today.DayNumber - born.DayNumber) / 7),
         };
     }
 

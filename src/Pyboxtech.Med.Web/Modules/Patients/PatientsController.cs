@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Shared.Text;
 
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
 [Route("Patients")]
-public sealed class PatientsController(PatientService patients) : Controller
+public sealed class PatientsController(PatientService patients, IStringLocalizer<PatientsResources> text) : Controller
 {
     [HttpGet("")]
     [RequirePermission<PatientsModule>(AccessLevel.Read)]
@@ -37,7 +38,7 @@ public sealed class PatientsController(PatientService patients) : Controller
             var outcome = await patients.RegisterAsync(form, ActorId, cancellationToken);
             if (outcome.Patient is { } patient)
             {
-                TempData["Notice"] = $"{patient.FullName} is registered as {patient.MedicalRecordNumber}.";
+                TempData["Notice"] = text["{0} is registered as {1}.", patient.FullName, patient.MedicalRecordNumber].Value;
                 return RedirectToAction(nameof(Details), new { id = patient.Id });
             }
 

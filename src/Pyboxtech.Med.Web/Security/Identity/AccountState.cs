@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Pyboxtech.Med.Web.Platform.Localization;
 using Pyboxtech.Med.Web.Security.Passwords;
 
 namespace Pyboxtech.Med.Web.Security.Identity;
@@ -12,6 +13,7 @@ namespace Pyboxtech.Med.Web.Security.Identity;
 public sealed record AccountState(
     string UserName,
     string DisplayName,
+    string? Language,
     DateTimeOffset CreatedAt,
     bool MustChangePassword,
     DateTimeOffset PasswordSetAt,
@@ -22,7 +24,7 @@ public sealed record AccountState(
     /// <summary>The claims this record decides; any other claim of the session (id, stamp, how it signed in) is kept.</summary>
     private static readonly string[] Decided =
     [
-        ClaimTypes.Name, ClaimTypes.Role, MedClaimsPrincipalFactory.DisplayNameClaim,
+        ClaimTypes.Name, ClaimTypes.Role, MedClaimsPrincipalFactory.DisplayNameClaim, LocalizationRegistration.LanguageClaim,
         MedClaimsPrincipalFactory.MustChangePasswordClaim, MedClaimsPrincipalFactory.MustEnrolTwoFactorClaim,
     ];
 
@@ -40,6 +42,11 @@ public sealed record AccountState(
         identity.AddClaim(new Claim(ClaimTypes.Name, UserName));
         identity.AddClaims(Roles.Select(role => new Claim(ClaimTypes.Role, role)));
         identity.AddClaim(new Claim(MedClaimsPrincipalFactory.DisplayNameClaim, DisplayName));
+        if (Language is not null)
+        {
+            identity.AddClaim(new Claim(LocalizationRegistration.LanguageClaim, Language));
+        }
+
         if (MustChangePassword || PasswordExpiry.DaysLeft(PasswordSetAt, policy, now) <= 0)
         {
             identity.AddClaim(new Claim(MedClaimsPrincipalFactory.MustChangePasswordClaim, "true"));

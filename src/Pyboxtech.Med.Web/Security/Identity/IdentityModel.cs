@@ -25,6 +25,7 @@ public static class IdentityModel
             user.Property(u => u.UserName).HasMaxLength(MedUser.UserNameMaxLength);
             user.Property(u => u.NormalizedUserName).HasMaxLength(MedUser.UserNameMaxLength);
             user.Property(u => u.DisplayName).HasMaxLength(MedUser.DisplayNameMaxLength).IsRequired();
+            user.Property(u => u.Language).HasMaxLength(16);
         });
         builder.Entity<MedRole>(role =>
         {

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Platform.Localization;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security;
 
@@ -33,6 +34,7 @@ public sealed class MedClaimsPrincipalFactory(
         var state = new AccountState(
             user.UserName ?? "",
             user.DisplayName,
+            user.Language,
             user.CreatedAt,
             user.MustChangePassword,
             PasswordExpiry.SetAt(user),

@@ -37,6 +37,9 @@ public sealed class MedUser : IdentityUser<Guid>
     /// <summary>When the person last chose their own password; null while they hold a temporary one.</summary>
     public DateTimeOffset? PasswordChangedAt { get; set; }
 
+    /// <summary>The language the person chose on their account ("en-AU", "es"); null follows their browser.</summary>
+    public string? Language { get; set; }
+
     public static MedUser Create(string userName, string displayName, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),

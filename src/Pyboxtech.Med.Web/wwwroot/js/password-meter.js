@@ -3,7 +3,6 @@
 // strong that the server may then refuse.
 (function () {
   "use strict";
-  var labels = ["Too weak", "Too weak", "Weak", "Looks reasonable (the portal checks it when you save)", "Looks reasonable (the portal checks it when you save)"];
   function score(value) {
     if (!value) { return 0; }
     var classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(function (re) { return re.test(value); }).length;
@@ -20,6 +19,9 @@
     var meter = document.getElementById(input.getAttribute("data-strength-meter"));
     var label = document.getElementById(input.getAttribute("data-strength-meter") + "-label");
     if (!meter || !label) { return; }
+    // The words come from the page, in the reader's language.
+    var weak = label.getAttribute("data-weak"), tooWeak = label.getAttribute("data-too-weak"), fine = label.getAttribute("data-reasonable");
+    var labels = [tooWeak, tooWeak, weak, fine, fine];
     input.addEventListener("input", function () {
       var s = score(input.value);
       meter.value = s;
