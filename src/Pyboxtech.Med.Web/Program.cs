@@ -188,5 +188,15 @@ app.UseAuthorization();
 app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();
 app.MapControllers();
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (KeyRingUnusableException unusable)
+{
+    // A restore without the key-ring certificate, say: KeyRingCheck logged what to do; on the terminal too, plainly.
+    await Console.Error.WriteLineAsync(unusable.Message);
+    return 1;
+}
+
 return 0;
