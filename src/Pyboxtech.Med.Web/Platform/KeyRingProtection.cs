@@ -219,7 +219,8 @@ public sealed partial class KeyRingCheck(
         if (unreadable[0].KeyId == ring[0].KeyId)
         {
             throw Refusal(stored.Count, $"the key-ring certificate {certificate.Path} (thumbprint {certificate.Value.Thumbprint}) cannot read " +
-                $"{unreadable.Count} of the {ring.Count} key(s) in the database, the first one among them; they were encrypted with a certificate{Made(stored)}");
+                $"{unreadable.Count} of the {ring.Count} key(s) in the database, the first one among them; they were encrypted with a certificate" +
+                Made(stored.Where(xml => unreadable.Any(k => xml.Contains($"id=\"{k.KeyId}\"", StringComparison.OrdinalIgnoreCase)))));
         }
 
         // Keys made later under another certificate (a start without the right file): what they protected is lost
