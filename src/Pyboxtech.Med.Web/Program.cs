@@ -192,10 +192,10 @@ try
 {
     await app.RunAsync();
 }
-catch (KeyRingUnusableException unusable)
+catch (KeyRingUnusableException)
 {
-    // A restore without the key-ring certificate, say: KeyRingCheck logged what to do; on the terminal too, plainly.
-    await Console.Error.WriteLineAsync(unusable.Message);
+    // A certificate that cannot read the keys in the database (a restore without it): KeyRingCheck logged what to do,
+    // once; the start stops before anything used the key ring, instead of 500s at two-factor sign-ins.
     return 1;
 }
 

@@ -151,7 +151,7 @@ public sealed partial class KeyRingCheck(
 {
     private static readonly XNamespace XmlDsig = "http://www.w3.org/2000/09/xmldsig#";
 
-    /// <summary>Stops the start when the key ring cannot be used: the reason is logged, once, plainly (Program exits 1).</summary>
+    /// <summary>Stops the start when the key ring cannot be used: the reason is logged once, plainly (Program exits 1).</summary>
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         try
