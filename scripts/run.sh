@@ -5,7 +5,9 @@
 #   bash scripts/run.sh psql [ARGS]        psql on the portal's database as the owner role med_owner (ARGS go to psql)
 #   bash scripts/run.sh verify-audit [--heads FILE]
 #                                          check the audit chain against .local/audit-heads.log (or FILE): the compose
-#                                          command `docker compose exec app dotnet Pyboxtech.Med.Web.dll verify-audit`
+#                                          command `docker compose exec app dotnet Pyboxtech.Med.Web.dll verify-audit`;
+#                                          its exit code is passed on: 0 intact, 2 broken, 3 intact but no saved head
+#                                          to compare (only internal consistency checked), 1 no trail or other failure
 #
 # psql and verify-audit use the cluster as it is while the portal runs; otherwise they start it for the command and
 # stop it afterwards. Whichever run.sh is the last one using the cluster stops it, however it ends: Ctrl-C, SIGTERM,

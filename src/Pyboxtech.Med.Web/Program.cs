@@ -193,5 +193,15 @@ app.UseAuthorization();
 app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();
 app.MapControllers();
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (KeyRingUnusableException)
+{
+    // A certificate that cannot read the keys in the database (a restore without it): KeyRingCheck logged what to do,
+    // once; the start stops before anything used the key ring, instead of 500s at two-factor sign-ins.
+    return 1;
+}
+
 return 0;

@@ -14,6 +14,12 @@ public enum AuditEventType
     LoginRefusedDeactivated = 1004,
     LoginRejectedMalformed = 1005,
     LoginRateLimited = 1006,
+
+    /// <summary>
+    /// A sign-in step that failed inside the portal (e.g. a stored secret the key ring cannot read) before it could
+    /// decide: the attempt is in the trail all the same, and the person gets the error page.
+    /// </summary>
+    LoginStepFailed = 1007,
     Logout = 1010,
     SessionExpired = 1011,
     SessionsEnded = 1012,

@@ -24,6 +24,8 @@ public static class LoggingRegistration
                     .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                     .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
                     .Enrich.FromLogContext()
+                    // KeyRingCheck has said plainly why the start stops; the host's stack trace of it would bury that.
+                    .Filter.ByExcluding(e => e.Exception is KeyRingUnusableException)
                     .ReadFrom.Configuration(builder.Configuration);
                 if (production)
                 {

@@ -54,7 +54,14 @@ public sealed class LoginService(
     // A check's verdict: no failure, and no success event of its own to record.
     private static readonly (AuditEventType? Failure, AuditEventType? Success) Passed = (null, null);
 
-    public async Task<LoginOutcome> SignInAsync(string userName, string password)
+    // Whose attempt this request is, once known: a step that fails inside is recorded under it (never the typed name,
+    // which may be a password typed into the wrong field).
+    private (Guid Id, string? UserName)? _attempt;
+
+    public Task<LoginOutcome> SignInAsync(string userName, string password) =>
+        RecordingFaultsAsync("the password step", () => PasswordStepAsync(userName, password));
+
+    private async Task<LoginOutcome> PasswordStepAsync(string userName, string password)
     {
         var typed = userName.Trim();
         var normalized = userManager.NormalizeName(typed);
@@ -67,6 +74,7 @@ public sealed class LoginService(
             return LoginOutcome.Refused;
         }
 
+        _attempt = (found.Id, found.UserName);
         // The hash (the slow part) is computed before the row is locked; the locked row then decides.
         var verified = Verify(found, password);
         return await AttemptAsync(found.Id, secondStep: false, unhashedSecret: null, user => Task.FromResult(
@@ -88,7 +96,10 @@ public sealed class LoginService(
     }
 
     /// <summary>The second step: a code from the authenticator app, or a single-use recovery code.</summary>
-    public async Task<LoginOutcome> SecondStepAsync(string? code, string? recoveryCode)
+    public Task<LoginOutcome> SecondStepAsync(string? code, string? recoveryCode) =>
+        RecordingFaultsAsync("the second step", () => SecondStepCoreAsync(code, recoveryCode));
+
+    private async Task<LoginOutcome> SecondStepCoreAsync(string? code, string? recoveryCode)
     {
         var pending = await signInManager.GetTwoFactorAuthenticationUserAsync();
         if (pending is null)
@@ -105,6 +116,7 @@ public sealed class LoginService(
             return LoginOutcome.SecondStepExpired;
         }
 
+        _attempt = (pending.Id, pending.UserName);
         return await AttemptAsync(pending.Id, secondStep: true, code ?? recoveryCode ?? "", async user =>
         {
             if (!string.IsNullOrWhiteSpace(recoveryCode))
@@ -130,7 +142,13 @@ public sealed class LoginService(
     /// A code asked of someone already signed in before a sensitive change (new recovery codes). A wrong one counts
     /// toward the lockout as at sign-in, or a stolen session could guess codes without limit.
     /// </summary>
-    public async Task<StepUpOutcome> ConfirmCodeAsync(MedUser user, string code)
+    public Task<StepUpOutcome> ConfirmCodeAsync(MedUser user, string code)
+    {
+        _attempt = (user.Id, user.UserName);
+        return RecordingFaultsAsync("a code asked inside a session", () => ConfirmCodeCoreAsync(user, code));
+    }
+
+    private async Task<StepUpOutcome> ConfirmCodeCoreAsync(MedUser user, string code)
     {
         if (totp.IsAlreadyUsed(user, code))
         {
@@ -329,8 +347,31 @@ public sealed class LoginService(
     }
 
     /// <summary>A sign-in form that could not even be read (empty, too long, hidden characters) is an attempt too.</summary>
-    public async Task RecordMalformedAsync(string? userName) =>
-        await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, await NameForTrailAsync(userName));
+    public Task RecordMalformedAsync(string? userName) =>
+        RecordingFaultsAsync("an unreadable sign-in form", async () =>
+        {
+            await RecordAsync(AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed, null, await NameForTrailAsync(userName));
+            return true;
+        });
+
+    /// <summary>
+    /// Runs a sign-in step so that an exception inside it (a secret the key ring cannot read, a bug) still leaves the
+    /// attempt's row, Failed, before the error page. A database outage is not recorded here: nothing could be written,
+    /// and the outage page answers.
+    /// </summary>
+    private async Task<T> RecordingFaultsAsync<T>(string step, Func<Task<T>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception ex) when (!Platform.OutageMiddleware.IsOutage(ex))
+        {
+            await RecordAsync(AuditEventType.LoginStepFailed, AuditOutcome.Failed, _attempt?.Id, _attempt?.UserName,
+                $"{step} failed inside the portal ({ex.GetType().Name}); the attempt was neither accepted nor counted. See the portal's log at this time.");
+            throw;
+        }
+    }
 
     /// <summary>
     /// A sign-in refused by the throttle, before its name or password is read: counted in the address's summary row
