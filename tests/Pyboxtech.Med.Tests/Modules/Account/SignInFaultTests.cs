@@ -40,6 +40,8 @@ public sealed class SignInFaultTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public async Task UnknownName_WhenThePseudonymKeyCannotBeRead_RecordsAFailedAttemptWithoutTheTypedName()
     {
+        // An account must exist, or every page leads to first-run setup (whichever test of the class runs first).
+        await portal.CreateUserAsync("dr.someone", "Dr Some One");
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
             "INSERT INTO platform.secrets (name, protected_value) VALUES ('unknown-user-names', 'CfDJ8-not-what-the-key-ring-made') " +
             "ON CONFLICT (name) DO UPDATE SET protected_value = excluded.protected_value");
