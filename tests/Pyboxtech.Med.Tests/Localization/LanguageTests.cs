@@ -85,6 +85,23 @@ public sealed class LanguageTests(PortalFactory portal) : IClassFixture<PortalFa
     }
 
     [Fact]
+    public async Task AChoiceMadeInOneSession_ReachesThePersonsOtherSessionsAtTheirNextRequest()
+    {
+        await portal.CreateUserAsync("lang.two.desks", "Tomas Desks");
+        using var desk = await portal.SignInAsync("lang.two.desks");
+        using var ward = await portal.SignInAsync("lang.two.desks");
+        Assert.Contains("Your account", await ward.GetStringAsync(new Uri("/", UriKind.Relative)), StringComparison.Ordinal);
+
+        var form = await HtmlForm.LoadAsync(desk, "/", "form[action='/Account/Language']");
+        await form.SubmitAsync(new() { ["Language"] = "es" });
+
+        // No new sign-in on the ward's computer: its session reads the choice with the account (SessionStore).
+        var ward2 = await ward.GetStringAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("<html lang=\"es\">", ward2, StringComparison.Ordinal);
+        Assert.Contains("Su cuenta", ward2, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownLanguage_IsRefused_AndChangesNothing()
     {
         await portal.CreateUserAsync("lang.locum", "Leo Locum");
