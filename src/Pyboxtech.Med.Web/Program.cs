@@ -15,6 +15,7 @@ using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security.RateLimiting;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.PatientAccess;
 using Pyboxtech.Med.Web.Shared;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -106,6 +107,7 @@ builder.Services.AddSingleton<SecuritySettingsService>();
 builder.Services.AddHostedService<ChangeListener>();
 builder.Services.AddSingleton<PortalSecrets>();
 builder.Services.AddSingleton<IAuthorizationHandler, ModulePermissionHandler>();
+builder.Services.AddPatientAccess();
 builder.Services.AddMedAnonymousRateLimit(builder.Configuration);
 
 foreach (var module in ModuleCatalog.All)

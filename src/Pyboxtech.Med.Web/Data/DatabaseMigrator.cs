@@ -23,6 +23,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         new(IdentityModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         new(MedDbContext.PlatformSchema, "SELECT, INSERT, UPDATE, DELETE"),
         new(PermissionModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
+        // Team members and patients leave teams; grants and emergency uses are kept by triggers (Security/Sql/access_history.sql).
+        new(Security.PatientAccess.PatientAccessModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         // The audit trail is append-only: the portal may add and read rows, never change or remove them.
         new(AuditEvent.Schema, "SELECT, INSERT"),
     ];

@@ -43,6 +43,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         SecuritySettings.Configure(builder);
         Platform.PortalSecret.Configure(builder);
         Platform.Modules.InstalledModule.Configure(builder);
+        Security.PatientAccess.PatientAccessModel.Configure(builder);
         builder.Entity<DataProtectionKey>().ToTable("data_protection_keys", PlatformSchema);
         foreach (var module in ModuleCatalog.All)
         {

@@ -23,7 +23,8 @@ public sealed record SessionAccount(
 
 /// <summary>
 /// The one statement a signed-in request costs before its page: the session by its key and its account by theirs,
-/// with the account's role names and whether any of them requires two-factor sign-in, joined in the database.
+/// with the account's role names and whether any of them requires two-factor sign-in or sees the whole practice,
+/// joined in the database.
 /// </summary>
 public static class SessionCheckQuery
 {
@@ -54,7 +55,8 @@ public static class SessionCheckQuery
                          user.TwoFactorEnabled,
                          db.Roles.Where(role => db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))
                              .Select(role => role.Name!).ToList(),
-                         db.Roles.Any(role => role.RequiresTwoFactor && db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))))))
+                         db.Roles.Any(role => role.RequiresTwoFactor && db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id)),
+                         db.Roles.Any(role => role.SeesWholePractice && db.UserRoles.Any(held => held.UserId == user.Id && held.RoleId == role.Id))))))
             .FirstOrDefault());
 
     public static Task<SessionCheckRow?> RunAsync(MedDbContext db, string key, CancellationToken cancellationToken) =>

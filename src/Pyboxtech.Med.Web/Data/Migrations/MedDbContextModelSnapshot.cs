@@ -483,6 +483,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("requires_two_factor");
 
+                    b.Property<bool>("SeesWholePractice")
+                        .HasColumnType("boolean")
+                        .HasColumnName("sees_whole_practice");
+
                     b.HasKey("Id")
                         .HasName("pk_roles");
 
@@ -678,6 +682,288 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasDatabaseName("ix_password_history_user_id");
 
                     b.ToTable("password_history", "account");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.AccessGrant", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("granted_at");
+
+                    b.Property<Guid>("GrantedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("granted_by");
+
+                    b.Property<Guid>("GranteeId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("grantee_id");
+
+                    b.Property<short>("Level")
+                        .HasColumnType("smallint")
+                        .HasColumnName("level");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<Guid?>("RevokedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("revoked_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_grants");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_grants_expires_at");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_grants_patient_id");
+
+                    b.HasIndex("GranteeId", "PatientId")
+                        .HasDatabaseName("ix_grants_grantee_id_patient_id");
+
+                    b.ToTable("grants", "access");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.CareTeam", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<Guid?>("LeadUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lead_user_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<Guid>("ReviewedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id")
+                        .HasName("pk_care_teams");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_care_teams_name");
+
+                    b.ToTable("care_teams", "access");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.CareTeamMember", b =>
+                {
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<Guid>("AddedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("added_by");
+
+                    b.Property<bool>("IsDefaultTeam")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_default_team");
+
+                    b.HasKey("TeamId", "UserId")
+                        .HasName("pk_care_team_members");
+
+                    b.HasIndex("UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_care_team_members_one_default")
+                        .HasFilter("is_default_team");
+
+                    b.HasIndex("UserId", "TeamId")
+                        .HasDatabaseName("ix_care_team_members_user_id_team_id");
+
+                    b.ToTable("care_team_members", "access");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.EmergencyAccess", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("PurposeOfUse")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose_of_use");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("review_note");
+
+                    b.Property<short?>("ReviewOutcome")
+                        .HasColumnType("smallint")
+                        .HasColumnName("review_outcome");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<Guid?>("ReviewedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id")
+                        .HasName("pk_emergency_accesses");
+
+                    b.HasIndex("PatientId")
+                        .HasDatabaseName("ix_emergency_accesses_patient_id");
+
+                    b.HasIndex("StartedAt")
+                        .HasDatabaseName("ix_emergency_accesses_unreviewed")
+                        .HasFilter("reviewed_at IS NULL");
+
+                    b.HasIndex("UserId", "PatientId")
+                        .HasDatabaseName("ix_emergency_accesses_user_id_patient_id");
+
+                    b.ToTable("emergency_accesses", "access");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.PatientCareTeam", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("patient_id");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<Guid>("AssignedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_by");
+
+                    b.HasKey("PatientId", "TeamId")
+                        .HasName("pk_patient_care_teams");
+
+                    b.HasIndex("TeamId")
+                        .HasDatabaseName("ix_patient_care_teams_team_id");
+
+                    b.ToTable("patient_care_teams", "access");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.RestrictedRecord", b =>
+                {
+                    b.Property<Guid>("PatientId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("patient_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("RestrictedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("restricted_at");
+
+                    b.Property<Guid>("RestrictedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("restricted_by");
+
+                    b.HasKey("PatientId")
+                        .HasName("pk_restricted_records");
+
+                    b.ToTable("restricted_records", "access");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>
@@ -880,6 +1166,26 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_password_history_users_user_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.CareTeamMember", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Security.PatientAccess.CareTeam", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_care_team_members_care_teams_team_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Security.PatientAccess.PatientCareTeam", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Security.PatientAccess.CareTeam", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_patient_care_teams_care_teams_team_id");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Security.RoleGrant", b =>

@@ -10,7 +10,8 @@ public sealed record DashboardViewModel(
     string ClientAddress,
     int? PasswordExpiresInDays,
     int IdleMinutes,
-    int? LockedAccounts)
+    int? LockedAccounts,
+    IReadOnlyList<(string View, object Model)> Panels)
 {
     public string Greeting => Now.Hour switch
     {

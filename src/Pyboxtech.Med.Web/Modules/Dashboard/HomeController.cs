@@ -16,9 +16,10 @@ public sealed class HomeController(
     IOptions<SessionTimeoutOptions> sessions,
     SecuritySettingsService settings,
     PermissionMatrix matrix,
-    Data.MedDbContext db) : Controller
+    Data.MedDbContext db,
+    IEnumerable<IDashboardPanel> panels) : Controller
 {
-    /// <summary>Made from the account as the session check read it: the page itself asks the database nothing more.</summary>
+    /// <summary>Made from the account as the session check read it; the page asks the database only what a module's panel needs for this person.</summary>
     [HttpGet("")]
     public async Task<IActionResult> Index()
     {
@@ -37,7 +38,23 @@ public sealed class HomeController(
             HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown",
             PasswordExpiry.DaysLeft(account.PasswordSetAt, await settings.CurrentAsync(), now) is { } left and <= PasswordExpiry.WarningDays ? left : null,
             (int)sessions.Value.IdleTimeout.TotalMinutes,
-            await LockedAccountsAsync()));
+            await LockedAccountsAsync(),
+            await PanelsAsync()));
+    }
+
+    /// <summary>What the other modules have for this person, in their order; one after another on the request's connection.</summary>
+    private async Task<IReadOnlyList<(string View, object Model)>> PanelsAsync()
+    {
+        var shown = new List<(string View, object Model)>();
+        foreach (var panel in panels.OrderBy(p => p.Order))
+        {
+            if (await panel.BuildAsync(User, HttpContext.RequestAborted) is { } built)
+            {
+                shown.Add(built);
+            }
+        }
+
+        return shown;
     }
 
     /// <summary>For those who administer accounts: how many people cannot sign in until someone unlocks them.</summary>

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.PatientAccess;
 
 namespace Pyboxtech.Med.Web.Modules.Patients;
 
@@ -16,7 +17,7 @@ public sealed record RegisterOutcome(Patient? Patient, IReadOnlyList<PatientSear
 /// patient as subject; a change and its audit row commit together. The audit trail gets the names of changed fields,
 /// never their values.
 /// </summary>
-public sealed partial class PatientService(MedDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed partial class PatientService(MedDbContext db, AuditTrail audit, TimeProvider clock, PatientAccessQuery access)
 {
     public const int MaxResults = 50;
 
@@ -26,7 +27,17 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
 
     public async Task<IReadOnlyList<PatientSearchRow>> SearchAsync(string query, CancellationToken cancellationToken)
     {
-        var patients = Patients.AsNoTracking();
+        var rows = await SearchRowsAsync(Patients.AsNoTracking(), query, MaxResults, cancellationToken);
+        await RecordSearchAsync(audit, PatientsModule.Access.Key, rows.Select(r => r.Id).ToList(), cancellationToken);
+        return rows;
+    }
+
+    /// <summary>
+    /// The patients of <paramref name="patients"/> that match what was typed (record number, birth date, the start of
+    /// any word of the names), by name, at most <paramref name="max"/>. Punctuation alone finds nobody.
+    /// </summary>
+    internal static async Task<IReadOnlyList<PatientSearchRow>> SearchRowsAsync(IQueryable<Patient> patients, string query, int max, CancellationToken cancellationToken)
+    {
         var words = query.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(5).ToList();
         var criteria = 0;
         foreach (var word in words)
@@ -51,21 +62,24 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
             }
         }
 
-        // Punctuation alone searches for nothing rather than listing everyone.
-        var rows = criteria == 0 ? [] : await patients
+        return criteria == 0 ? [] : await patients
             .OrderBy(p => p.FamilyName).ThenBy(p => p.GivenNames).ThenBy(p => p.DateOfBirth)
-            .Take(MaxResults)
+            .Take(max)
             .Select(p => new PatientSearchRow(p.Id, p.MedicalRecordNumber, p.FamilyName, p.GivenNames, p.DateOfBirth, p.Sex))
             .ToListAsync(cancellationToken);
-        // The search itself is recorded (how many patients it showed), not what was typed: that is patient data.
-        await audit.RecordAsync(new AuditEntry(AuditEventType.RecordViewed, AuditOutcome.Succeeded)
-        {
-            Module = PatientsModule.Access.Key,
-            SubjectType = PatientsModule.SearchSubject,
-            Details = $"{rows.Count} patient(s) listed",
-        }, cancellationToken);
-        return rows;
     }
+
+    /// <summary>
+    /// A search is recorded with the ids of the patients it showed (so an auditor can tell whose names a person saw),
+    /// never with what was typed: that is patient data.
+    /// </summary>
+    internal static Task RecordSearchAsync(AuditTrail audit, string module, IReadOnlyList<Guid> shown, CancellationToken cancellationToken) =>
+        audit.RecordAsync(new AuditEntry(AuditEventType.RecordViewed, AuditOutcome.Succeeded)
+        {
+            Module = module,
+            SubjectType = PatientsModule.SearchSubject,
+            Details = shown.Count == 0 ? "0 patient(s) listed" : $"{shown.Count} patient(s) listed: {string.Join(' ', shown)}",
+        }, cancellationToken);
 
     /// <summary>The patient, recorded as viewed; null (a 404 for the caller) when there is no such patient.</summary>
     public async Task<Patient?> ViewAsync(Guid id, CancellationToken cancellationToken)
@@ -96,7 +110,10 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         Patients.Add(patient);
         await db.SaveChangesAsync(cancellationToken);
-        await audit.RecordAsync(Entry(AuditEventType.RecordCreated, patient.Id, duplicates.Count > 0 ? "registered although a patient with the same name and date of birth exists" : "registered"), db, cancellationToken);
+        // The registering clinician's default team takes the patient into its care, so its members can open the record.
+        var team = await access.AssignDefaultTeamAsync(patient.Id, by, cancellationToken);
+        var details = duplicates.Count > 0 ? "registered although a patient with the same name and date of birth exists" : "registered";
+        await audit.RecordAsync(Entry(AuditEventType.RecordCreated, patient.Id, team is null ? details : $"{details}; care team: {team}"), db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new RegisterOutcome(patient, []);
     }

@@ -8,7 +8,8 @@ namespace Pyboxtech.Med.Web.Security.Identity;
 /// What a session's claims must say of its account at this moment: read once at sign-in (by
 /// <see cref="MedClaimsPrincipalFactory"/>) and at every request by the session check's one query, so that a role
 /// taken away, a new name, a password change required or two-factor required by a role all apply at the next request
-/// without the principal being built again from the database.
+/// without the principal being built again from the database. <see cref="AnyRoleSeesWholePractice"/> is read by
+/// patient-level access (a role the administrator flagged to open every patient's record), never turned into a claim.
 /// </summary>
 public sealed record AccountState(
     string UserName,
@@ -19,7 +20,8 @@ public sealed record AccountState(
     DateTimeOffset PasswordSetAt,
     bool TwoFactorEnabled,
     IReadOnlyList<string> Roles,
-    bool AnyRoleRequiresTwoFactor)
+    bool AnyRoleRequiresTwoFactor,
+    bool AnyRoleSeesWholePractice = false)
 {
     /// <summary>The claims this record decides; any other claim of the session (id, stamp, how it signed in) is kept.</summary>
     private static readonly string[] Decided =

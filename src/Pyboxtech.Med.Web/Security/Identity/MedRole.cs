@@ -13,6 +13,12 @@ public sealed class MedRole : IdentityRole<Guid>
     public bool RequiresTwoFactor { get; set; }
 
     /// <summary>
+    /// Holders open every patient's clinical record without a care team or grant (e.g. a practice manager, if the
+    /// administrator so decides; default: no role). Restricted records stay closed to them.
+    /// </summary>
+    public bool SeesWholePractice { get; set; }
+
+    /// <summary>
     /// Whoever can read health information signs in with a second factor (RACGP 4, level 5): access given to such a
     /// module turns the role's requirement on. Never turned off here. Returns what changed, for the audit row, or null.
     /// </summary>
