@@ -125,7 +125,13 @@ public sealed class RecordAccessPurposeTests(PortalFactory portal) : IClassFixtu
             RecordAccessPurpose.Set(context, purpose);
         }
 
-        var trail = new AuditTrail(portal.Services.GetRequiredService<AuditWriter>(), new HttpContextAccessor { HttpContext = context }, TimeProvider.System);
+        var trail = new AuditTrail(portal.Services.GetRequiredService<AuditWriter>(), new CurrentRequest(context), TimeProvider.System);
         return (trail, context);
+    }
+
+    /// <summary>Not HttpContextAccessor: its one async-local slot would give two requests of a test the same context.</summary>
+    private sealed class CurrentRequest(HttpContext context) : IHttpContextAccessor
+    {
+        public HttpContext? HttpContext { get => context; set => throw new NotSupportedException(); }
     }
 }
