@@ -19,7 +19,7 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
 {
     private const string ChainSql = """
         SELECT sequence, occurred_at, user_id, user_name, client_ip, user_agent, event_type, action, module, outcome,
-               subject_type, subject_id, correlation_id, details, previous_hash, hash
+               subject_type, subject_id, correlation_id, details, purpose_of_use, access_basis, previous_hash, hash
         FROM audit.events ORDER BY sequence
         """;
 
@@ -145,9 +145,11 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
             Text(reader, 10),
             Text(reader, 11),
             Text(reader, 12),
-            Text(reader, 13));
-        previousHash = reader.GetFieldValue<byte[]>(14);
-        hash = reader.GetFieldValue<byte[]>(15);
+            Text(reader, 13),
+            Text(reader, 14),
+            Text(reader, 15));
+        previousHash = reader.GetFieldValue<byte[]>(16);
+        hash = reader.GetFieldValue<byte[]>(17);
         return fields;
     }
 

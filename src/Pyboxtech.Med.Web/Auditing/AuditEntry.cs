@@ -21,6 +21,12 @@ public sealed record AuditEntry(AuditEventType Type, AuditOutcome Outcome)
 
     /// <summary>Before/after of settings and permissions, an export's filter; never clinical content or secrets.</summary>
     public string? Details { get; init; }
+
+    /// <summary>HL7 v3 ActReason (<see cref="Auditing.PurposeOfUse"/>); left null, the request's <see cref="RecordAccessPurpose"/> fills it.</summary>
+    public string? PurposeOfUse { get; init; }
+
+    /// <summary>How the person reached the record (<see cref="AccessBasisName"/>); left null, the request's <see cref="RecordAccessPurpose"/> fills it.</summary>
+    public string? AccessBasis { get; init; }
 }
 
 /// <summary>A complete row, ready to insert.</summary>
@@ -37,4 +43,6 @@ public sealed record AuditRecord(
     string? SubjectType,
     string? SubjectId,
     string? CorrelationId,
-    string? Details);
+    string? Details,
+    string? PurposeOfUse = null,
+    string? AccessBasis = null);

@@ -41,6 +41,12 @@ public sealed class AuditEvent
     /// <summary>Before and after of administrative changes, filter of an export; never clinical content.</summary>
     public string? Details { get; private set; }
 
+    /// <summary>Why a patient's record was read, as an HL7 v3 ActReason code (TREAT, ETREAT, BTG); null when the row is not about clinical access.</summary>
+    public string? PurposeOfUse { get; private set; }
+
+    /// <summary>How the person reached the record (CareTeam, Grant, Emergency, WholePractice); null when the row is not about clinical access.</summary>
+    public string? AccessBasis { get; private set; }
+
     public byte[] PreviousHash { get; private set; } = [];
 
     public byte[] Hash { get; private set; } = [];

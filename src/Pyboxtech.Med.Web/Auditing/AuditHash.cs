@@ -10,6 +10,8 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// <c>|</c>, so that no two different rows share a text. The database trigger <c>audit.chain_event</c> computes the
 /// same in SQL when a row is inserted; the verifier recomputes it here. The two must never drift apart, and the
 /// tests that insert through the trigger and verify here prove they have not.
+/// Purpose of use and access basis came later: they are appended only when one of them is set, so that every row
+/// hashed before they existed (both null) keeps exactly the text, and the hash, it was stored with.
 /// </summary>
 public static class AuditHash
 {
@@ -30,7 +32,8 @@ public static class AuditHash
     {
         var needed = Length + 160 + Utf8Length(row.UserName) + Utf8Length(row.ClientIp) + Utf8Length(row.UserAgent)
             + Utf8Length(row.Action) + Utf8Length(row.Module) + Utf8Length(row.SubjectType) + Utf8Length(row.SubjectId)
-            + Utf8Length(row.CorrelationId) + Utf8Length(row.Details) + (14 * 12);
+            + Utf8Length(row.CorrelationId) + Utf8Length(row.Details) + Utf8Length(row.PurposeOfUse) + Utf8Length(row.AccessBasis)
+            + (16 * 12);
         if (scratch.Length < needed)
         {
             scratch = new byte[Math.Max(needed, 1024)];
@@ -64,6 +67,12 @@ public static class AuditHash
         Field(text, ref at, row.SubjectId);
         Field(text, ref at, row.CorrelationId);
         Field(text, ref at, row.Details);
+        if (row.PurposeOfUse is not null || row.AccessBasis is not null)
+        {
+            Field(text, ref at, row.PurposeOfUse);
+            Field(text, ref at, row.AccessBasis);
+        }
+
         SHA256.HashData(text[..at], destination);
     }
 
@@ -138,4 +147,6 @@ public readonly record struct AuditHashFields(
     string? SubjectType,
     string? SubjectId,
     string? CorrelationId,
-    string? Details);
+    string? Details,
+    string? PurposeOfUse,
+    string? AccessBasis);

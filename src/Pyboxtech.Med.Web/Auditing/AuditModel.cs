@@ -23,6 +23,8 @@ internal static class AuditModel
             e.Property(x => x.SubjectId).HasMaxLength(AuditLimits.SubjectId);
             e.Property(x => x.CorrelationId).HasMaxLength(AuditLimits.SubjectId);
             e.Property(x => x.Details).HasMaxLength(AuditLimits.Details);
+            e.Property(x => x.PurposeOfUse).HasMaxLength(AuditLimits.PurposeOfUse);
+            e.Property(x => x.AccessBasis).HasMaxLength(AuditLimits.AccessBasis);
             e.Property(x => x.EventType).HasConversion<int>();
             e.Property(x => x.Outcome).HasConversion<short>();
             // B-tree, not BRIN: the viewer turns a date range into sequence bounds with two index probes.
@@ -46,4 +48,6 @@ public static class AuditLimits
     public const int Name = 64;
     public const int SubjectId = 128;
     public const int Details = 4000;
+    public const int PurposeOfUse = 16;
+    public const int AccessBasis = 32;
 }

@@ -8,8 +8,8 @@ internal static class AuditSql
 {
     private const string InsertSql = """
         INSERT INTO audit.events (occurred_at, user_id, user_name, client_ip, user_agent, event_type, action, module,
-                                  outcome, subject_type, subject_id, correlation_id, details)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                  outcome, subject_type, subject_id, correlation_id, details, purpose_of_use, access_basis)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
         """;
 
     public static NpgsqlCommand Insert(AuditRecord record)
@@ -41,6 +41,8 @@ internal static class AuditSql
         parameters.Add(Text(r.SubjectId));
         parameters.Add(Text(r.CorrelationId));
         parameters.Add(Text(r.Details));
+        parameters.Add(Text(r.PurposeOfUse));
+        parameters.Add(Text(r.AccessBasis));
     }
 
     private static NpgsqlParameter Text(string? value) =>

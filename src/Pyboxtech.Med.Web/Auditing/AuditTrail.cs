@@ -74,6 +74,8 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
         var signedIn = user?.Identity?.IsAuthenticated == true;
         Guid? userId = entry.UserId ?? (signedIn && Guid.TryParse(user!.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null);
         var userName = entry.UserName ?? (signedIn ? user!.FindFirstValue(ClaimTypes.Name) : null);
+        // Once a request has reached a patient's record, every row it writes says why and how, not only the first.
+        var access = RecordAccessPurpose.Of(context);
         return new AuditRecord(
             now,
             userId,
@@ -87,7 +89,9 @@ public sealed class AuditTrail(AuditWriter writer, IHttpContextAccessor http, Ti
             Cut(entry.SubjectType, AuditLimits.Name),
             Cut(entry.SubjectId, AuditLimits.SubjectId),
             Cut(context is null ? null : CorrelationId.Of(context), AuditLimits.SubjectId),
-            Cut(entry.Details, AuditLimits.Details));
+            Cut(entry.Details, AuditLimits.Details),
+            Cut(entry.PurposeOfUse ?? access?.PurposeOfUse, AuditLimits.PurposeOfUse),
+            Cut(entry.AccessBasis ?? access?.AccessBasis, AuditLimits.AccessBasis));
     }
 
     private static string? Cut(string? value, int length) => value is null ? null : PlainText.Clean(value, length);

@@ -95,7 +95,9 @@ public sealed class AuditHashTests(PortalFactory portal) : IClassFixture<PortalF
         Repeat(character, AuditLimits.Name),
         Repeat(character, AuditLimits.SubjectId),
         Repeat(character, AuditLimits.SubjectId),
-        Repeat(character, AuditLimits.Details));
+        Repeat(character, AuditLimits.Details),
+        Repeat(character, AuditLimits.PurposeOfUse),
+        Repeat(character, AuditLimits.AccessBasis));
 
     private static AuditRecord Small() => new(
         DateTimeOffset.UtcNow, null, "u", null, null, AuditEventType.RequestGranted, "GET /", null, AuditOutcome.Succeeded, null, null, null, null);
@@ -104,5 +106,5 @@ public sealed class AuditHashTests(PortalFactory portal) : IClassFixture<PortalF
 
     private static AuditHashFields Fields(AuditRecord r, long sequence) => new(
         sequence, r.OccurredAt.UtcDateTime, r.UserId, r.UserName, r.ClientIp, r.UserAgent, (int)r.EventType, r.Action, r.Module,
-        (short)r.Outcome, r.SubjectType, r.SubjectId, r.CorrelationId, r.Details);
+        (short)r.Outcome, r.SubjectType, r.SubjectId, r.CorrelationId, r.Details, r.PurposeOfUse, r.AccessBasis);
 }

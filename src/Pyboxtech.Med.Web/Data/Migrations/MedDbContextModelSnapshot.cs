@@ -184,6 +184,11 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("sequence");
 
+                    b.Property<string>("AccessBasis")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("access_basis");
+
                     b.Property<string>("Action")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -231,6 +236,11 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("bytea")
                         .HasColumnName("previous_hash");
+
+                    b.Property<string>("PurposeOfUse")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose_of_use");
 
                     b.Property<string>("SubjectId")
                         .HasMaxLength(128)

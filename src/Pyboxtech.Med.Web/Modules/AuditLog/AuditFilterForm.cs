@@ -55,6 +55,10 @@ public sealed class AuditFilterForm : IValidatableObject
     [PlainText]
     public string? SubjectId { get; set; }
 
+    /// <summary>Only rows of break-the-glass access (access basis Emergency), which an auditor reviews one by one.</summary>
+    [Display(Name = "Emergency access only")]
+    public bool EmergencyOnly { get; set; }
+
     /// <summary>Keyset paging: show rows older than this sequence number.</summary>
     [Range(1, long.MaxValue, ErrorMessage = "The page position is not valid.")]
     public long? Before { get; set; }
@@ -111,6 +115,7 @@ public sealed class AuditFilterForm : IValidatableObject
         Add("outcome", Outcome?.ToString());
         Add("module", Module);
         Add("subject", SubjectType is null && SubjectId is null ? null : $"{SubjectType}:{SubjectId}");
+        Add("access", EmergencyOnly ? AccessBasisName.Emergency : null);
         Add("before", Before?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return parts.Count == 0 ? "no filter" : string.Join("; ", parts);
 

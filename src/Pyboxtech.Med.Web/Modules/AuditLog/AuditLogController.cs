@@ -120,7 +120,9 @@ public sealed class AuditLogController(
             : e.SubjectType is null && e.SubjectId is null ? null : $"{e.SubjectType} {e.SubjectId}".Trim(),
         e.UserAgent,
         e.CorrelationId,
-        e.Details);
+        e.Details,
+        e.PurposeOfUse,
+        e.AccessBasis);
 
     /// <summary>The last verification's outcome: intact, tampered, or (null) not run because another was running.</summary>
     private (bool? Intact, string Summary)? VerificationNotice() =>

@@ -85,6 +85,8 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
             csv.WriteField(e.SubjectId);
             csv.WriteField(e.CorrelationId);
             csv.WriteField(e.Details);
+            csv.WriteField(e.PurposeOfUse);
+            csv.WriteField(e.AccessBasis);
             csv.WriteField(Convert.ToHexStringLower(e.Hash));
             await csv.EndRecordAsync(cancellationToken);
         }
@@ -95,7 +97,8 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
     public static IReadOnlyList<string> Columns { get; } =
     [
         "sequence", "occurred_at_utc", "occurred_at_clinic", "user_id", "user_name", "client_ip", "user_agent",
-        "event_type", "event", "outcome", "action", "module", "subject_type", "subject_id", "correlation_id", "details", "hash",
+        "event_type", "event", "outcome", "action", "module", "subject_type", "subject_id", "correlation_id", "details",
+        "purpose_of_use", "access_basis", "hash",
     ];
 
     /// <summary>
@@ -182,6 +185,11 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
         if (Clean(filter.SubjectId) is { } subjectId)
         {
             query = query.Where(e => e.SubjectId == subjectId);
+        }
+
+        if (filter.EmergencyOnly)
+        {
+            query = query.Where(e => e.AccessBasis == AccessBasisName.Emergency);
         }
 
         return query;

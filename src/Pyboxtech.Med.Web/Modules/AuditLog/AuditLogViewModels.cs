@@ -15,9 +15,15 @@ public sealed record AuditRowViewModel(
     string? Subject,
     string? UserAgent,
     string? CorrelationId,
-    string? Details)
+    string? Details,
+    string? PurposeOfUse,
+    string? AccessBasis)
 {
     public string EventName => AuditNames.Of(EventType);
+
+    public string? AccessBasisText => AuditNames.OfAccessBasis(AccessBasis);
+
+    public string? PurposeText => AuditNames.OfPurpose(PurposeOfUse);
 }
 
 public sealed record AuditLogViewModel(
@@ -39,6 +45,7 @@ public sealed record AuditLogViewModel(
         Add(nameof(AuditFilterForm.Module), Filter.Module);
         Add(nameof(AuditFilterForm.SubjectType), Filter.SubjectType);
         Add(nameof(AuditFilterForm.SubjectId), Filter.SubjectId);
+        Add(nameof(AuditFilterForm.EmergencyOnly), Filter.EmergencyOnly ? "true" : null);
         Add(nameof(AuditFilterForm.Before), before?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return values;
 

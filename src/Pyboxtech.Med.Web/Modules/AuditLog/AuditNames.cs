@@ -40,6 +40,27 @@ public static class AuditNames
     public static IReadOnlyList<string> NamesOfModule(string name) =>
         ModuleCatalog.All.FirstOrDefault(m => m.Name == name) is { } module ? [module.Name, .. module.FormerNames] : [name];
 
+    /// <summary>How a row's person reached the record, in plain words (the stored code itself when a newer one is unknown here).</summary>
+    public static string? OfAccessBasis(string? basis) => basis switch
+    {
+        null => null,
+        AccessBasisName.CareTeam => "Care team",
+        AccessBasisName.Grant => "Grant",
+        AccessBasisName.Emergency => "Emergency access",
+        AccessBasisName.WholePractice => "Whole practice",
+        _ => basis,
+    };
+
+    /// <summary>A row's HL7 purpose of use in plain words (the code itself when unknown here).</summary>
+    public static string? OfPurpose(string? purpose) => purpose switch
+    {
+        null => null,
+        PurposeOfUse.Treatment => "Treatment",
+        PurposeOfUse.EmergencyTreatment => "Emergency treatment",
+        PurposeOfUse.BreakTheGlass => "Break the glass",
+        _ => purpose,
+    };
+
     public static string Of(AuditEventType type)
     {
         if (ModuleEvents.TryGetValue(type, out var declared))

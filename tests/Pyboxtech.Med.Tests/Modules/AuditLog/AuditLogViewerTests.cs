@@ -285,6 +285,96 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(0, await AuditCommands.VerifyAsync(portal.Services, []));
     }
 
+    [Fact]
+    public async Task Viewer_RowsOfPatientAccess_SayHowAndWhyInPlainWords()
+    {
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection,
+        [
+            Access("access.words", PurposeOfUse.Treatment, AccessBasisName.CareTeam),
+            Access("access.words", PurposeOfUse.EmergencyTreatment, AccessBasisName.Emergency),
+            Access("access.words", PurposeOfUse.BreakTheGlass, AccessBasisName.Emergency),
+            Access("access.words", PurposeOfUse.Treatment, AccessBasisName.Grant),
+            Access("access.words", PurposeOfUse.Treatment, AccessBasisName.WholePractice),
+            Access("access.words", null, null),
+        ]);
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit?User=access.words", UriKind.Relative));
+
+        Assert.Equal(
+            ["", "Whole practice Treatment", "Grant Treatment", "Emergency access Break the glass", "Emergency access Emergency treatment", "Care team Treatment"],
+            AccessCells(html));
+        Assert.Contains(">Access</th>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Viewer_RowsOfPatientAccessForASpanishReader_SayHowAndWhyInSpanish()
+    {
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection,
+        [
+            Access("access.es", PurposeOfUse.Treatment, AccessBasisName.CareTeam),
+            Access("access.es", PurposeOfUse.EmergencyTreatment, AccessBasisName.Emergency),
+        ]);
+        using var client = await portal.SignInAsync("auditor");
+        client.DefaultRequestHeaders.Add("Accept-Language", "es");
+
+        var html = await client.GetStringAsync(new Uri("/Audit?User=access.es", UriKind.Relative));
+
+        Assert.Equal(["Acceso de emergencia Tratamiento de emergencia", "Equipo asistencial Tratamiento"], AccessCells(html));
+        Assert.Contains("Solo acceso de emergencia", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Viewer_EmergencyAccessOnly_ShowsBreakTheGlassRowsAndRecordsTheFilter()
+    {
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection,
+        [
+            Access("access.filter", PurposeOfUse.Treatment, AccessBasisName.CareTeam),
+            Access("access.filter", PurposeOfUse.BreakTheGlass, AccessBasisName.Emergency),
+            Access("access.filter", null, null),
+            Access("access.filter", PurposeOfUse.EmergencyTreatment, AccessBasisName.Emergency),
+        ]);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var html = await _admin.GetStringAsync(new Uri("/Audit?User=access.filter&EmergencyOnly=true", UriKind.Relative));
+
+        Assert.Equal(["Emergency access Emergency treatment", "Emergency access Break the glass"], AccessCells(html));
+        var page = new HtmlParser().ParseDocument(html);
+        Assert.NotNull(page.QuerySelector("input#EmergencyOnly[type=checkbox][checked]"));
+        Assert.Equal("Emergency access only", page.QuerySelector("label[for=EmergencyOnly]")?.TextContent.Trim());
+        Assert.Empty(page.QuerySelectorAll("form.filter-form input[type=hidden][name=EmergencyOnly]"));
+        Assert.Contains("EmergencyOnly=true", page.QuerySelector("[data-testid=export]")?.GetAttribute("href"), StringComparison.Ordinal);
+        var recorded = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(recorded, r => r.EventType == AuditEventType.AuditViewed && r.Details!.Contains("access=Emergency", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Export_RowsOfPatientAccess_HoldPurposeAndBasisColumns()
+    {
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection,
+        [
+            Access("access.csv", PurposeOfUse.EmergencyTreatment, AccessBasisName.Emergency),
+            Access("access.csv", null, null),
+        ]);
+
+        var lines = (await _admin.GetStringAsync(new Uri("/Audit/Export?User=access.csv", UriKind.Relative)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToList();
+
+        var header = lines[0].Select(h => h.TrimStart('\uFEFF')).ToList();
+        var purpose = header.IndexOf("purpose_of_use");
+        var basis = header.IndexOf("access_basis");
+        Assert.True(purpose > 0 && basis == purpose + 1, string.Join(",", header));
+        Assert.Equal(3, lines.Count);
+        Assert.Equal(["ETREAT", "Emergency"], lines[1][purpose..(basis + 1)]);
+        Assert.Equal(["", ""], lines[2][purpose..(basis + 1)]);
+    }
+
+    private static List<string> AccessCells(string html) =>
+        new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=audit-row] [data-testid=access]")
+            .Select(td => string.Join(' ', td.TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))).ToList();
+
+    private static AuditRecord Access(string userName, string? purpose, string? basis) =>
+        Record(userName, "Patient", "7") with { PurposeOfUse = purpose, AccessBasis = basis };
+
     private static List<long> Sequences(string html) =>
         new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=audit-row] td:first-child")
             .Select(td => long.Parse(td.TextContent, System.Globalization.CultureInfo.InvariantCulture)).ToList();
