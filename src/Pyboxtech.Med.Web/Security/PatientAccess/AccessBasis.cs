@@ -1,6 +1,6 @@
 namespace Pyboxtech.Med.Web.Security.PatientAccess;
 
-/// <summary>How a person reaches one patient's clinical record. Stored names: the audit trail records them.</summary>
+/// <summary>How a person reaches one patient's clinical record. The names are stored: the audit trail records them (<see cref="Auditing.AccessBasisName"/>).</summary>
 public enum AccessBasisKind
 {
     None = 0,

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
+using Pyboxtech.Med.Web.Auditing;
 
 namespace Pyboxtech.Med.Web.Security.PatientAccess;
 
@@ -43,13 +44,16 @@ public sealed class PatientAccessService(IAuthorizationService authorization, Pa
         }
     }
 
+    /// <summary>Every audit row of this request from now on says how the record was reached and for what purpose.</summary>
     private void MarkAuditRows(AccessBasis basis)
     {
-        // Filled in when the audit trail's purpose-of-use columns land (RecordAccessPurpose).
-        _ = basis;
-        _ = http;
+        if (http.HttpContext is { } request)
+        {
+            RecordAccessPurpose.Set(request, new RecordAccessPurpose(basis.Kind.ToString(), PurposeOf(basis)));
+        }
     }
 
     /// <summary>The HL7 v3 ActReason code of a basis: treatment, unless it is an emergency window (its own purpose).</summary>
-    public static string PurposeOf(AccessBasis basis) => basis.Kind == AccessBasisKind.Emergency ? basis.PurposeOfUse ?? "BTG" : "TREAT";
+    public static string PurposeOf(AccessBasis basis) =>
+        basis.Kind == AccessBasisKind.Emergency ? basis.PurposeOfUse ?? Auditing.PurposeOfUse.BreakTheGlass : Auditing.PurposeOfUse.Treatment;
 }

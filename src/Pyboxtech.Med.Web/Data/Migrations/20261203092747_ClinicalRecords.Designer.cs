@@ -12,7 +12,7 @@ using Pyboxtech.Med.Web.Data;
 namespace Pyboxtech.Med.Web.Data.Migrations
 {
     [DbContext(typeof(MedDbContext))]
-    [Migration("20261203092448_ClinicalRecords")]
+    [Migration("20261203092747_ClinicalRecords")]
     partial class ClinicalRecords
     {
         /// <inheritdoc />
@@ -187,6 +187,11 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("sequence");
 
+                    b.Property<string>("AccessBasis")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("access_basis");
+
                     b.Property<string>("Action")
                         .IsRequired()
                         .HasMaxLength(400)
@@ -234,6 +239,11 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("bytea")
                         .HasColumnName("previous_hash");
+
+                    b.Property<string>("PurposeOfUse")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose_of_use");
 
                     b.Property<string>("SubjectId")
                         .HasMaxLength(128)

@@ -6,7 +6,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Pyboxtech.Med.Web.Data.Migrations
 {
     /// <inheritdoc />
-    /// <summary>Patient-level access (care teams, grants, emergency access, restricted records) and clinical notes.</summary>
+    /// <summary>
+    /// Patient-level access (care teams, grants, emergency access, restricted records), the audit trail's purpose of use
+    /// and access basis, and clinical notes.
+    /// </summary>
     public partial class ClinicalRecords : Migration
     {
         /// <inheritdoc />
@@ -22,6 +25,22 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                 type: "boolean",
                 nullable: false,
                 defaultValue: false);
+
+            migrationBuilder.AddColumn<string>(
+                name: "access_basis",
+                schema: "audit",
+                table: "events",
+                type: "character varying(32)",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "purpose_of_use",
+                schema: "audit",
+                table: "events",
+                type: "character varying(16)",
+                maxLength: 16,
+                nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "care_teams",
@@ -212,6 +231,8 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                 table: "patient_care_teams",
                 column: "team_id");
 
+            // After the columns: the chain now covers purpose of use and access basis (rows without them hash as before).
+            migrationBuilder.SqlFile("Auditing/Sql/hash_chain_access.sql");
             // After the tables: the triggers that keep grants and emergency uses for review.
             migrationBuilder.SqlFile("Security/Sql/access_history.sql");
         }
@@ -219,8 +240,8 @@ namespace Pyboxtech.Med.Web.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            // Would drop who was given access to which patient and every emergency use, kept for review. Restore a backup instead.
-            throw new NotSupportedException("The clinical records migration cannot be reverted: access grants and emergency uses are retained.");
+            // Would drop who was given access to which patient, every emergency use and the audit rows' purposes. Restore a backup instead.
+            throw new NotSupportedException("The clinical records migration cannot be reverted: access grants, emergency uses and audit rows are retained.");
         }
     }
 }
