@@ -106,7 +106,7 @@ public sealed class RequestCostTests(RequestCostTests.Portal portal) : IClassFix
     }
 
     [Fact]
-    public async Task ASearch_WritesOneRow_ThatSaysHowManyWereListed()
+    public async Task ASearch_WritesOneRow_ThatListsWhichPatientsWereShown_NotWhatWasTyped()
     {
         var before = await portal.LastAuditSequenceAsync();
 
@@ -115,7 +115,9 @@ public sealed class RequestCostTests(RequestCostTests.Portal portal) : IClassFix
         Assert.Contains("Connie", page, StringComparison.Ordinal);
         var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
         Assert.Equal(AuditEventType.RecordViewed, row.EventType);
-        Assert.Equal("1 patient(s) listed", row.Details);
+        var connie = await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.GivenNames == "Connie").Select(p => p.Id).SingleAsync());
+        Assert.Equal($"1 patient(s) listed: {connie}", row.Details);
+        Assert.DoesNotContain("counted", row.Details!, StringComparison.OrdinalIgnoreCase);
     }
 }
 
