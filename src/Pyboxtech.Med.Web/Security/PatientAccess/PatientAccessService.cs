@@ -10,7 +10,7 @@ namespace Pyboxtech.Med.Web.Security.PatientAccess;
 /// answer into an outcome: Granted with the basis to show, EmergencyAvailable (the break-the-glass offer), or Refused
 /// (a 404). A granted check marks the request's audit rows with the basis and the purpose of use.
 /// </summary>
-public sealed class PatientAccessService(IAuthorizationService authorization, PatientAccessMemo memo, PatientAccessQuery query, IHttpContextAccessor http)
+public sealed class PatientAccessService(IAuthorizationService authorization, PatientAccessMemo memo, PatientAccessQuery query, AuditTrail audit, IHttpContextAccessor http)
 {
     public async Task<PatientAccessDecision> CheckAsync(ClaimsPrincipal user, Guid patientId, MatrixModule module, AccessLevel level)
     {
@@ -26,8 +26,34 @@ public sealed class PatientAccessService(IAuthorizationService authorization, Pa
 
         // Emergency access is offered only to those the matrix lets in, for a record that allows it, when it would help.
         var offer = basis.Kind == AccessBasisKind.None && basis.EmergencyAllowed && memo.MatrixLevel(patientId, requirement) >= level;
+        await RecordRefusalAsync(patientId, module, basis, offer);
         return new PatientAccessDecision(offer ? PatientAccessOutcome.EmergencyAvailable : PatientAccessOutcome.Refused, basis);
     }
+
+    /// <summary>
+    /// The matrix let the request in, the patient did not: the trail says so (not "request granted"), with the patient
+    /// as subject, whatever the page then answers (404, or the emergency-access offer).
+    /// </summary>
+    private Task RecordRefusalAsync(Guid patientId, MatrixModule module, AccessBasis basis, bool offered) =>
+        audit.RecordAsync(new AuditEntry(AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied)
+        {
+            Module = module.Key,
+            SubjectType = SubjectType,
+            SubjectId = patientId.ToString(),
+            Details = basis.Kind != AccessBasisKind.None ? $"{basis.Kind} access allows {basis.Level} only"
+                : offered ? "no care team, grant or emergency access for this patient; emergency access offered"
+                : "no care team or grant for this restricted record",
+        });
+
+    /// <summary>What patient-level rows are about: a patient's clinical record, by patient id.</summary>
+    public const string SubjectType = "ClinicalRecord";
+
+    /// <summary>
+    /// Whether the person could also do more on a record already opened (show "New note" only to those who may write):
+    /// the same decision, from the request's memo, with no audit row of its own.
+    /// </summary>
+    public async Task<bool> AllowsAsync(ClaimsPrincipal user, Guid patientId, MatrixModule module, AccessLevel level) =>
+        (await authorization.AuthorizeAsync(user, new PatientRecord(patientId), new PatientAccessRequirement(module, level))).Succeeded;
 
     /// <summary>The patients <paramref name="user"/> may open now, for lists and searches to filter by in SQL.</summary>
     public PatientScope VisiblePatients(ClaimsPrincipal user) =>
