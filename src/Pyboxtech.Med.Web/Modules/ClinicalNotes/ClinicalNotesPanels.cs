@@ -67,6 +67,7 @@ public sealed class RecentPatientsPanel(PermissionMatrix matrix, MedDbContext db
             .OrderByDescending(e => e.Sequence).Take(RowsRead)
             .Where(e => e.Module == module && e.SubjectType == ClinicalNotesModule.RecordSubject
                 && e.EventType == AuditEventType.RecordViewed && e.Outcome == AuditOutcome.Succeeded)
+            .OrderByDescending(e => e.Sequence)
             .Select(e => e.SubjectId).ToListAsync(cancellationToken);
         var lines = new List<PatientLink>();
         foreach (var id in opened.Distinct().Take(Max))

@@ -223,7 +223,7 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
             .Select(n => new { Amends = n.AmendsNoteId!.Value, n.Id, n.AuthorId, n.SignedAt })
             .ToListAsync(cancellationToken);
         var names = await NamesAsync(notes.Select(n => n.AuthorId).Concat(amendments.Select(a => a.AuthorId)), cancellationToken);
-        return notes.Select(n => new NoteLine(n, Name(names, n.AuthorId),
+        return notes.Select(n => new NoteLine(NoteView.Of(n), Name(names, n.AuthorId),
             amendments.FirstOrDefault(a => a.Amends == n.Id) is { } a ? new AmendedBy(a.Id, Name(names, a.AuthorId), a.SignedAt!.Value) : null)).ToList();
     }
 
@@ -271,15 +271,32 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
 
 public sealed record AmendedBy(Guid NoteId, string Author, DateTimeOffset SignedAt);
 
-public sealed record NoteLine(ClinicalNote Note, string Author, AmendedBy? AmendedBy);
+public sealed record NoteLine(NoteView Note, string Author, AmendedBy? AmendedBy);
 
 public sealed record GrantLine(Guid Id, string Grantee, string Grantor, Security.AccessLevel Level, DateTimeOffset ExpiresAt);
 
-public sealed record SummaryLine(SummaryItem Item, string RecordedBy, string? EndedBy)
+public sealed record SummaryLine(SummaryView Item, string RecordedBy, string? EndedBy)
 {
     public static SummaryLine Of(SummaryItem item, IReadOnlyDictionary<Guid, string> names) =>
-        new(item, names.TryGetValue(item.RecordedBy, out var by) ? by : "?",
+        new(SummaryView.Of(item), names.TryGetValue(item.RecordedBy, out var by) ? by : "?",
             item.EndedBy is { } ended && names.TryGetValue(ended, out var endedBy) ? endedBy : null);
 }
 
 public sealed record RecordPage(IReadOnlyList<NoteLine> Notes, bool HasNext, IReadOnlyList<SummaryLine> Summary, IReadOnlyList<GrantLine> Grants);
+
+/// <summary>A note as pages show it: a copy, so that no view holds a tracked entity.</summary>
+public sealed record NoteView(
+    Guid Id, Guid PatientId, Guid AuthorId, string? Subjective, string? Objective, string? Assessment, string? Plan, NoteStatus Status,
+    DateTimeOffset CreatedAt, DateTimeOffset? SignedAt, Guid? SignedBy, Guid? AmendsNoteId, string? AmendmentReason, uint Version)
+{
+    public static NoteView Of(ClinicalNote n) =>
+        new(n.Id, n.PatientId, n.AuthorId, n.Subjective, n.Objective, n.Assessment, n.Plan, n.Status, n.CreatedAt, n.SignedAt, n.SignedBy, n.AmendsNoteId, n.AmendmentReason, n.Version);
+}
+
+/// <summary>A summary line as pages show it.</summary>
+public sealed record SummaryView(
+    Guid Id, SummaryKind Kind, string Text, string? Detail, Severity? Severity, DateOnly? Onset, ProblemStatus? ProblemStatus,
+    DateTimeOffset RecordedAt, DateTimeOffset? EndedAt)
+{
+    public static SummaryView Of(SummaryItem s) => new(s.Id, s.Kind, s.Text, s.Detail, s.Severity, s.Onset, s.ProblemStatus, s.RecordedAt, s.EndedAt);
+}

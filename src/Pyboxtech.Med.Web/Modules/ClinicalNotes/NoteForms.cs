@@ -40,6 +40,9 @@ public class NoteForm : IValidatableObject
     public static NoteForm Of(ClinicalNote note) => Fill(new NoteForm(), note);
 
     public static T Fill<T>(T form, ClinicalNote note)
+        where T : NoteForm => Fill(form, NoteView.Of(note));
+
+    public static T Fill<T>(T form, NoteView note)
         where T : NoteForm
     {
         form.Subjective = note.Subjective;

@@ -318,7 +318,7 @@ public sealed class RecordsController(
         var amends = note.Note.AmendsNoteId is { } old ? await records.FindAsync(header.PatientId, old, Me, cancellationToken) : null;
         var signer = note.Note.SignedBy is { } by ? (await records.NamesAsync([by], cancellationToken)).GetValueOrDefault(by) : null;
         var current = note.Note.Status == NoteStatus.Signed && note.AmendedBy is null;
-        return new NoteViewModel(header, note, amends, signer, note.Note.AuthorId == Me, current);
+        return new NoteViewModel(header, note, amends is null ? null : NoteView.Of(amends), signer, note.Note.AuthorId == Me, current);
     }
 
     /// <summary>A search that cannot be run: too long, or holding characters nobody types. Null when fine.</summary>
@@ -371,4 +371,4 @@ public enum NoteEditorMode
 
 public sealed record NoteEditorViewModel(RecordHeader Header, NoteEditorMode Mode, Guid? NoteId, AmendNoteForm Form, NoteLine? Amends);
 
-public sealed record NoteViewModel(RecordHeader Header, NoteLine Line, ClinicalNote? Amends, string? SignedBy, bool IsMine, bool IsCurrent);
+public sealed record NoteViewModel(RecordHeader Header, NoteLine Line, NoteView? Amends, string? SignedBy, bool IsMine, bool IsCurrent);
