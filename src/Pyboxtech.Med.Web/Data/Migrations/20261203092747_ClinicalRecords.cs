@@ -1,5 +1,6 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using NpgsqlTypes;
 
 #nullable disable
 
@@ -231,10 +232,107 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                 table: "patient_care_teams",
                 column: "team_id");
 
+            migrationBuilder.EnsureSchema(
+                name: "clinicalnotes");
+
+            migrationBuilder.CreateTable(
+                name: "notes",
+                schema: "clinicalnotes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    patient_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    author_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    subjective = table.Column<string>(type: "character varying(10000)", maxLength: 10000, nullable: true),
+                    objective = table.Column<string>(type: "character varying(10000)", maxLength: 10000, nullable: true),
+                    assessment = table.Column<string>(type: "character varying(10000)", maxLength: 10000, nullable: true),
+                    plan = table.Column<string>(type: "character varying(10000)", maxLength: 10000, nullable: true),
+                    status = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    signed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    signed_by = table.Column<Guid>(type: "uuid", nullable: true),
+                    amends_note_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    amendment_reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    search_vector = table.Column<NpgsqlTsVector>(type: "tsvector", nullable: false)
+                        .Annotation("Npgsql:TsVectorConfig", "english")
+                        .Annotation("Npgsql:TsVectorProperties", new[] { "subjective", "objective", "assessment", "plan" }),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_notes", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_notes_notes_amends_note_id",
+                        column: x => x.amends_note_id,
+                        principalSchema: "clinicalnotes",
+                        principalTable: "notes",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "summary_items",
+                schema: "clinicalnotes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    patient_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    kind = table.Column<string>(type: "character varying(12)", maxLength: 12, nullable: false),
+                    text = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    detail = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    severity = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    onset = table.Column<DateOnly>(type: "date", nullable: true),
+                    problem_status = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    recorded_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    recorded_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    ended_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ended_by = table.Column<Guid>(type: "uuid", nullable: true),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_summary_items", x => x.id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notes_amends_note_id",
+                schema: "clinicalnotes",
+                table: "notes",
+                column: "amends_note_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notes_drafts_by_author",
+                schema: "clinicalnotes",
+                table: "notes",
+                columns: new[] { "author_id", "created_at" },
+                filter: "status = 'Draft'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notes_patient_id_created_at_id",
+                schema: "clinicalnotes",
+                table: "notes",
+                columns: new[] { "patient_id", "created_at", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_notes_search_vector",
+                schema: "clinicalnotes",
+                table: "notes",
+                column: "search_vector")
+                .Annotation("Npgsql:IndexMethod", "GIN");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_summary_items_patient_id_kind_recorded_at",
+                schema: "clinicalnotes",
+                table: "summary_items",
+                columns: new[] { "patient_id", "kind", "recorded_at" });
+
             // After the columns: the chain now covers purpose of use and access basis (rows without them hash as before).
             migrationBuilder.SqlFile("Auditing/Sql/hash_chain_access.sql");
             // After the tables: the triggers that keep grants and emergency uses for review.
             migrationBuilder.SqlFile("Security/Sql/access_history.sql");
+            // After the notes and summary tables: signed notes and summary history never change (clinical notes module).
+            migrationBuilder.SqlFile("Modules/ClinicalNotes/Sql/clinical_history.sql");
         }
 
         /// <inheritdoc />

@@ -1,0 +1,32 @@
+using Pyboxtech.Med.Web.Auditing;
+
+namespace Pyboxtech.Med.Web.Modules.ClinicalNotes;
+
+/// <summary>How pages say the module's codes, in English keys of the module's resources.</summary>
+public static class ClinicalText
+{
+    /// <summary>An HL7 purpose of use in words.</summary>
+    public static string Purpose(string? code) => code switch
+    {
+        PurposeOfUse.EmergencyTreatment => "emergency treatment",
+        PurposeOfUse.Treatment => "continuity of care",
+        _ => "another urgent reason",
+    };
+
+    public static string Kind(SummaryKind kind) => kind switch
+    {
+        SummaryKind.Allergy => "Allergy or adverse reaction",
+        SummaryKind.Problem => "Problem or diagnosis",
+        _ => "Medication",
+    };
+
+    public static string Severity(Severity? severity) => severity switch
+    {
+        ClinicalNotes.Severity.Mild => "mild",
+        ClinicalNotes.Severity.Moderate => "moderate",
+        ClinicalNotes.Severity.Severe => "severe",
+        _ => "",
+    };
+
+    public static string Status(ProblemStatus? status) => status == ProblemStatus.Resolved ? "resolved" : "active";
+}
