@@ -93,6 +93,14 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         return patient;
     }
 
+    /// <summary>The care teams (platform data, not archived) the patient is in, by name.</summary>
+    public Task<List<PatientCareTeamName>> CareTeamsAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Set<PatientCareTeam>().AsNoTracking().Where(p => p.PatientId == id)
+            .Join(db.Set<CareTeam>().Where(t => t.ArchivedAt == null), p => p.TeamId, t => t.Id, (p, t) => t)
+            .OrderBy(t => t.Name)
+            .Select(t => new PatientCareTeamName(t.Id, t.Name))
+            .ToListAsync(cancellationToken);
+
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
         // Same birth date and the same names as search sees them: "Sean OBrien" is probably Seán O'Brien again.

@@ -59,6 +59,13 @@ public sealed class CareTeamsTests(PortalFactory portal) : IClassFixture<PortalF
         Assert.Contains("Dana North", row.TextContent, StringComparison.Ordinal);
         Assert.Null(row.QuerySelector("[data-testid=review-overdue]"));
 
+        // The patient's page names the team: a link for those who read care teams, the name alone for reception.
+        var details = new HtmlParser().ParseDocument(await _manager.GetStringAsync(new Uri($"/Patients/{patientId}", UriKind.Relative)));
+        Assert.Equal($"/CareTeams/{id}", details.QuerySelector("[data-testid=care-teams] a")!.GetAttribute("href"));
+        var desk = new HtmlParser().ParseDocument(await (await portal.SignInAsync("front.desk")).GetStringAsync(new Uri($"/Patients/{patientId}", UriKind.Relative)));
+        Assert.Contains("North clinic", desk.QuerySelector("[data-testid=care-teams]")!.TextContent, StringComparison.Ordinal);
+        Assert.Null(desk.QuerySelector("[data-testid=care-teams] a"));
+
         var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => r.SubjectType == CareTeamsModule.TeamSubject && r.SubjectId == id.ToString()).ToList();
         Assert.All(rows, r => Assert.Equal("team.manager", r.UserName));
         Assert.Contains(rows, r => (int)r.EventType == CareTeamsModule.TeamCreated && r.Details == "created: name=North clinic");
