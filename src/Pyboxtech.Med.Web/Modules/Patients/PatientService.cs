@@ -93,13 +93,31 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         return patient;
     }
 
-    /// <summary>The care teams (platform data, not archived) the patient is in, by name.</summary>
-    public Task<List<PatientCareTeamName>> CareTeamsAsync(Guid id, CancellationToken cancellationToken) =>
-        db.Set<PatientCareTeam>().AsNoTracking().Where(p => p.PatientId == id)
-            .Join(db.Set<CareTeam>().Where(t => t.ArchivedAt == null), p => p.TeamId, t => t.Id, (p, t) => t)
-            .OrderBy(t => t.Name)
-            .Select(t => new PatientCareTeamName(t.Id, t.Name))
-            .ToListAsync(cancellationToken);
+    /// <summary>
+    /// The patient and the care teams (platform data, not archived) they are in, by name, in one statement; recorded
+    /// as viewed. Null (a 404 for the caller) when there is no such patient.
+    /// </summary>
+    public async Task<(Patient Patient, IReadOnlyList<PatientCareTeamName> CareTeams)?> ViewWithCareTeamsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var row = await Patients.AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new
+            {
+                Patient = p,
+                Teams = db.Set<CareTeam>()
+                    .Where(t => t.ArchivedAt == null && db.Set<PatientCareTeam>().Any(pt => pt.TeamId == t.Id && pt.PatientId == p.Id))
+                    .OrderBy(t => t.Name)
+                    .Select(t => new PatientCareTeamName(t.Id, t.Name))
+                    .ToList(),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        await audit.RecordAsync(Entry(AuditEventType.RecordViewed, id, null), cancellationToken);
+        return (row.Patient, row.Teams);
+    }
 
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
