@@ -3,6 +3,7 @@ using Pyboxtech.Med.Web.Modules.Administration;
 using Pyboxtech.Med.Web.Modules.Appointments;
 using Pyboxtech.Med.Web.Modules.AuditLog;
 using Pyboxtech.Med.Web.Modules.Billing;
+using Pyboxtech.Med.Web.Modules.CareTeams;
 using Pyboxtech.Med.Web.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Modules.Dashboard;
 using Pyboxtech.Med.Web.Modules.Documents;
@@ -25,6 +26,7 @@ public static class ModuleCatalog
         new PatientsModule(),
         new AppointmentsModule(),
         new ClinicalNotesModule(),
+        new CareTeamsModule(),
         new DocumentsModule(),
         new BillingModule(),
         new ReportsModule(),

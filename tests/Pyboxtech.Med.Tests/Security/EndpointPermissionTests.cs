@@ -119,6 +119,27 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["POST /Administration/Security"] = new() { FormOn = "/Administration/Security" },
         ["POST /Patients/New"] = new() { FormOn = "/Patients/New", Values = _ => Task.FromResult(PatientFields("Newcomb" + Letters())) },
         ["POST /Patients/{id:guid}/Edit"] = new() { FormOn = "/Patients/{id}/Edit" },
+        // CareTeams: each case gets a team of its own with one member and one patient (RecordsForAsync).
+        ["POST /CareTeams/New"] = new() { FormOn = "/CareTeams/New", Values = _ => Task.FromResult(Fields(("Name", "Case team " + Suffix()))) },
+        ["POST /CareTeams/{id:guid}/Edit"] = new() { FormOn = "/CareTeams/{id}/Edit" },
+        ["POST /CareTeams/{id:guid}/Members"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Members/Remove"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Members/Default"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Patients"] = new()
+        {
+            FormOn = "/CareTeams/{id}",
+            Prepare = c => c.Portal.SqlAsync($"DELETE FROM access.patient_care_teams WHERE team_id = '{c.Records.TeamId}'"),
+            Values = async c => Fields(("RecordNumber", await c.Portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.Id == c.Records.PatientId).Select(p => p.MedicalRecordNumber).SingleAsync()))),
+        },
+        ["POST /CareTeams/{id:guid}/Patients/Remove"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Review"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Archive"] = new() { FormOn = "/CareTeams/{id}" },
+        ["POST /CareTeams/{id:guid}/Restore"] = new()
+        {
+            FormOn = "/CareTeams/{id}",
+            Prepare = c => c.Portal.SqlAsync($"UPDATE access.care_teams SET archived_at = now() WHERE id = '{c.Records.TeamId}'"),
+        },
+        ["POST /CareTeams/WholePractice"] = new() { FormOn = "/CareTeams/WholePractice" },
     };
 
     /// <summary>
@@ -310,6 +331,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "id" when template.StartsWith("/Patients/", StringComparison.Ordinal) => records.PatientId.ToString(),
             "id" when template.StartsWith("/Administration/Users/", StringComparison.Ordinal) => records.UserId.ToString(),
             "id" when template.StartsWith("/Administration/Roles/", StringComparison.Ordinal) => records.RoleId.ToString(),
+            "id" when template.StartsWith("/CareTeams/", StringComparison.Ordinal) => records.TeamId.ToString(),
             "handle" => records.SessionHandle,
             "statusCode" => "404",
             var other => throw new InvalidOperationException($"No record to put in {{{other}}} of {template}: add one to the fixture."),
@@ -340,9 +362,9 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         public string? AntiforgeryToken { get; set; }
     }
 
-    public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle)
+    public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle, Guid TeamId = default)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000");
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid());
     }
 
     public sealed record CaseContext(Portal Portal, Actor Actor, Records Records);
@@ -444,8 +466,35 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 handle = (await HandlesAsync(actor.UserId)).Except(before).Single();
             }
 
-            return new Records(patientId, userId, roleId, handle);
+            var teamId = Guid.Empty;
+            if (template.StartsWith("/CareTeams/{id", StringComparison.Ordinal))
+            {
+                // A team with a member (its form to remove them) and a patient; another clinician stays free to add.
+                var (member, _) = await CareTeamCliniciansAsync();
+                using var scope = Services.CreateScope();
+                var form = new EditPatientForm
+                {
+                    FamilyName = "Team" + Letters(), GivenNames = "Tam", DateOfBirth = new DateOnly(1981, 5, 6), Sex = Sex.Female, Postcode = "2042",
+                };
+                patientId = (await scope.ServiceProvider.GetRequiredService<PatientService>().RegisterAsync(form, actor.UserId, CancellationToken.None)).Patient!.Id;
+                teamId = Guid.NewGuid();
+                await SqlAsync($"""
+                    INSERT INTO access.care_teams (id, name, created_at, created_by, reviewed_at, reviewed_by) VALUES ('{teamId}', 'Case team {Suffix()}', now(), '{actor.UserId}', now(), '{actor.UserId}');
+                    INSERT INTO access.care_team_members (team_id, user_id, is_default_team, added_at, added_by) VALUES ('{teamId}', '{member}', false, now(), '{actor.UserId}');
+                    INSERT INTO access.patient_care_teams (patient_id, team_id, assigned_at, assigned_by) VALUES ('{patientId}', '{teamId}', now(), '{actor.UserId}');
+                    """);
+            }
+
+            return new Records(patientId, userId, roleId, handle, teamId);
         }
+
+        private (Guid Member, Guid Candidate)? _careTeamClinicians;
+
+        /// <summary>Two doctors shared by the care-team cases: one in every case's team, one never in any (offered to add).</summary>
+        private async Task<(Guid Member, Guid Candidate)> CareTeamCliniciansAsync() =>
+            _careTeamClinicians ??= (
+                (await CreateUserAsync("team.member", "Tim Member", StrongPassword, "Doctor")).Id,
+                (await CreateUserAsync("team.candidate", "Cam Candidate", StrongPassword, "Doctor")).Id);
 
         public Task SqlAsync(string sql) => PostgresServer.ExecuteAsync(Database.SuperuserConnection, sql);
 

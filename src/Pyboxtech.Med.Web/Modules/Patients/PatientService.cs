@@ -93,6 +93,32 @@ public sealed partial class PatientService(MedDbContext db, AuditTrail audit, Ti
         return patient;
     }
 
+    /// <summary>
+    /// The patient and the care teams (platform data, not archived) they are in, by name, in one statement; recorded
+    /// as viewed. Null (a 404 for the caller) when there is no such patient.
+    /// </summary>
+    public async Task<(Patient Patient, IReadOnlyList<PatientCareTeamName> CareTeams)?> ViewWithCareTeamsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var row = await Patients.AsNoTracking().Where(p => p.Id == id)
+            .Select(p => new
+            {
+                Patient = p,
+                Teams = db.Set<CareTeam>()
+                    .Where(t => t.ArchivedAt == null && db.Set<PatientCareTeam>().Any(pt => pt.TeamId == t.Id && pt.PatientId == p.Id))
+                    .OrderBy(t => t.Name)
+                    .Select(t => new PatientCareTeamName(t.Id, t.Name))
+                    .ToList(),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        await audit.RecordAsync(Entry(AuditEventType.RecordViewed, id, null), cancellationToken);
+        return (row.Patient, row.Teams);
+    }
+
     public async Task<RegisterOutcome> RegisterAsync(EditPatientForm form, Guid by, CancellationToken cancellationToken)
     {
         // Same birth date and the same names as search sees them: "Sean OBrien" is probably Seán O'Brien again.

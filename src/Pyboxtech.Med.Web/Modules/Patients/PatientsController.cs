@@ -52,7 +52,9 @@ public sealed class PatientsController(PatientService patients, IStringLocalizer
     [HttpGet("{id:guid}")]
     [RequirePermission<PatientsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
-        await patients.ViewAsync(id, cancellationToken) is { } patient ? View(PatientDetailsViewModel.Of(patient)) : NotFound();
+        await patients.ViewWithCareTeamsAsync(id, cancellationToken) is var (patient, teams)
+            ? View(PatientDetailsViewModel.Of(patient) with { CareTeams = teams })
+            : NotFound();
 
     [HttpGet("{id:guid}/Edit")]
     [RequirePermission<PatientsModule>(AccessLevel.Write)]
