@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Modules.Dashboard;
 using Pyboxtech.Med.Web.Platform.Modules;
 using Pyboxtech.Med.Web.Security;
 using static Pyboxtech.Med.Web.Security.Identity.DefaultRoles;
@@ -20,5 +21,24 @@ public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesM
         },
     };
 
-    public override AuditEventBlock Events { get; } = new(3200, new Dictionary<int, string>());
+    public override AuditEventBlock Events { get; } = new(3200, new Dictionary<int, string>
+    {
+        // Sharing and break-the-glass (3250-3299).
+        [SharingService.RecordShared] = "Record shared",
+        [EmergencyAccessService.EmergencyAccessStarted] = "Emergency access started",
+        [SharingService.GrantRevoked] = "Grant revoked",
+        [SharingService.RecordRestricted] = "Record restricted",
+        [SharingService.RecordUnrestricted] = "Record restriction lifted",
+    });
+
+    public override void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        // Sharing and break-the-glass.
+        services.AddScoped<SharingService>();
+        services.AddScoped<EmergencyAccessService>();
+        services.AddOptions<EmergencyAccessOptions>().Bind(configuration.GetSection(EmergencyAccessOptions.Section))
+            .Validate(o => o.EmergencyAccessMinutes is >= 5 and <= 720, "ClinicalNotes:EmergencyAccessMinutes must be between 5 and 720.");
+        services.AddScoped<IDashboardPanel, SharingPanel>();
+        services.AddScoped<IDashboardPanel, EmergencyPanel>();
+    }
 }
