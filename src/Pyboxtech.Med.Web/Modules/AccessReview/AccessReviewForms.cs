@@ -29,17 +29,24 @@ public sealed class ReviewForm : IValidatableObject
     {
         if (Outcome is not null && ParsedOutcome is null)
         {
-            yield return new ValidationResult("Choose an outcome.", [nameof(Outcome)]);
+            yield return new ValidationResult(AccessReviewFormText.Text(validationContext, "Choose an outcome."), [nameof(Outcome)]);
         }
 
         if (ParsedOutcome == EmergencyReviewOutcome.Inappropriate && string.IsNullOrWhiteSpace(Note))
         {
-            yield return new ValidationResult("Say why the use was inappropriate.", [nameof(Note)]);
+            yield return new ValidationResult(AccessReviewFormText.Text(validationContext, "Say why the use was inappropriate."), [nameof(Note)]);
         }
 
         if (Note is not null && !PlainText.IsPlain(Note))
         {
-            yield return new ValidationResult("The note contains characters that cannot be typed.", [nameof(Note)]);
+            yield return new ValidationResult(AccessReviewFormText.Text(validationContext, "The note contains characters that cannot be typed."), [nameof(Note)]);
         }
     }
+}
+
+internal static class AccessReviewFormText
+{
+    /// <summary>A form's own message in the reader's language (messages of attributes arrive translated; these do not).</summary>
+    public static string Text(ValidationContext context, string message) =>
+        context.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<AccessReviewResources>)) is Microsoft.Extensions.Localization.IStringLocalizer<AccessReviewResources> text ? text[message] : message;
 }

@@ -32,16 +32,16 @@ public sealed class EmergencyForm : IValidatableObject
     {
         if (Reason is not null && Reason.Count(c => !char.IsWhiteSpace(c)) < EmergencyAccess.MinimumReasonLength)
         {
-            yield return new ValidationResult("Describe the reason in at least 15 characters (spaces do not count).", [nameof(Reason)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Describe the reason in at least 15 characters (spaces do not count)."), [nameof(Reason)]);
         }
         else if (Reason is not null && !PlainText.IsPlain(Reason))
         {
-            yield return new ValidationResult("The reason contains characters that cannot be typed.", [nameof(Reason)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "The reason contains characters that cannot be typed."), [nameof(Reason)]);
         }
 
         if (Purpose is not null && !Purposes.Any(p => p.Code == Purpose))
         {
-            yield return new ValidationResult("Choose the purpose.", [nameof(Purpose)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Choose the purpose."), [nameof(Purpose)]);
         }
     }
 

@@ -33,10 +33,10 @@ public sealed class SharingController(SharingService sharing, IStringLocalizer<C
                     TempData["Notice"] = text["The record is shared."].Value;
                     return Redirect($"/Records/{patientId}");
                 case GrantOutcome.GranteeNotAllowed:
-                    ModelState.AddModelError(nameof(GrantForm.GranteeId), "Choose the person to share the record with.");
+                    ModelState.AddModelError(nameof(GrantForm.GranteeId), text["Choose the person to share the record with."].Value);
                     break;
                 case GrantOutcome.AlreadyShared:
-                    ModelState.AddModelError(nameof(GrantForm.GranteeId), "This person already has a grant for this patient. Revoke it first to change its level or length.");
+                    ModelState.AddModelError(nameof(GrantForm.GranteeId), text["This person already has a grant for this patient. Revoke it first to change its level or length."].Value);
                     break;
             }
         }

@@ -42,12 +42,12 @@ public sealed class GrantForm : IValidatableObject
     {
         if (Level is not null && ParsedLevel is null)
         {
-            yield return new ValidationResult("Choose what the person may do.", [nameof(Level)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Choose what the person may do."), [nameof(Level)]);
         }
 
         if (Reason is not null && !PlainText.IsPlain(Reason))
         {
-            yield return new ValidationResult("The reason contains characters that cannot be typed.", [nameof(Reason)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "The reason contains characters that cannot be typed."), [nameof(Reason)]);
         }
     }
 }
@@ -64,7 +64,14 @@ public sealed class RestrictForm : IValidatableObject
     {
         if (Reason is not null && !PlainText.IsPlain(Reason))
         {
-            yield return new ValidationResult("The reason contains characters that cannot be typed.", [nameof(Reason)]);
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "The reason contains characters that cannot be typed."), [nameof(Reason)]);
         }
     }
+}
+
+internal static class ClinicalNotesFormText
+{
+    /// <summary>A form's own message in the reader's language (messages of attributes arrive translated; these do not).</summary>
+    public static string Text(ValidationContext context, string message) =>
+        context.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<ClinicalNotesResources>)) is Microsoft.Extensions.Localization.IStringLocalizer<ClinicalNotesResources> text ? text[message] : message;
 }
