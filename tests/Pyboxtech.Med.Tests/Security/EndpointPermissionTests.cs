@@ -15,6 +15,7 @@ using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.PatientAccess;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -119,6 +120,24 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["POST /Administration/Security"] = new() { FormOn = "/Administration/Security" },
         ["POST /Patients/New"] = new() { FormOn = "/Patients/New", Values = _ => Task.FromResult(PatientFields("Newcomb" + Letters())) },
         ["POST /Patients/{id:guid}/Edit"] = new() { FormOn = "/Patients/{id}/Edit" },
+        // Clinical notes: sharing, break-the-glass and restricted records. The person leads the patient's care team
+        // (RecordsForAsync), so sharing and restricting are theirs to do; the emergency offer sends them to the record.
+        ["POST /Sharing/{patientId:guid}/New"] = new()
+        {
+            FormOn = "/Sharing/{patientId}/New",
+            Values = async c => Fields(("GranteeId", (await c.Portal.CreateUserAsync("share." + Suffix(), "Sam Share", PortalFactory.StrongPassword, "Nurse")).Id.ToString()), ("Level", "Read"), ("Reason", "Shared care in the theory"), ("Days", "30")),
+        },
+        ["POST /Sharing/Grants/{grantId:guid}/Revoke"] = new() { FormOn = "/Sharing/{patientId}/New" },
+        ["POST /Sharing/{patientId:guid}/Restrict"] = new() { FormOn = "/Sharing/{patientId}/Restrict", Values = _ => Task.FromResult(Fields(("Reason", "Staff member who is a patient"))) },
+        ["POST /Sharing/{patientId:guid}/Unrestrict"] = new()
+        {
+            FormOn = "/Sharing/{patientId}/Restrict",
+            Prepare = c => c.Portal.SqlAsync($"INSERT INTO access.restricted_records (patient_id, reason, restricted_at, restricted_by) VALUES ('{c.Records.PatientId}', 'theory', now(), '{c.Actor.UserId}')"),
+        },
+        ["POST /Emergency/{patientId:guid}"] = new() { Values = _ => Task.FromResult(Fields(("Reason", "Collapsed in the waiting room"), ("Purpose", "ETREAT"))) },
+        // Access review: a break-the-glass use and a grant made for each case.
+        ["POST /AccessReview/Emergency/{id:guid}/Review"] = new() { FormOn = "/AccessReview/Emergency/{id}/Review", Values = _ => Task.FromResult(Fields(("Outcome", "Appropriate"))) },
+        ["POST /AccessReview/Grants/{id:guid}/Revoke"] = new() { FormOn = "/AccessReview/Grants" },
     };
 
     /// <summary>
@@ -310,6 +329,10 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "id" when template.StartsWith("/Patients/", StringComparison.Ordinal) => records.PatientId.ToString(),
             "id" when template.StartsWith("/Administration/Users/", StringComparison.Ordinal) => records.UserId.ToString(),
             "id" when template.StartsWith("/Administration/Roles/", StringComparison.Ordinal) => records.RoleId.ToString(),
+            "id" when template.StartsWith("/AccessReview/Emergency/", StringComparison.Ordinal) => records.EmergencyId.ToString(),
+            "id" when template.StartsWith("/AccessReview/Grants/", StringComparison.Ordinal) => records.GrantId.ToString(),
+            "patientId" => records.PatientId.ToString(),
+            "grantId" => records.GrantId.ToString(),
             "handle" => records.SessionHandle,
             "statusCode" => "404",
             var other => throw new InvalidOperationException($"No record to put in {{{other}}} of {template}: add one to the fixture."),
@@ -342,7 +365,11 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
 
     public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000");
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000") { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid() };
+
+        public Guid GrantId { get; init; }
+
+        public Guid EmergencyId { get; init; }
     }
 
     public sealed record CaseContext(Portal Portal, Actor Actor, Records Records);
@@ -444,8 +471,46 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 handle = (await HandlesAsync(actor.UserId)).Except(before).Single();
             }
 
-            return new Records(patientId, userId, roleId, handle);
+            var grantId = Guid.Empty;
+            var emergencyId = Guid.Empty;
+            if (template.StartsWith("/Sharing/", StringComparison.Ordinal) || template.StartsWith("/Emergency/", StringComparison.Ordinal) || template.StartsWith("/AccessReview/", StringComparison.Ordinal))
+            {
+                (patientId, grantId, emergencyId) = await ClinicalRecordsAsync(actor);
+            }
+
+            return new Records(patientId, userId, roleId, handle) { GrantId = grantId, EmergencyId = emergencyId };
         }
+
+        /// <summary>A patient in a care team the person leads, a grant of theirs on it to another clinician, and someone's break-the-glass use of it.</summary>
+        private async Task<(Guid Patient, Guid Grant, Guid Emergency)> ClinicalRecordsAsync(Actor actor)
+        {
+            var grantee = await GranteeAsync();
+            var now = DateTimeOffset.UtcNow;
+            return await WithDbAsync(async db =>
+            {
+                var patient = Patient.Register(now, actor.UserId);
+                patient.FamilyName = "Record" + Letters();
+                patient.GivenNames = "Rae";
+                patient.DateOfBirth = new DateOnly(1980, 5, 6);
+                patient.Sex = Sex.Female;
+                db.Add(patient);
+                var team = new CareTeam { Name = "Case team " + Suffix(), LeadUserId = actor.UserId, CreatedAt = now, CreatedBy = actor.UserId, ReviewedAt = now, ReviewedBy = actor.UserId };
+                db.Add(team);
+                db.Add(new CareTeamMember { TeamId = team.Id, UserId = actor.UserId, AddedAt = now, AddedBy = actor.UserId });
+                db.Add(new PatientCareTeam { PatientId = patient.Id, TeamId = team.Id, AssignedAt = now, AssignedBy = actor.UserId });
+                var grant = new AccessGrant { PatientId = patient.Id, GranteeId = grantee, GrantedBy = actor.UserId, Level = AccessLevel.Read, Reason = "Theory", GrantedAt = now, ExpiresAt = now.AddDays(30) };
+                db.Add(grant);
+                var emergency = new EmergencyAccess { PatientId = patient.Id, UserId = grantee, PurposeOfUse = "ETREAT", Reason = "Collapsed in the waiting room", StartedAt = now, EndsAt = now.AddHours(1) };
+                db.Add(emergency);
+                await db.SaveChangesAsync();
+                return (patient.Id, grant.Id, emergency.Id);
+            });
+        }
+
+        /// <summary>A nurse to share records with (and who broke the glass), the same for every case.</summary>
+        public async Task<Guid> GranteeAsync() =>
+            await WithDbAsync(db => db.Users.Where(u => u.UserName == "theory.grantee").Select(u => (Guid?)u.Id).FirstOrDefaultAsync())
+            ?? (await CreateUserAsync("theory.grantee", "Gina Grantee", StrongPassword, "Nurse")).Id;
 
         public Task SqlAsync(string sql) => PostgresServer.ExecuteAsync(Database.SuperuserConnection, sql);
 
