@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Modules.AccessReview;
 using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Modules.Administration;
 using Pyboxtech.Med.Web.Modules.Appointments;
@@ -27,6 +28,7 @@ public static class ModuleCatalog
         new AppointmentsModule(),
         new ClinicalNotesModule(),
         new CareTeamsModule(),
+        new AccessReviewModule(),
         new DocumentsModule(),
         new BillingModule(),
         new ReportsModule(),

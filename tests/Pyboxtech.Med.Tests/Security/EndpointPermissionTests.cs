@@ -12,9 +12,11 @@ using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.PatientAccess;
 
 namespace Pyboxtech.Med.Tests.Security;
 
@@ -140,6 +142,35 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             Prepare = c => c.Portal.SqlAsync($"UPDATE access.care_teams SET archived_at = now() WHERE id = '{c.Records.TeamId}'"),
         },
         ["POST /CareTeams/WholePractice"] = new() { FormOn = "/CareTeams/WholePractice" },
+        // Clinical notes: sharing, break-the-glass and restricted records. The person leads the patient's care team
+        // (RecordsForAsync), so sharing and restricting are theirs to do; the emergency offer sends them to the record.
+        ["POST /Sharing/{patientId:guid}/New"] = new()
+        {
+            FormOn = "/Sharing/{patientId}/New",
+            Values = async c => Fields(("GranteeId", (await c.Portal.CreateUserAsync("share." + Suffix(), "Sam Share", PortalFactory.StrongPassword, "Nurse")).Id.ToString()), ("Level", "Read"), ("Reason", "Shared care in the theory"), ("Days", "30")),
+        },
+        ["POST /Sharing/Grants/{grantId:guid}/Revoke"] = new() { FormOn = "/Sharing/{patientId}/New" },
+        ["POST /Sharing/{patientId:guid}/Restrict"] = new() { FormOn = "/Sharing/{patientId}/Restrict", Values = _ => Task.FromResult(Fields(("Reason", "Staff member who is a patient"))) },
+        ["POST /Sharing/{patientId:guid}/Unrestrict"] = new()
+        {
+            FormOn = "/Sharing/{patientId}/Restrict",
+            Prepare = c => c.Portal.SqlAsync($"INSERT INTO access.restricted_records (patient_id, reason, restricted_at, restricted_by) VALUES ('{c.Records.PatientId}', 'theory', now(), '{c.Actor.UserId}')"),
+        },
+        ["POST /Emergency/{patientId:guid}"] = new() { Values = _ => Task.FromResult(Fields(("Reason", "Collapsed in the waiting room"), ("Purpose", "ETREAT"))) },
+        // Clinical records: the person is in the patient's care team with a draft of their own, a signed note and a summary line.
+        ["POST /Records/{patientId:guid}/Summary"] = new()
+        {
+            FormOn = "/Records/{patientId}",
+            Values = _ => Task.FromResult(Fields(("Summary.Kind", "Allergy"), ("Summary.Text", "Penicillin"), ("Summary.Detail", "Rash"), ("Summary.Severity", "Moderate"))),
+        },
+        ["POST /Records/{patientId:guid}/Summary/{itemId:guid}/End"] = new() { FormOn = "/Records/{patientId}" },
+        ["POST /Records/{patientId:guid}/Notes/New"] = new() { FormOn = "/Records/{patientId}/Notes/New", Values = _ => Task.FromResult(Fields(("Subjective", "Cough for three days"))) },
+        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Edit"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Edit" },
+        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Sign"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}" },
+        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Amend"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Amend", Values = _ => Task.FromResult(Fields(("Reason", "Dose corrected"))) },
+        // Access review: a break-the-glass use and a grant made for each case.
+        ["POST /AccessReview/Emergency/{id:guid}/Review"] = new() { FormOn = "/AccessReview/Emergency/{id}/Review", Values = _ => Task.FromResult(Fields(("Outcome", "Appropriate"))) },
+        ["POST /AccessReview/Grants/{id:guid}/Revoke"] = new() { FormOn = "/AccessReview/Grants" },
     };
 
     /// <summary>
@@ -332,6 +363,14 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "id" when template.StartsWith("/Administration/Users/", StringComparison.Ordinal) => records.UserId.ToString(),
             "id" when template.StartsWith("/Administration/Roles/", StringComparison.Ordinal) => records.RoleId.ToString(),
             "id" when template.StartsWith("/CareTeams/", StringComparison.Ordinal) => records.TeamId.ToString(),
+            "id" when template.StartsWith("/AccessReview/Emergency/", StringComparison.Ordinal) => records.EmergencyId.ToString(),
+            "id" when template.StartsWith("/AccessReview/Grants/", StringComparison.Ordinal) => records.GrantId.ToString(),
+            "patientId" => records.PatientId.ToString(),
+            "grantId" => records.GrantId.ToString(),
+            // A signed note to amend; the person's own draft to open, edit and sign.
+            "noteId" when template.EndsWith("/Amend", StringComparison.Ordinal) => records.SignedId.ToString(),
+            "noteId" => records.DraftId.ToString(),
+            "itemId" => records.ItemId.ToString(),
             "handle" => records.SessionHandle,
             "statusCode" => "404",
             var other => throw new InvalidOperationException($"No record to put in {{{other}}} of {template}: add one to the fixture."),
@@ -364,7 +403,18 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
 
     public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle, Guid TeamId = default)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid());
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid() };
+
+        public Guid GrantId { get; init; }
+
+        public Guid EmergencyId { get; init; }
+
+        /// <summary>A draft of the person's own on the patient (to edit and sign), a signed note (to amend) and a summary line (to end).</summary>
+        public Guid DraftId { get; init; }
+
+        public Guid SignedId { get; init; }
+
+        public Guid ItemId { get; init; }
     }
 
     public sealed record CaseContext(Portal Portal, Actor Actor, Records Records);
@@ -485,7 +535,13 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                     """);
             }
 
-            return new Records(patientId, userId, roleId, handle, teamId);
+            var (grantId, emergencyId, draftId, signedId, itemId) = (Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty);
+            if (template.StartsWith("/Records/{", StringComparison.Ordinal) || template.StartsWith("/Sharing/", StringComparison.Ordinal) || template.StartsWith("/Emergency/", StringComparison.Ordinal) || template.StartsWith("/AccessReview/", StringComparison.Ordinal))
+            {
+                (patientId, grantId, emergencyId, draftId, signedId, itemId) = await ClinicalRecordsAsync(actor);
+            }
+
+            return new Records(patientId, userId, roleId, handle, teamId) { GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId };
         }
 
         private (Guid Member, Guid Candidate)? _careTeamClinicians;
@@ -495,6 +551,42 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             _careTeamClinicians ??= (
                 (await CreateUserAsync("team.member", "Tim Member", StrongPassword, "Doctor")).Id,
                 (await CreateUserAsync("team.candidate", "Cam Candidate", StrongPassword, "Doctor")).Id);
+
+        /// <summary>A patient in a care team the person leads, a grant of theirs on it to another clinician, and someone's break-the-glass use of it.</summary>
+        private async Task<(Guid Patient, Guid Grant, Guid Emergency, Guid Draft, Guid Signed, Guid Item)> ClinicalRecordsAsync(Actor actor)
+        {
+            var grantee = await GranteeAsync();
+            var now = DateTimeOffset.UtcNow;
+            return await WithDbAsync(async db =>
+            {
+                var patient = Patient.Register(now, actor.UserId);
+                patient.FamilyName = "Record" + Letters();
+                patient.GivenNames = "Rae";
+                patient.DateOfBirth = new DateOnly(1980, 5, 6);
+                patient.Sex = Sex.Female;
+                db.Add(patient);
+                var team = new CareTeam { Name = "Case team " + Suffix(), LeadUserId = actor.UserId, CreatedAt = now, CreatedBy = actor.UserId, ReviewedAt = now, ReviewedBy = actor.UserId };
+                db.Add(team);
+                db.Add(new CareTeamMember { TeamId = team.Id, UserId = actor.UserId, AddedAt = now, AddedBy = actor.UserId });
+                db.Add(new PatientCareTeam { PatientId = patient.Id, TeamId = team.Id, AssignedAt = now, AssignedBy = actor.UserId });
+                var grant = new AccessGrant { PatientId = patient.Id, GranteeId = grantee, GrantedBy = actor.UserId, Level = AccessLevel.Read, Reason = "Theory", GrantedAt = now, ExpiresAt = now.AddDays(30) };
+                db.Add(grant);
+                var emergency = new EmergencyAccess { PatientId = patient.Id, UserId = grantee, PurposeOfUse = "ETREAT", Reason = "Collapsed in the waiting room", StartedAt = now, EndsAt = now.AddHours(1) };
+                db.Add(emergency);
+                var draft = new ClinicalNote { PatientId = patient.Id, AuthorId = actor.UserId, Subjective = "Headache", CreatedAt = now, UpdatedAt = now };
+                var signed = new ClinicalNote { PatientId = patient.Id, AuthorId = actor.UserId, Plan = "Paracetamol", CreatedAt = now, UpdatedAt = now };
+                signed.Sign(now, actor.UserId);
+                var item = new SummaryItem { PatientId = patient.Id, Kind = SummaryKind.Medication, Text = "Metformin 500 mg", RecordedAt = now, RecordedBy = actor.UserId };
+                db.AddRange(draft, signed, item);
+                await db.SaveChangesAsync();
+                return (patient.Id, grant.Id, emergency.Id, draft.Id, signed.Id, item.Id);
+            });
+        }
+
+        /// <summary>A nurse to share records with (and who broke the glass), the same for every case.</summary>
+        public async Task<Guid> GranteeAsync() =>
+            await WithDbAsync(db => db.Users.Where(u => u.UserName == "theory.grantee").Select(u => (Guid?)u.Id).FirstOrDefaultAsync())
+            ?? (await CreateUserAsync("theory.grantee", "Gina Grantee", StrongPassword, "Nurse")).Id;
 
         public Task SqlAsync(string sql) => PostgresServer.ExecuteAsync(Database.SuperuserConnection, sql);
 

@@ -53,6 +53,13 @@ public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesM
         [3205] = "Summary item ended",
         [3206] = "Record refused without basis",
         [3207] = "Draft note changed",
+
+        // Sharing and break-the-glass (3250-3299).
+        [SharingService.RecordShared] = "Record shared",
+        [EmergencyAccessService.EmergencyAccessStarted] = "Emergency access started",
+        [SharingService.GrantRevoked] = "Grant revoked",
+        [SharingService.RecordRestricted] = "Record restricted",
+        [SharingService.RecordUnrestricted] = "Record restriction lifted",
     });
 
     public override IReadOnlyList<string> AuditSubjects => [RecordSubject, PatientListSubject];
@@ -64,5 +71,13 @@ public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesM
         services.AddScoped<ClinicalRecordService>();
         services.AddScoped<IDashboardPanel, DraftsPanel>();
         services.AddScoped<IDashboardPanel, RecentPatientsPanel>();
+
+        // Sharing and break-the-glass.
+        services.AddScoped<SharingService>();
+        services.AddScoped<EmergencyAccessService>();
+        services.AddOptions<EmergencyAccessOptions>().Bind(configuration.GetSection(EmergencyAccessOptions.Section))
+            .Validate(o => o.EmergencyAccessMinutes is >= 5 and <= 720, "ClinicalNotes:EmergencyAccessMinutes must be between 5 and 720.");
+        services.AddScoped<IDashboardPanel, SharingPanel>();
+        services.AddScoped<IDashboardPanel, EmergencyPanel>();
     }
 }

@@ -153,7 +153,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
         var page = new HtmlParser().ParseDocument(html);
 
         var modules = page.QuerySelectorAll("select#Module option").Select(o => o.GetAttribute("value")).ToList();
-        Assert.Equal(["", "Dashboard", "Patients", "Appointments", "ClinicalNotes", "CareTeams", "Documents", "Billing", "Reports", "Audit", "Administration", "Account"], modules);
+        Assert.Equal(["", "Dashboard", "Patients", "Appointments", "ClinicalNotes", "CareTeams", "AccessReview", "Documents", "Billing", "Reports", "Audit", "Administration", "Account"], modules);
         Assert.Equal("Patients", page.QuerySelector("select#Module option[selected]")?.GetAttribute("value"));
         Assert.Contains("Patient", page.QuerySelectorAll("select#SubjectType option").Select(o => o.GetAttribute("value")));
         Assert.NotNull(page.QuerySelector("label[for=From]"));
