@@ -13,11 +13,26 @@ public sealed class OwedAuditRow(AuditEntry entry)
 {
     private int _settled;
 
-    public AuditEntry Entry { get; } = entry;
+    public AuditEntry Entry { get; private set; } = entry;
 
     public bool IsSettled => Volatile.Read(ref _settled) == 1;
 
     public void Settle() => Volatile.Write(ref _settled, 1);
+
+    /// <summary>
+    /// Owes a more specific row instead (a patient-level refusal after the matrix granted the request); still settled
+    /// by anything the endpoint records itself. False when the debt is already paid: then record the row directly.
+    /// </summary>
+    public bool Instead(AuditEntry more)
+    {
+        if (IsSettled)
+        {
+            return false;
+        }
+
+        Entry = more;
+        return true;
+    }
 
     public static OwedAuditRow? Of(HttpContext? context) => context?.Features.Get<OwedAuditRow>();
 }

@@ -24,18 +24,21 @@ public sealed class PatientAccessService(IAuthorizationService authorization, Pa
             return new PatientAccessDecision(PatientAccessOutcome.Granted, basis);
         }
 
-        // Emergency access is offered only to those the matrix lets in, for a record that allows it, when it would help.
-        var offer = basis.Kind == AccessBasisKind.None && basis.EmergencyAllowed && memo.MatrixLevel(patientId, requirement) >= level;
+        // Emergency access is offered only to those who may write in the module (a Read-only role such as a student does
+        // not break the glass), for a record that allows it, to someone with no basis at all.
+        var offer = basis.Kind == AccessBasisKind.None && basis.EmergencyAllowed && memo.MatrixLevel(patientId, requirement) >= AccessLevel.Write;
         await RecordRefusalAsync(patientId, module, basis, offer);
         return new PatientAccessDecision(offer ? PatientAccessOutcome.EmergencyAvailable : PatientAccessOutcome.Refused, basis);
     }
 
     /// <summary>
-    /// The matrix let the request in, the patient did not: the trail says so (not "request granted"), with the patient
-    /// as subject, whatever the page then answers (404, or the emergency-access offer).
+    /// The matrix let the request in, the patient did not: the request owes a Denied row with the patient as subject
+    /// instead of "request granted". What the endpoint then records itself (the emergency-access offer, the start of
+    /// emergency access) is more specific and settles it; a plain 404 leaves this row.
     /// </summary>
-    private Task RecordRefusalAsync(Guid patientId, MatrixModule module, AccessBasis basis, bool offered) =>
-        audit.RecordAsync(new AuditEntry(AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied)
+    private Task RecordRefusalAsync(Guid patientId, MatrixModule module, AccessBasis basis, bool offered)
+    {
+        var refusal = new AuditEntry(AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied)
         {
             Module = module.Key,
             SubjectType = SubjectType,
@@ -43,7 +46,9 @@ public sealed class PatientAccessService(IAuthorizationService authorization, Pa
             Details = basis.Kind != AccessBasisKind.None ? $"{basis.Kind} access allows {basis.Level} only"
                 : offered ? "no care team, grant or emergency access for this patient; emergency access offered"
                 : "no care team or grant for this restricted record",
-        });
+        };
+        return OwedAuditRow.Of(http.HttpContext)?.Instead(refusal) == true ? Task.CompletedTask : audit.RecordAsync(refusal);
+    }
 
     /// <summary>What patient-level rows are about: a patient's clinical record, by patient id.</summary>
     public const string SubjectType = "ClinicalRecord";
