@@ -30,14 +30,10 @@ public sealed class DraftsPanel(PermissionMatrix matrix, MedDbContext db, IPatie
             .Where(n => n.AuthorId == me && n.Status == NoteStatus.Draft)
             .OrderBy(n => n.CreatedAt).Take(Max)
             .Select(n => new { n.Id, n.PatientId, n.UpdatedAt }).ToListAsync(cancellationToken);
-        var lines = new List<DraftLine>();
-        foreach (var draft in drafts)
-        {
-            if (await patients.HeaderAsync(draft.PatientId, cancellationToken) is { } header)
-            {
-                lines.Add(new DraftLine(draft.Id, new PatientLink(draft.PatientId, header.RecordNumber, header.FullName), draft.UpdatedAt));
-            }
-        }
+        var headers = await patients.HeadersAsync(drafts.Select(d => d.PatientId).ToHashSet(), cancellationToken);
+        var lines = drafts.Where(d => headers.ContainsKey(d.PatientId))
+            .Select(d => new DraftLine(d.Id, new PatientLink(d.PatientId, headers[d.PatientId].RecordNumber, headers[d.PatientId].FullName), d.UpdatedAt))
+            .ToList();
 
         return ("~/Modules/ClinicalNotes/Views/Panels/_Drafts.cshtml", lines);
     }
@@ -69,14 +65,9 @@ public sealed class RecentPatientsPanel(PermissionMatrix matrix, MedDbContext db
                 && e.EventType == AuditEventType.RecordViewed && e.Outcome == AuditOutcome.Succeeded)
             .OrderByDescending(e => e.Sequence)
             .Select(e => e.SubjectId).ToListAsync(cancellationToken);
-        var lines = new List<PatientLink>();
-        foreach (var id in opened.Distinct().Take(Max))
-        {
-            if (Guid.TryParse(id, out var patientId) && await patients.HeaderAsync(patientId, cancellationToken) is { } header)
-            {
-                lines.Add(new PatientLink(patientId, header.RecordNumber, header.FullName));
-            }
-        }
+        var recent = opened.Select(id => Guid.TryParse(id, out var patientId) ? patientId : Guid.Empty).Where(id => id != Guid.Empty).Distinct().Take(Max).ToList();
+        var headers = await patients.HeadersAsync(recent, cancellationToken);
+        var lines = recent.Where(headers.ContainsKey).Select(id => new PatientLink(id, headers[id].RecordNumber, headers[id].FullName)).ToList();
 
         return ("~/Modules/ClinicalNotes/Views/Panels/_RecentPatients.cshtml", lines);
     }

@@ -232,16 +232,10 @@ public sealed class SharingService(
             .Take(max)
             .Select(g => new { g.Id, g.PatientId, g.Level, g.ExpiresAt, GrantedBy = db.Users.Where(u => u.Id == g.GrantedBy).Select(u => u.DisplayName).FirstOrDefault() })
             .ToListAsync(cancellationToken);
-        var rows = new List<SharedWithMeRow>(grants.Count);
-        foreach (var g in grants)
-        {
-            if (await patients.HeaderAsync(g.PatientId, cancellationToken) is { } header)
-            {
-                rows.Add(new SharedWithMeRow(g.Id, g.PatientId, header.RecordNumber, header.FullName, g.GrantedBy ?? "", g.Level, g.ExpiresAt));
-            }
-        }
-
-        return rows;
+        var headers = await patients.HeadersAsync(grants.Select(g => g.PatientId).ToHashSet(), cancellationToken);
+        return grants.Where(g => headers.ContainsKey(g.PatientId))
+            .Select(g => new SharedWithMeRow(g.Id, g.PatientId, headers[g.PatientId].RecordNumber, headers[g.PatientId].FullName, g.GrantedBy ?? "", g.Level, g.ExpiresAt))
+            .ToList();
     }
 
     private static AuditEntry Entry(int type, Guid patientId, string details) =>

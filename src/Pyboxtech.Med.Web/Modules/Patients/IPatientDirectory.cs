@@ -18,6 +18,9 @@ public interface IPatientDirectory
     /// <summary>How a clinical page heads a patient: record number, name as the practice writes it, birth date; null if there is no such patient.</summary>
     Task<(string RecordNumber, string FullName, DateOnly DateOfBirth)?> HeaderAsync(Guid id, CancellationToken cancellationToken);
 
+    /// <summary>Headers of those of <paramref name="ids"/> that are patients, in one query (lists and dashboard panels: no query per row).</summary>
+    Task<IReadOnlyDictionary<Guid, (string RecordNumber, string FullName, DateOnly DateOfBirth)>> HeadersAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
     /// <summary>
     /// The patients within <paramref name="scope"/> that match what was typed (as the Patients search reads it), by
     /// name, at most <paramref name="max"/>, filtered in SQL; recorded in the audit trail with the ids shown, under
@@ -39,6 +42,14 @@ internal sealed class PatientDirectory(Data.MedDbContext db, Auditing.AuditTrail
             .FirstOrDefaultAsync(cancellationToken) is { } p
             ? (p.MedicalRecordNumber, $"{p.GivenNames} {p.FamilyName.ToUpperInvariant()}", p.DateOfBirth)
             : null;
+
+    public async Task<IReadOnlyDictionary<Guid, (string RecordNumber, string FullName, DateOnly DateOfBirth)>> HeadersAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0
+            ? new Dictionary<Guid, (string, string, DateOnly)>()
+            : (await db.Set<Patient>().AsNoTracking().Where(p => ids.Contains(p.Id))
+                .Select(p => new { p.Id, p.MedicalRecordNumber, p.GivenNames, p.FamilyName, p.DateOfBirth })
+                .ToListAsync(cancellationToken))
+                .ToDictionary(p => p.Id, p => (p.MedicalRecordNumber, $"{p.GivenNames} {p.FamilyName.ToUpperInvariant()}", p.DateOfBirth));
 
     public async Task<IReadOnlyList<(Guid Id, string RecordNumber, string FullName, DateOnly DateOfBirth)>> SearchAsync(
         string query, PatientScope scope, string module, int max, CancellationToken cancellationToken)
