@@ -86,6 +86,7 @@ stock_port=- floor_port=- stock_pid=- floor_pid=-
 if [ -n "$full" ]; then
 stock_port=$(free_port)
 start_server stock "$stock_port" / "$dir/stock" -u ASPNETCORE_ENVIRONMENT ASPNETCORE_URLS="http://127.0.0.1:$stock_port" dotnet StockApp.dll
+fi
 ours_port=$(free_port)
 # Every sign-in of the load generator comes from one address: the limit on anonymous requests per address (a flood
 # defence, 240 at once by default) would refuse most of them, so it is raised out of the way for this measurement.
@@ -93,7 +94,6 @@ start_server ours "$ours_port" /health "$dir/ours" ASPNETCORE_ENVIRONMENT=Produc
   ConnectionStrings__Runtime="$(conn bench_peer med_app)" Audit__HeadFile="$dir/ours-heads.log" Network__TrustedProxies__0=127.0.0.1 \
   Security__AnonymousRateLimit__Burst=1000000 \
   dotnet Pyboxtech.Med.Web.dll
-fi
 if [ -n "$full" ]; then
 floor_port=$(free_port)
 # Server GC like the two web apps (the Sdk.Web default); the Benchmarks project is a console app.
