@@ -170,6 +170,18 @@ internal static class ClinicalBenchmarks
         var heavy = await TimeAsync(10, 100, _ => () => OpenRecordAsync(heavyPatient, heavyDoctor, heavyUser, State("heavy", false, DefaultRoles.Doctor)));
         Console.WriteLine($"record with the most notes ({heaviest.Split(' ')[1]}): median {heavy.Median:N1} ms, p95 {heavy.P95:N1} ms, max {heavy.Max:N1} ms");
 
+        // The part of (a) and (b) that is the audit row: one durable append, its commit awaited, nothing else.
+        var auditRow = await TimeAsync(20, 200, run => async () =>
+        {
+            using var scope = Request(portal, doctor, doctorState, "/Records");
+            await scope.ServiceProvider.GetRequiredService<Pyboxtech.Med.Web.Auditing.AuditTrail>().RecordAsync(
+                new Pyboxtech.Med.Web.Auditing.AuditEntry(Pyboxtech.Med.Web.Auditing.AuditEventType.RecordViewed, Pyboxtech.Med.Web.Auditing.AuditOutcome.Succeeded)
+                {
+                    Module = ClinicalNotesModule.Access.Key, SubjectType = "ClinicalRecord", SubjectId = sample[run % sample.Count].ToString(), Details = "benchmark: the audit row alone",
+                });
+        });
+        Console.WriteLine($"the audit row alone (AuditTrail.RecordAsync, its commit awaited): median {auditRow.Median:N1} ms, p95 {auditRow.P95:N1} ms, max {auditRow.Max:N1} ms");
+
         // (b) "Patients I may open": the search of /Records, as a team doctor and as a whole-practice role.
         Console.WriteLine("== (b) 'patients I may open' search (IPatientDirectory.SearchAsync within PatientAccessService.VisiblePatients, 50 at most, audit row included), 10 warm-up then 200 timed runs per query");
         var manager = Principal(Guid.NewGuid(), "bench.wholepractice", DefaultRoles.PracticeManager);
