@@ -4,6 +4,10 @@
 # Benchmarks project. This part generates and publishes the stock app, publishes our portal, prepares both through
 # their real pages, runs the same wrk command per case and prints a markdown table and the Targets' ratios.
 #   PEER_PATIENTS (100000), PEER_ACCOUNTS (16), PEER_WARMUP (20s), PEER_DURATION (15s) size it.
+# Issue 16 adds a care-team doctor's clinical record page (GET /Records/{id}) beside the patient page, for the same
+# patient. PEER_CASES=records runs only those two cases (no stock app, no floor; about 5 minutes).
+full=1
+[ "${PEER_CASES:-all}" = records ] && full=
 peer_patients=${PEER_PATIENTS:-100000}
 peer_accounts=${PEER_ACCOUNTS:-16}
 warmup=${PEER_WARMUP:-20s}
@@ -57,9 +61,11 @@ say "== issue 14: request cost beside the stock template; wrk ${wrk_settings[*]}
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- The stock app ---------------------------------------------------------------------------------------------------
+if [ -n "$full" ]; then
 say "== generating and publishing the stock app (dotnet new mvc --auth Individual, SQLite)"
 dotnet new mvc --auth Individual -n StockApp -o "$dir/stock-src" >"$dir/stock-new.log" 2>&1 || { cat "$dir/stock-new.log"; fail "dotnet new"; }
 dotnet publish "$dir/stock-src" -c Release -o "$dir/stock" -nologo -v quiet >"$dir/stock-publish.log" 2>&1 || { cat "$dir/stock-publish.log"; fail "publishing the stock app"; }
+fi
 
 # --- Our portal --------------------------------------------------------------------------------------------------------
 say "== publishing our portal (Release), migrating and seeding the bench_peer database"
@@ -76,8 +82,11 @@ grep -v 'setup token' "$dir/ours-seed.log" | sed 's/^/  /'   # the in-process po
 sql "CREATE DATABASE bench_floor OWNER med_owner"
 
 # --- The servers -------------------------------------------------------------------------------------------------------
+stock_port=- floor_port=- stock_pid=- floor_pid=-
+if [ -n "$full" ]; then
 stock_port=$(free_port)
 start_server stock "$stock_port" / "$dir/stock" -u ASPNETCORE_ENVIRONMENT ASPNETCORE_URLS="http://127.0.0.1:$stock_port" dotnet StockApp.dll
+fi
 ours_port=$(free_port)
 # Every sign-in of the load generator comes from one address: the limit on anonymous requests per address (a flood
 # defence, 240 at once by default) would refuse most of them, so it is raised out of the way for this measurement.
@@ -85,20 +94,26 @@ start_server ours "$ours_port" /health "$dir/ours" ASPNETCORE_ENVIRONMENT=Produc
   ConnectionStrings__Runtime="$(conn bench_peer med_app)" Audit__HeadFile="$dir/ours-heads.log" Network__TrustedProxies__0=127.0.0.1 \
   Security__AnonymousRateLimit__Burst=1000000 \
   dotnet Pyboxtech.Med.Web.dll
+if [ -n "$full" ]; then
 floor_port=$(free_port)
 # Server GC like the two web apps (the Sdk.Web default); the Benchmarks project is a console app.
 start_server floor "$floor_port" / "$dir" DOTNET_gcServer=1 \
   PYBOX_BENCH_FLOOR="Host=127.0.0.1;Port=$port;Database=bench_floor;Username=med_owner;Password=bench;Maximum Pool Size=100" \
   dotnet "$root/$bench" floor "$floor_port"
+fi
 say "servers: stock pid $stock_pid on :$stock_port (Production, its appsettings.json), ours pid $ours_pid on :$ours_port (Production, behind a stand-in proxy's X-Forwarded-For/-Proto), floor pid $floor_pid on :$floor_port"
 
 # --- Accounts, cookies and sign-in forms, through the real pages -------------------------------------------------------
 say "== registering $peer_accounts stock accounts through Register + the RegisterConfirmation link; signing in on both"
+if [ -n "$full" ]; then
 dotnet "$bench" peer-client stock "http://127.0.0.1:$stock_port" "$peer_accounts" >"$dir/stock-client.out" 2>&1 || { cat "$dir/stock-client.out"; fail "preparing the stock app"; }
+else
+  : >"$dir/stock-client.out"
+fi
 dotnet "$bench" peer-client ours "http://127.0.0.1:$ours_port" "$peer_accounts" >"$dir/ours-client.out" 2>&1 || { cat "$dir/ours-client.out"; fail "preparing our portal"; }
 stock_cookie=$(sed -n 's/^COOKIE=//p' "$dir/stock-client.out")
 ours_cookie=$(sed -n 's/^COOKIE=//p' "$dir/ours-client.out")
-say "password hashes: stock $(pbkdf2_of "$(sqlite3 "$dir/stock/app.db" "SELECT PasswordHash FROM AspNetUsers LIMIT 1")")"
+[ -n "$full" ] && say "password hashes: stock $(pbkdf2_of "$(sqlite3 "$dir/stock/app.db" "SELECT PasswordHash FROM AspNetUsers LIMIT 1")")"
 say "                 ours  $(pbkdf2_of "$(sql "SELECT password_hash FROM account.users WHERE user_name = 'peer.reception'" bench_peer)")"
 
 # One request file per case (see bench-peer.lua).
@@ -107,7 +122,33 @@ printf 'GET\t/Identity/Account/Manage\n' >"$dir/manage.req"
 printf 'GET\t/Patients?q=smi\n' >"$dir/search.req"
 sql "SELECT 'GET' || chr(9) || '/Patients/' || id FROM patients.patients ORDER BY random() LIMIT 1000" bench_peer >"$dir/patients.req"
 head -n 1 "$dir/patients.req" >"$dir/patient.req"
+# Issue 16: the same patient's clinical record, as a doctor of its care team. The doctor's team ("Peer team", made by
+# peer-seed) holds an eighth of the patients and this one; the record has 45 signed notes (a first page of 20 and
+# more) and three summary lines by the doctor. Notes are Write for the Doctor role in the default matrix.
+record_patient=$(cut -f2 "$dir/patient.req" | sed 's|^/Patients/||')
+sql "INSERT INTO access.patient_care_teams (patient_id, team_id, assigned_at, assigned_by)
+     SELECT p.id, t.id, now(), t.lead_user_id FROM patients.patients p, access.care_teams t
+     WHERE t.name = 'Peer team' AND (abs(hashtext(p.id::text)) % 8 = 0 OR p.id = '$record_patient') ON CONFLICT DO NOTHING;
+     INSERT INTO clinicalnotes.notes (id, patient_id, author_id, subjective, objective, assessment, plan, status, created_at, updated_at, signed_at, signed_by)
+     SELECT gen_random_uuid(), '$record_patient', t.lead_user_id,
+            'Presents with intermittent cough for ' || g || ' days, worse at night, no fever; sleeping poorly, appetite normal.',
+            'T 36.8, HR 78 regular, BP 128/82. Chest clear bilaterally, no wheeze; throat mildly erythematous.',
+            'Likely viral upper respiratory tract infection.',
+            'Fluids, paracetamol as needed; return if worsening or fever; review in two weeks if not settled.',
+            'Signed', now() - make_interval(days => g * 9), now() - make_interval(days => g * 9), now() - make_interval(days => g * 9), t.lead_user_id
+     FROM access.care_teams t, generate_series(1, 45) g WHERE t.name = 'Peer team';
+     INSERT INTO clinicalnotes.summary_items (id, patient_id, kind, text, detail, severity, onset, problem_status, recorded_at, recorded_by)
+     SELECT gen_random_uuid(), '$record_patient', k, x, d, s, o::date, ps, now(), t.lead_user_id
+     FROM access.care_teams t, (VALUES ('Allergy', 'Penicillin', 'Rash', 'Moderate', NULL, NULL), ('Problem', 'Asthma', NULL, NULL, '2009-04-01', 'Active'),
+                                      ('Medication', 'Salbutamol', '2 puffs as needed', NULL, NULL, NULL)) AS v(k, x, d, s, o, ps)
+     WHERE t.name = 'Peer team';
+     ANALYZE access.patient_care_teams; ANALYZE clinicalnotes.notes" bench_peer
+printf 'GET\t/Records/%s\n' "$record_patient" >"$dir/record.req"
+say "== signing the care-team doctor in (peer.doctor), checking that the record page answers 200"
+dotnet "$bench" peer-signin "http://127.0.0.1:$ours_port" peer.doctor "/Records/$record_patient" >"$dir/doctor-client.out" 2>&1 || { cat "$dir/doctor-client.out"; fail "signing the doctor in"; }
+doctor_cookie=$(sed -n 's/^COOKIE=//p' "$dir/doctor-client.out")
 for app in stock ours; do
+  [ -z "$full" ] && [ "$app" = stock ] && continue
   page=/Account/Login; [ "$app" = stock ] && page=/Identity/Account/Login
   sed -n 's/^LOGIN=//p' "$dir/$app-client.out" | awk -v page="$page" '{print "POST\t" page "\t" $0}' >"$dir/$app-logins.req"
   head -n 1 "$dir/$app-logins.req" >"$dir/$app-login.req"
@@ -208,10 +249,15 @@ postgres_cpu() {
 latency_awk='$1 == want {v = $2; f = 1; if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /s$/) f = 1000; else if (v ~ /m$/) f = 60000; printf "%.1f", v * f}'
 
 say "== the cases (stock and ours interleaved, so that the machine's other load falls on both alike)"
+if [ -z "$full" ]; then
+  run_case ours_patient "ours, one patient's page" ours "$ours_port" bench_peer patient.req roundrobin 200 -H "Cookie: $ours_cookie" "${proxy[@]}"
+  run_case ours_record "ours, the same patient's clinical record, care-team doctor" ours "$ours_port" bench_peer record.req roundrobin 200 -H "Cookie: $doctor_cookie" "${proxy[@]}"
+else
 run_case stock_root "stock template, signed-in GET /" stock "$stock_port" - root.req roundrobin 200 -H "Cookie: $stock_cookie"
 run_case ours_dashboard "ours, dashboard /" ours "$ours_port" bench_peer root.req roundrobin 200 -H "Cookie: $ours_cookie" "${proxy[@]}"
 run_case stock_manage "stock template, Manage page" stock "$stock_port" - manage.req roundrobin 200 -H "Cookie: $stock_cookie"
 run_case ours_patient "ours, one patient's page" ours "$ours_port" bench_peer patient.req roundrobin 200 -H "Cookie: $ours_cookie" "${proxy[@]}"
+run_case ours_record "ours, the same patient's clinical record, care-team doctor" ours "$ours_port" bench_peer record.req roundrobin 200 -H "Cookie: $doctor_cookie" "${proxy[@]}"
 run_case ours_patients "ours, 1,000 random patients' pages" ours "$ours_port" bench_peer patients.req random 200 -H "Cookie: $ours_cookie" "${proxy[@]}"
 run_case ours_search "ours, patient search ?q=smi" ours "$ours_port" bench_peer search.req roundrobin 200 -H "Cookie: $ours_cookie" "${proxy[@]}"
 run_case floor "floor: GET + one durable INSERT" floor "$floor_port" bench_floor root.req roundrobin 200
@@ -219,9 +265,12 @@ run_case stock_login "stock template, sign-in, one account" stock "$stock_port" 
 run_case ours_login "ours, sign-in, one account" ours "$ours_port" bench_peer ours-login.req roundrobin '302>/' "${proxy[@]}"
 run_case stock_logins "stock template, sign-in, $peer_accounts accounts round robin" stock "$stock_port" - stock-logins.req roundrobin '302>/'
 run_case ours_logins "ours, sign-in, $peer_accounts accounts round robin" ours "$ours_port" bench_peer ours-logins.req roundrobin '302>/' "${proxy[@]}"
+fi
 
 # --- Where ours' statements go ---------------------------------------------------------------------------------------------
-for slug in ours_dashboard ours_patient ours_search ours_login ours_logins; do
+statement_cases=(ours_dashboard ours_patient ours_record ours_search ours_login ours_logins)
+[ -z "$full" ] && statement_cases=(ours_patient ours_record)
+for slug in "${statement_cases[@]}"; do
   say ""
   say "== statements per request, ${labels[$slug]} (calls per request, mean ms, statement; pg_stat_statements, top level)"
   sed 's/^/  /' "$dir/$slug-statements.tsv"
@@ -247,8 +296,10 @@ say "¹ responses other than the expected one: 200 for a page, a 302 to / for a 
 say "² top-level statements in pg_stat_statements (BEGIN and COMMIT included), without the connection resets; writes: INSERT, UPDATE, DELETE."
 say "³ pg_stat_database.xact_commit; a connection's reset is a transaction of its own. ⁴ connection resets (DISCARD ALL, or Npgsql's CLOSE ALL sequence)."
 say ""
-say "| ratio (Targets of issue 14) | target | measured |"
+say "| ratio (Targets of issues 14 and 16) | target | measured |"
 say "|---|---:|---:|"
+say "| clinical record page (care-team doctor) / patient page, same patient (issue 16) | >= 0.8 | $(ratio "${rate[ours_record]}" "${rate[ours_patient]}") |"
+if [ -n "$full" ]; then
 say "| patient page / stock Manage page | >= 1.5 | $(ratio "${rate[ours_patient]}" "${rate[stock_manage]}") |"
 say "| patient page / floor | >= 0.5 | $(ratio "${rate[ours_patient]}" "${rate[floor]}") |"
 say "| 1,000 random patient pages / stock Manage page | | $(ratio "${rate[ours_patients]}" "${rate[stock_manage]}") |"
@@ -257,6 +308,7 @@ say "| patient search / stock Manage page | >= 1.0 | $(ratio "${rate[ours_search
 say "| sign-ins ours / stock, one account | >= 0.9 | $(ratio "${rate[ours_login]}" "${rate[stock_login]}") |"
 say "| sign-ins ours / stock, $peer_accounts accounts | >= 0.9 | $(ratio "${rate[ours_logins]}" "${rate[stock_logins]}") |"
 say "| peak RSS ours / stock (highest of each app's cases: $(max_rss ours) / $(max_rss stock) MiB) | <= 1.1 | $(ratio "$(max_rss ours)" "$(max_rss stock)") |"
+fi
 
 if [ "${#failed[@]}" -gt 0 ]; then
   say ""

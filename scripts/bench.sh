@@ -2,14 +2,18 @@
 # Benchmarks for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
 # (fsync, synchronous_commit and full_page_writes at their defaults: on). Not part of the test suite: no timing
 # belongs in a test.
-#   bash scripts/bench.sh [all|audit|query|access|load|peer]
+#   bash scripts/bench.sh [all|audit|query|access|load|peer|clinical]
 #     audit:  the audit trail (issue 3), about 10 minutes; QUERY_ROWS (10000000) and VERIFY_ROWS (1000000) size it
 #     query:  only the audit viewer queries on QUERY_ROWS rows
 #     access: the permission check and patient search (issue 4), about 3 minutes; PATIENTS (100000) sizes it
 #     load:   50 signed-in users for 2 minutes, PostgreSQL stopped for 10 s under load, the portal restarted under
 #             load (issue 7), about 5 minutes
 #     peer:   our portal beside the stock `dotnet new mvc --auth Individual` app and a one-INSERT floor, the same wrk
-#             settings for every case (issue 14; scripts/bench-peer.sh), about 12 minutes; not part of "all"
+#             settings for every case (issue 14; scripts/bench-peer.sh), about 12 minutes; not part of "all";
+#             PEER_CASES=records: only the patient page and the same patient's clinical record (issue 16), about 5 minutes
+#     clinical: clinical records behind patient-level access (issue 16): PATIENTS (100000) patients, 50 clinicians in
+#             8 care teams, NOTES (2000000) signed notes; opening a record, the "patients I may open" search, one
+#             patient-level check, and the plans of their statements; about 10 minutes; not part of "all"
 # BENCH_KEEP=1 keeps the run's folder (server logs, wrk outputs); BENCH_PG_PORT (55499) moves the cluster.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +22,7 @@ mode=${1:-all}
 query_rows=${QUERY_ROWS:-10000000}
 verify_rows=${VERIFY_ROWS:-1000000}
 patients=${PATIENTS:-100000}
+notes=${NOTES:-2000000}
 bin=$(postgres_bin)
 export PYBOX_BENCH_RUNTIME PYBOX_BENCH_SUPERUSER
 command -v wrk >/dev/null || apt_install wrk
@@ -198,6 +203,17 @@ LUA
   ok=0; while read -r cookie; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" http://127.0.0.1:5621/); [ "$code" = 200 ] && ok=$((ok + 1))
   done <"$dir/cookies.txt"; echo "  $ok of $(wc -l <"$dir/cookies.txt") answered 200"
+fi
+
+if [ "$mode" = clinical ]; then
+  make_db bench_clinical
+  PYBOX_BENCH_RUNTIME=$(conn bench_clinical med_app)
+  export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_clinical;Username=postgres"
+  echo "== issue 16: seeding $patients patients, 50 clinicians in 8 care teams, $notes signed notes (set-based SQL as the superuser)"
+  dotnet "$bench" clinical-seed "$patients" "$notes" | grep -v 'setup token'
+  echo "== issue 16: measurements in process on the seeded database (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  dotnet "$bench" clinical
+  echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 
 if [ "$mode" = peer ]; then

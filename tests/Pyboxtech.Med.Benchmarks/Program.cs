@@ -42,6 +42,9 @@ internal static class AuditBenchmarks
             ["patients", var count] => await AccessBenchmarks.RunPatientSearchAsync(runtime(), int.Parse(count, CultureInfo.InvariantCulture)),
             ["peer-seed", var patients, var accounts] => await PeerBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(accounts, CultureInfo.InvariantCulture)),
             ["peer-client", var kind, var url, var accounts] when kind is "stock" or "ours" => await PeerBenchmarks.ClientAsync(kind, new Uri(url), int.Parse(accounts, CultureInfo.InvariantCulture)),
+            ["peer-signin", var url, var user, var probe] => await PeerBenchmarks.SignInAsync(new Uri(url), user, probe),
+            ["clinical-seed", var patients, var notes] => await ClinicalBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(notes, CultureInfo.InvariantCulture)),
+            ["clinical"] => await ClinicalBenchmarks.RunAsync(runtime()),
             ["floor", var port] => await PeerBenchmarks.FloorAsync(PeerBenchmarks.ParsePort(port), Environment.GetEnvironmentVariable("PYBOX_BENCH_FLOOR") ?? throw new InvalidOperationException("Set PYBOX_BENCH_FLOOR.")),
             _ => Usage(),
         };
@@ -49,7 +52,7 @@ internal static class AuditBenchmarks
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT | peer-seed PATIENTS ACCOUNTS | peer-client stock|ours URL ACCOUNTS | floor PORT");
+        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT | peer-seed PATIENTS ACCOUNTS | peer-client stock|ours URL ACCOUNTS | peer-signin URL USER PROBE_PATH | clinical-seed PATIENTS NOTES | clinical | floor PORT");
         return 2;
     }
 
