@@ -203,7 +203,9 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
         var wanted = ids.Distinct().ToList();
         return wanted.Count == 0
             ? new Dictionary<Guid, string>()
-            : await db.Users.AsNoTracking().Where(u => wanted.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.DisplayName, cancellationToken);
+            // Projected first: ToDictionaryAsync over the entity would read whole account rows.
+            : (await db.Users.AsNoTracking().Where(u => wanted.Contains(u.Id)).Select(u => new { u.Id, u.DisplayName }).ToListAsync(cancellationToken))
+                .ToDictionary(u => u.Id, u => u.DisplayName);
     }
 
     private Task<List<AccessGrant>> ActiveGrantsAsync(Guid patientId, CancellationToken cancellationToken)
