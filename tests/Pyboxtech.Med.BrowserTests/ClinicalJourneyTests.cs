@@ -130,7 +130,8 @@ public sealed class ClinicalJourneyTests(BrowserPortal portal) : IClassFixture<B
             @"^\s*Emergency access: emergency treatment, until .+\. Every page you open is recorded and will be reviewed\.\s*$"));
         Assert.Equal(1, await ben.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Emergency access:" }).CountAsync());
         await Assertions.Expect(ben.GetByTestId("note")).ToHaveCountAsync(2);
-        // Reading, not writing: break-the-glass opens the record to read.
+        // Sharing is for the care team: the emergency reader is not offered it.
+        Assert.Equal(0, await ben.GetByTestId("share").CountAsync());
         await ShotAsync(ben, "clinical-record-emergency");
 
         // The practice manager's queue: the use, with its reason, reviewed as appropriate with a note.
