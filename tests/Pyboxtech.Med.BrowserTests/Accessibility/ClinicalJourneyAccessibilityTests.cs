@@ -88,6 +88,12 @@ public sealed class ClinicalJourneyAccessibilityTests(BrowserPortal portal) : IC
         await page.Locator("#grant-form").EvaluateAsync("f => f.noValidate = true");
         await SubmitAsync(page, "#grant-form");
         await tour.CheckAsync(page, "GET /Sharing/{patientId:guid}/New", "refused");
+        // Every link of the refusal's summary lands on a field.
+        foreach (var href in await page.Locator("#form-errors a[data-field-link]").EvaluateAllAsync<string[]>("links => links.map(l => l.getAttribute('href'))"))
+        {
+            Assert.Equal(1, await page.Locator(href).CountAsync());
+        }
+
         await page.SelectOptionAsync("#GranteeId", new SelectOptionValue { Label = $"Fran Friend ({language}.friend)" });
         await page.FillAsync("#Reason", "Second opinion on starting metformin");
         await SubmitAsync(page, "#grant-form");
@@ -116,7 +122,10 @@ public sealed class ClinicalJourneyAccessibilityTests(BrowserPortal portal) : IC
         await SubmitAsync(outsider, "form[action^='/Emergency/']");
         await tour.CheckAsync(outsider, "GET /Emergency/{patientId:guid}", "refused");
         await ShotAsync(outsider, $"clinical-emergency-refused-{language}");
-        await outsider.CheckAsync("#purpose-ETREAT");
+        // The summary's link for the purpose lands on its first option.
+        await outsider.Locator("#form-errors a[data-field-link]").First.ClickAsync();
+        await Assertions.Expect(outsider.Locator("#Purpose")).ToBeFocusedAsync();
+        await outsider.CheckAsync("#Purpose");
         await outsider.FillAsync("#Reason", "Hypoglycaemic at the front desk, lead away");
         await SubmitAsync(outsider, "form[action^='/Emergency/']");
         await tour.CheckAsync(outsider, "GET /Records/{patientId:guid}", "emergency access, red banner");

@@ -165,9 +165,9 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         },
         ["POST /Records/{patientId:guid}/Summary/{itemId:guid}/End"] = new() { FormOn = "/Records/{patientId}" },
         ["POST /Records/{patientId:guid}/Notes/New"] = new() { FormOn = "/Records/{patientId}/Notes/New", Values = _ => Task.FromResult(Fields(("Form.Subjective", "Cough for three days"))) },
-        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Edit"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Edit" },
+        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Edit"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Edit", Values = _ => Task.FromResult(Fields(("Form.Subjective", "Cough, better today"))) },
         ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Sign"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}" },
-        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Amend"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Amend", Values = _ => Task.FromResult(Fields(("Form.Reason", "Dose corrected"))) },
+        ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Amend"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Amend", Values = _ => Task.FromResult(Fields(("Form.Reason", "Dose corrected"), ("Form.Subjective", "Cough for five days"))) },
         // Access review: a break-the-glass use and a grant made for each case.
         ["POST /AccessReview/Emergency/{id:guid}/Review"] = new() { FormOn = "/AccessReview/Emergency/{id}/Review", Values = _ => Task.FromResult(Fields(("Outcome", "Appropriate"))) },
         ["POST /AccessReview/Grants/{id:guid}/Revoke"] = new() { FormOn = "/AccessReview/Grants" },
