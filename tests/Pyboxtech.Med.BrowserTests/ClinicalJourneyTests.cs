@@ -142,7 +142,7 @@ public sealed class ClinicalJourneyTests(BrowserPortal portal) : IClassFixture<B
         await Assertions.Expect(use).ToContainTextAsync("Emergency treatment");
         await Assertions.Expect(use).ToContainTextAsync("Collapsed in the waiting room");
         await ShotAsync(manager, "clinical-access-review-queue");
-        await use.GetByRole(AriaRole.Link, new() { Name = "Review" }).ClickAsync();
+        await use.GetByRole(AriaRole.Link, new() { Name = $"Review the use by Dr Ben Ortiz (dr.ben) of {mrn}" }).ClickAsync();
         await manager.GetByLabel("Appropriate", new() { Exact = true }).CheckAsync();
         await manager.GetByLabel("Note").FillAsync("Confirmed with the nurse on duty: patient collapsed at 10:05.");
         await ShotAsync(manager, "clinical-access-review-form");
@@ -187,7 +187,7 @@ public sealed class ClinicalJourneyTests(BrowserPortal portal) : IClassFixture<B
 
         // Dr Lim revokes; Dr Novak's next request for the record is refused.
         await ada.GotoAsync(record);
-        await ada.GetByTestId("grant").GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await ada.GetByTestId("grant").GetByRole(AriaRole.Button, new() { Name = "Revoke the grant to Dr Cai Novak" }).ClickAsync();
         await Assertions.Expect(ada.GetByTestId("notice")).ToContainTextAsync("The grant is revoked");
         await Assertions.Expect(ada.GetByTestId("grant")).ToHaveCountAsync(0);
         var after = await cai.ReloadAsync();
