@@ -15,7 +15,7 @@ public sealed class AxeCoverageTests
     [Fact]
     public void EveryGetEndpoint_IsCheckedByAxe_OrIsNoPage()
     {
-        var checkedEndpoints = AccessibilityTests.Endpoints.Concat(SetupAccessibilityTests.Endpoints).Concat(NotPages.Keys).ToHashSet(StringComparer.Ordinal);
+        var checkedEndpoints = AccessibilityTests.Endpoints.Concat(SetupAccessibilityTests.Endpoints).Concat(ClinicalJourneyAccessibilityTests.Endpoints).Concat(NotPages.Keys).ToHashSet(StringComparer.Ordinal);
         var missing = ControllerEndpoints.Gets().Where(e => !checkedEndpoints.Contains(e)).ToList();
         Assert.True(missing.Count == 0, "Pages with no axe check: " + string.Join(", ", missing) + ". Add them to a walk in Accessibility/.");
         var stale = checkedEndpoints.Except(ControllerEndpoints.Gets(), StringComparer.Ordinal).ToList();

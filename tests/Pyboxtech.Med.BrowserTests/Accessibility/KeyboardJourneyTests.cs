@@ -149,7 +149,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
         }
     }
 
-    private static async Task SignInByKeyboardAsync(BrowserPortal portal, IPage page, string userName, string password)
+    internal static async Task SignInByKeyboardAsync(BrowserPortal portal, IPage page, string userName, string password)
     {
         if (!page.Url.Contains("/Account/Login", StringComparison.Ordinal))
         {
@@ -164,7 +164,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
     }
 
     /// <summary>Tab once and type: the next field in the page's order must be the one expected.</summary>
-    private static async Task TypeInNextAsync(IPage page, string selector, string text)
+    internal static async Task TypeInNextAsync(IPage page, string selector, string text)
     {
         await page.Keyboard.PressAsync("Tab");
         await AssertFocusAsync(page, selector);
@@ -172,7 +172,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
     }
 
     /// <summary>Tabs forward until the element has the focus (a person's way to a control), at most 80 times.</summary>
-    private static async Task TabToAsync(IPage page, string selector)
+    internal static async Task TabToAsync(IPage page, string selector)
     {
         for (var presses = 0; presses < 80; presses++)
         {
@@ -188,7 +188,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
     }
 
     /// <summary>Presses Enter (on <paramref name="field"/> when given, reached by Tab) and waits for the answering page.</summary>
-    private static async Task SubmitByEnterAsync(IPage page, string? field = null)
+    internal static async Task SubmitByEnterAsync(IPage page, string? field = null)
     {
         if (field is not null)
         {
@@ -198,7 +198,7 @@ public sealed class KeyboardJourneyTests(BrowserPortal portal) : IClassFixture<B
         await page.AfterNextLoadAsync(() => page.Keyboard.PressAsync("Enter"));
     }
 
-    private static async Task AssertFocusAsync(IPage page, string selector) =>
+    internal static async Task AssertFocusAsync(IPage page, string selector) =>
         await Assertions.Expect(page.Locator(selector).First).ToBeFocusedAsync();
 
     private static string Code(string key, int stepsAhead) =>

@@ -80,7 +80,7 @@ public sealed class RecordsController(
 
     [HttpPost("{patientId:guid}/Summary")]
     [RequirePermission<ClinicalNotesModule>(AccessLevel.Write)]
-    public async Task<IActionResult> RecordSummary(Guid patientId, SummaryItemForm summary, CancellationToken cancellationToken)
+    public async Task<IActionResult> RecordSummary(Guid patientId, [Bind(Prefix = "Summary")] SummaryItemForm summary, CancellationToken cancellationToken)
     {
         if (await GrantedAsync(patientId, AccessLevel.Write, cancellationToken) is not { } header)
         {
@@ -134,7 +134,7 @@ public sealed class RecordsController(
 
     [HttpPost("{patientId:guid}/Notes/New")]
     [RequirePermission<ClinicalNotesModule>(AccessLevel.Write)]
-    public async Task<IActionResult> NewNote(Guid patientId, NoteForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> NewNote(Guid patientId, [Bind(Prefix = "Form")] NoteForm form, CancellationToken cancellationToken)
     {
         if (await GrantedAsync(patientId, AccessLevel.Write, cancellationToken) is not { } header)
         {
@@ -180,7 +180,7 @@ public sealed class RecordsController(
 
     [HttpPost("{patientId:guid}/Notes/{noteId:guid}/Edit")]
     [RequirePermission<ClinicalNotesModule>(AccessLevel.Write)]
-    public async Task<IActionResult> EditNote(Guid patientId, Guid noteId, NoteForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> EditNote(Guid patientId, Guid noteId, [Bind(Prefix = "Form")] NoteForm form, CancellationToken cancellationToken)
     {
         if (await GrantedAsync(patientId, AccessLevel.Write, cancellationToken) is not { } header)
         {
@@ -256,7 +256,7 @@ public sealed class RecordsController(
 
     [HttpPost("{patientId:guid}/Notes/{noteId:guid}/Amend")]
     [RequirePermission<ClinicalNotesModule>(AccessLevel.Write)]
-    public async Task<IActionResult> AmendNote(Guid patientId, Guid noteId, AmendNoteForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> AmendNote(Guid patientId, Guid noteId, [Bind(Prefix = "Form")] AmendNoteForm form, CancellationToken cancellationToken)
     {
         if (await GrantedAsync(patientId, AccessLevel.Write, cancellationToken) is not { } header
             || await records.FindAsync(patientId, noteId, Me, cancellationToken) is not { Status: NoteStatus.Signed })
