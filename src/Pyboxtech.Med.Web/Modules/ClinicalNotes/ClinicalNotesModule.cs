@@ -39,7 +39,7 @@ public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesM
     public static readonly AuditEventType RecordRefused = (AuditEventType)3206;
     public static readonly AuditEventType DraftChanged = (AuditEventType)3207;
 
-    public override NavigationItem Navigation { get; } = new("Clinical records", "Records", "Index", "user", Access);
+    public override NavigationItem Navigation { get; } = new("Clinical records", "Records", "Index", "clipboard", Access);
 
     // Signed notes and summary history are never deleted; drafts are not discarded either (no such action).
     public override ModuleSchema Schema { get; } = new(ClinicalNotesModel.Schema, "SELECT, INSERT, UPDATE");
