@@ -21,6 +21,7 @@ public sealed class RecordsController(
     IPatientDirectory patients,
     PermissionMatrix matrix,
     AuditTrail audit,
+    SharingService sharing,
     IStringLocalizer<ClinicalNotesResources> text) : Controller
 {
     private const int ListSize = 50;
@@ -310,7 +311,9 @@ public sealed class RecordsController(
     private async Task<ViewResult> RecordViewAsync(RecordHeader header, string? q, int page, SummaryItemForm summary, CancellationToken cancellationToken)
     {
         var content = await records.RecordAsync(header.PatientId, Me, page, q, cancellationToken);
-        return View("Record", new RecordViewModel(header, content, page, q, summary));
+        // Only a care-team member can be a lead of the patient's team: nobody else pays for the question.
+        var mayRestrict = header.Basis.Kind == AccessBasisKind.CareTeam && await sharing.MayRestrictAsync(User, header.PatientId, cancellationToken);
+        return View("Record", new RecordViewModel(header, content, page, q, summary, mayRestrict));
     }
 
     private async Task<NoteViewModel> NoteViewAsync(RecordHeader header, NoteLine note, CancellationToken cancellationToken)
@@ -358,7 +361,7 @@ public sealed record PatientRow(Guid Id, string RecordNumber, string FullName, D
 
 public sealed record MyPatientsViewModel(string? Query, int Page, bool HasNext, IReadOnlyList<PatientRow> Patients);
 
-public sealed record RecordViewModel(RecordHeader Header, RecordPage Content, int Page, string? Query, SummaryItemForm Summary);
+public sealed record RecordViewModel(RecordHeader Header, RecordPage Content, int Page, string? Query, SummaryItemForm Summary, bool MayRestrict);
 
 public sealed record SummaryHistoryViewModel(RecordHeader Header, IReadOnlyList<SummaryLine> Lines);
 

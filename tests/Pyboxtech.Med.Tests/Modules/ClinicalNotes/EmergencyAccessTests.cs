@@ -152,6 +152,10 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, (await outsider.GetAsync(new Uri($"/Emergency/{patient}", UriKind.Relative))).StatusCode);
         // Someone who is not a lead cannot restrict it.
         Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync(new Uri($"/Sharing/{patient}/Restrict", UriKind.Relative))).StatusCode);
+        // The lead finds the restriction on the record itself.
+        var record = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await lead.GetStringAsync(new Uri($"/Records/{patient}", UriKind.Relative)));
+        Assert.Equal($"/Sharing/{patient}/Restrict", record.QuerySelector("[data-testid=restrict]")?.GetAttribute("href"));
+        Assert.Null(record.QuerySelector("[data-testid=restricted]"));
         var form = await HtmlForm.LoadAsync(lead, $"/Sharing/{patient}/Restrict", "[data-testid=restrict-form]");
         Assert.Equal(HttpStatusCode.BadRequest, (await form.SubmitAsync(new() { ["Reason"] = "   " })).StatusCode);
         var before = await portal.LastAuditSequenceAsync();
@@ -163,6 +167,9 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         Assert.Contains(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3253 && r.SubjectId == patient.ToString() && !r.Details!.Contains("Staff", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync(new Uri($"/Emergency/{patient}", UriKind.Relative))).StatusCode);
         Assert.False((await BasisAsync(portal, _outsider.Id, patient)).EmergencyAllowed);
+        var restricted = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await lead.GetStringAsync(new Uri($"/Records/{patient}", UriKind.Relative)));
+        Assert.Contains("Restricted record", restricted.QuerySelector("[data-testid=restricted]")?.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Lift the restriction", restricted.QuerySelector("[data-testid=restrict]")?.TextContent);
 
         // Lifted again, the offer returns.
         var lift = await HtmlForm.LoadAsync(lead, $"/Sharing/{patient}/Restrict", "[data-testid=unrestrict-form]");
