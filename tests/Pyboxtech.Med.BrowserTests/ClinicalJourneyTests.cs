@@ -127,8 +127,8 @@ public sealed class ClinicalJourneyTests(BrowserPortal portal) : IClassFixture<B
         await Assertions.Expect(banner).ToHaveAttributeAsync("role", "alert");
         await Assertions.Expect(banner).ToHaveClassAsync(new Regex(@"\balert-danger\b"));
         await Assertions.Expect(banner).ToHaveTextAsync(new Regex(
-            @"^\s*Emergency access: emergency treatment, until .+\. Every page you open is recorded and will be reviewed\.\s*$"));
-        Assert.Equal(1, await ben.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Emergency access:" }).CountAsync());
+            @"^\s*Emergency access for emergency treatment, until .+\. Every page you open is recorded and will be reviewed\.\s*$"));
+        Assert.Equal(1, await ben.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Emergency access for" }).CountAsync());
         await Assertions.Expect(ben.GetByTestId("note")).ToHaveCountAsync(2);
         // Sharing is for the care team: the emergency reader is not offered it.
         Assert.Equal(0, await ben.GetByTestId("share").CountAsync());

@@ -8,9 +8,10 @@ public static class ClinicalText
     /// <summary>An HL7 purpose of use in words.</summary>
     public static string Purpose(string? code) => code switch
     {
-        PurposeOfUse.EmergencyTreatment => "emergency treatment",
-        PurposeOfUse.Treatment => "continuity of care",
-        _ => "another urgent reason",
+        // "for ...": the bare words differ from the form's options only in case, and resource names ignore case.
+        PurposeOfUse.EmergencyTreatment => "for emergency treatment",
+        PurposeOfUse.Treatment => "for continuity of care",
+        _ => "for another urgent reason",
     };
 
     public static string Kind(SummaryKind kind) => kind switch
