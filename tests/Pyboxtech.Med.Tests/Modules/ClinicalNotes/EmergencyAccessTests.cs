@@ -62,7 +62,7 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         var patient = await TeamPatientAsync();
         var outsider = await portal.SignInAsync("dr.outsider");
 
-        var response = await BreakAsync(outsider, patient, GoodReason, "HACK");
+        var response = await BreakAsync(outsider, patient, GoodReason, "FORGED");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("Choose the purpose.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
