@@ -46,8 +46,8 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
         var summary = await Summary.AsNoTracking().Where(s => s.PatientId == patientId && s.EndedAt == null)
             .OrderBy(s => s.Kind).ThenBy(s => s.RecordedAt).ToListAsync(cancellationToken);
         var grants = await ActiveGrantsAsync(patientId, cancellationToken);
-        var lines = await LinesAsync(shown, cancellationToken);
-        var names = await NamesAsync(summary.Select(s => s.RecordedBy).Concat(grants.SelectMany(g => new[] { g.GranteeId, g.GrantedBy })), cancellationToken);
+        // One read of names for the notes, the summary and the grants together.
+        var (lines, names) = await LinesAsync(shown, summary.Select(s => s.RecordedBy).Concat(grants.SelectMany(g => new[] { g.GranteeId, g.GrantedBy })), cancellationToken);
         await RecordAsync(AuditEventType.RecordViewed, patientId, string.IsNullOrWhiteSpace(query)
             ? $"record viewed; notes page {page}: {shown.Count} note(s)"
             : $"notes searched (the words are not recorded); page {page}: {shown.Count} note(s) found", cancellationToken);
@@ -65,7 +65,7 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
         }
 
         await RecordAsync(AuditEventType.RecordViewed, patientId, $"note {note.Id} viewed", cancellationToken);
-        return (await LinesAsync([note], cancellationToken))[0];
+        return (await LinesAsync([note], [], cancellationToken)).Lines[0];
     }
 
     /// <summary>The note, tracked, when <paramref name="me"/> may see it; for edit, sign and amend.</summary>
@@ -217,16 +217,17 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
     }
 
     /// <summary>Notes as pages show them: names of author and signer, and the signed note that amends each, if any.</summary>
-    private async Task<List<NoteLine>> LinesAsync(List<ClinicalNote> notes, CancellationToken cancellationToken)
+    /// <remarks><paramref name="otherPeople"/>: more people the page names, read in the same query.</remarks>
+    private async Task<(List<NoteLine> Lines, IReadOnlyDictionary<Guid, string> Names)> LinesAsync(List<ClinicalNote> notes, IEnumerable<Guid> otherPeople, CancellationToken cancellationToken)
     {
         var ids = notes.Select(n => n.Id).ToList();
         var amendments = await Notes.AsNoTracking()
             .Where(n => n.AmendsNoteId != null && ids.Contains(n.AmendsNoteId.Value) && n.Status == NoteStatus.Signed)
             .Select(n => new { Amends = n.AmendsNoteId!.Value, n.Id, n.AuthorId, n.SignedAt })
             .ToListAsync(cancellationToken);
-        var names = await NamesAsync(notes.Select(n => n.AuthorId).Concat(amendments.Select(a => a.AuthorId)), cancellationToken);
-        return notes.Select(n => new NoteLine(NoteView.Of(n), Name(names, n.AuthorId),
-            amendments.FirstOrDefault(a => a.Amends == n.Id) is { } a ? new AmendedBy(a.Id, Name(names, a.AuthorId), a.SignedAt!.Value) : null)).ToList();
+        var names = await NamesAsync(notes.Select(n => n.AuthorId).Concat(amendments.Select(a => a.AuthorId)).Concat(otherPeople), cancellationToken);
+        return (notes.Select(n => new NoteLine(NoteView.Of(n), Name(names, n.AuthorId),
+            amendments.FirstOrDefault(a => a.Amends == n.Id) is { } a ? new AmendedBy(a.Id, Name(names, a.AuthorId), a.SignedAt!.Value) : null)).ToList(), names);
     }
 
     private static string Name(IReadOnlyDictionary<Guid, string> names, Guid id) => names.TryGetValue(id, out var name) ? name : "?";

@@ -312,7 +312,8 @@ public sealed class RecordsController(
     {
         var content = await records.RecordAsync(header.PatientId, Me, page, q, cancellationToken);
         // Only a care-team member can be a lead of the patient's team: nobody else pays for the question.
-        var mayRestrict = header.Basis.Kind == AccessBasisKind.CareTeam && await sharing.MayRestrictAsync(User, header.PatientId, cancellationToken);
+        var mayRestrict = header.Basis.Kind == AccessBasisKind.CareTeam
+            && (await matrix.CanAsync(User, AccessReview.AccessReviewModule.Access, AccessLevel.Write) || await sharing.LeadsATeamOfAsync(Me, header.PatientId, cancellationToken));
         return View("Record", new RecordViewModel(header, content, page, q, summary, mayRestrict));
     }
 
