@@ -27,7 +27,7 @@ public sealed class AccessReviewModule : MatrixModuleDeclaration<AccessReviewMod
         },
     };
 
-    public override NavigationItem Navigation { get; } = new("Access review", "AccessReview", "Emergency", "shield", Access);
+    public override NavigationItem Navigation { get; } = new("Access review", "AccessReview", "Emergency", "eye", Access);
 
     public override AuditEventBlock Events { get; } = new(3700, new Dictionary<int, string>
     {

@@ -19,27 +19,30 @@ public sealed class EmergencyForm : IValidatableObject
         (PurposeOfUse.BreakTheGlass, "Other"),
     ];
 
-    [Required(ErrorMessage = "Say why you need this record now.")]
+    // "Required" is checked in Validate with the other rules: a missing purpose must not hide a reason that is too short.
     [StringLength(EmergencyAccess.MaxReasonLength, ErrorMessage = "The reason must be at most 1000 characters.")]
     [Display(Name = "Why you need this record now")]
     public string? Reason { get; set; }
 
-    [Required(ErrorMessage = "Choose the purpose.")]
     [Display(Name = "Purpose")]
     public string? Purpose { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Reason is not null && Reason.Count(c => !char.IsWhiteSpace(c)) < EmergencyAccess.MinimumReasonLength)
+        if (string.IsNullOrWhiteSpace(Reason))
+        {
+            yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Say why you need this record now."), [nameof(Reason)]);
+        }
+        else if (Reason.Count(c => !char.IsWhiteSpace(c)) < EmergencyAccess.MinimumReasonLength)
         {
             yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Describe the reason in at least 15 characters (spaces do not count)."), [nameof(Reason)]);
         }
-        else if (Reason is not null && !PlainText.IsPlain(Reason))
+        else if (!PlainText.IsPlain(Reason))
         {
             yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "The reason contains characters that cannot be typed."), [nameof(Reason)]);
         }
 
-        if (Purpose is not null && !Purposes.Any(p => p.Code == Purpose))
+        if (!Purposes.Any(p => p.Code == Purpose))
         {
             yield return new ValidationResult(ClinicalNotesFormText.Text(validationContext, "Choose the purpose."), [nameof(Purpose)]);
         }

@@ -57,6 +57,21 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
     }
 
     [Fact]
+    public async Task Start_WithAShortReasonAndNoPurpose_NamesBothProblemsAtOnce()
+    {
+        var patient = await TeamPatientAsync();
+        var outsider = await portal.SignInAsync("dr.outsider");
+
+        var response = await BreakAsync(outsider, patient, "too short", purpose: "");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = HtmlForm.Errors(await response.Content.ReadAsStringAsync());
+        Assert.Contains("Describe the reason in at least 15 characters (spaces do not count).", errors);
+        Assert.Contains("Choose the purpose.", errors);
+        Assert.False(await portal.WithDbAsync(db => db.Set<EmergencyAccess>().AnyAsync(e => e.PatientId == patient)));
+    }
+
+    [Fact]
     public async Task Start_WithAForgedPurpose_IsRefused()
     {
         var patient = await TeamPatientAsync();
