@@ -122,8 +122,11 @@ public sealed class ClinicalJourneyAccessibilityTests(BrowserPortal portal) : IC
         await SubmitAsync(outsider, "form[action^='/Emergency/']");
         await tour.CheckAsync(outsider, "GET /Emergency/{patientId:guid}", "refused");
         await ShotAsync(outsider, $"clinical-emergency-refused-{language}");
-        // The summary's link for the purpose lands on its first option.
+        // Both problems are named at once; each summary link lands on its field (the purpose on its first option).
+        await Assertions.Expect(outsider.Locator("#form-errors a[data-field-link]")).ToHaveCountAsync(2);
         await outsider.Locator("#form-errors a[data-field-link]").First.ClickAsync();
+        await Assertions.Expect(outsider.Locator("#Reason")).ToBeFocusedAsync();
+        await outsider.Locator("#form-errors a[data-field-link]").Last.ClickAsync();
         await Assertions.Expect(outsider.Locator("#Purpose")).ToBeFocusedAsync();
         await outsider.CheckAsync("#Purpose");
         await outsider.FillAsync("#Reason", "Hypoglycaemic at the front desk, lead away");
