@@ -44,8 +44,9 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
         {
             var userName = $"{relationship}.{role}".Replace(' ', '-').ToLowerInvariant();
             var roles = relationship.StartsWith("WholePractice", StringComparison.Ordinal) ? new[] { role, WholePracticeRole } : [role];
-            var person = await CreateUserAsync(userName, userName, StrongPassword, roles);
+            // The colleague first: it also makes the whole-practice role the person may be given (test order is not fixed).
             var colleague = await ColleagueAsync();
+            var person = await CreateUserAsync(userName, userName, StrongPassword, roles);
             var now = DateTimeOffset.UtcNow;
             var patient = await WithDbAsync(async db =>
             {
