@@ -48,6 +48,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         await MaintainModulesAsync(db, cancellationToken);
         await ApplyDefaultAccessOfNewModulesAsync(db, cancellationToken);
         await GrantRuntimeRoleAsync(db, runtimeRole, cancellationToken);
+        // Only a superuser can install it; say so loudly here, where the person upgrading reads the output.
+        await AuditOwnerGuard.WarnIfMissingAsync((NpgsqlConnection)db.Database.GetDbConnection(), logger, cancellationToken);
         await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrateLock})", cancellationToken);
         LogMigrated(logger, runtimeRole);
     }

@@ -40,6 +40,22 @@ public sealed class PostgresServer
 
     public static Task<PostgresServer> InstanceAsync() => Shared.Value;
 
+    /// <summary>
+    /// Whether the template, and so every test database, has the audit owner guard (deploy/postgres/audit-owner-guard.sql):
+    /// installed when the server's admin role is a superuser, as compose's init script and run.sh install it; a
+    /// <c>PYBOX_TEST_POSTGRES</c> role that is not cannot create event triggers.
+    /// </summary>
+    public bool OwnerGuard { get; private set; }
+
+    /// <summary>The guard's SQL, as the operator runs it.</summary>
+    public static string OwnerGuardSql()
+    {
+        using var stream = typeof(PostgresServer).Assembly.GetManifestResourceStream("audit-owner-guard.sql")
+            ?? throw new InvalidOperationException("audit-owner-guard.sql is not embedded in the test assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>A clean, migrated database and the connection strings of its two roles.</summary>
     public async Task<TestDatabase> CreateDatabaseAsync()
     {
@@ -158,6 +174,19 @@ public sealed class PostgresServer
             """);
         await ExecuteAsync(_adminConnection, $"CREATE DATABASE {_templateName} OWNER {OwnerRole}");
         await ExecuteAsync(ConnectionFor(_templateName, null), "REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+        // Before migrating, as compose's init script does: the guard lets the owner build the audit schema while the
+        // trail is empty, and refuses it every change once a row is there.
+        await using (var admin = new NpgsqlConnection(_adminConnection))
+        {
+            await admin.OpenAsync();
+            await using var superuser = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", admin);
+            OwnerGuard = await superuser.ExecuteScalarAsync() is true;
+        }
+
+        if (OwnerGuard)
+        {
+            await ExecuteAsync(ConnectionFor(_templateName, null), OwnerGuardSql());
+        }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
