@@ -7,13 +7,23 @@ namespace Pyboxtech.Med.Web.Auditing;
 
 public sealed record AuditVerification(bool Intact, long RowsChecked, long LastSequence, long? ProblemSequence, string Summary, TimeSpan Elapsed)
 {
+    /// <summary>Every break found, in chain order, up to the limit the verification was given.</summary>
+    public IReadOnlyList<AuditBreak> Breaks { get; init; } = [];
+
+    /// <summary>How many breaks there are in all; more than <see cref="Breaks"/> holds when the limit was reached.</summary>
+    public long BreakCount { get; init; }
+
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsChecked / Elapsed.TotalSeconds : RowsChecked;
 }
 
+/// <summary>One place where the chain does not hold: the row it concerns and what is wrong there.</summary>
+public sealed record AuditBreak(long Sequence, string Description);
+
 /// <summary>
-/// Walks the whole chain in sequence order and reports the first row that was altered, removed or inserted out of
-/// order; then compares the end of the chain with every head saved earlier, which finds a cut-off tail and a chain
-/// rewritten from some row onwards.
+/// Walks the whole chain in sequence order and lists every row that was altered, removed or inserted out of order,
+/// so that an auditor sees the extent and not only the first; then compares the chain with every head saved earlier,
+/// which finds a cut-off tail and a chain rewritten from some row onwards. After a break the walk picks the chain up
+/// again from the stored row, so one edited row is one break and two edited rows are two.
 /// </summary>
 public sealed class AuditChainVerifier(RuntimeDatabase database)
 {
@@ -25,6 +35,9 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
 
     /// <summary>Any fixed number: the PostgreSQL advisory lock that lets one verification run at a time.</summary>
     public const long VerificationLockKey = 0x5059_4155_4449_5456;
+
+    /// <summary>How many breaks are listed when the caller names no limit; the count goes on past it.</summary>
+    public const int DefaultMaxBreaks = 100;
 
     /// <summary>
     /// A verification started from the viewer: each reads the whole trail, so one runs at a time across every
@@ -52,72 +65,109 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
         }
     }
 
-    public async Task<AuditVerification> VerifyAsync(IReadOnlyCollection<AuditHead> savedHeads, CancellationToken cancellationToken = default)
+    public async Task<AuditVerification> VerifyAsync(IReadOnlyCollection<AuditHead> savedHeads, CancellationToken cancellationToken = default) =>
+        await VerifyAsync(savedHeads, DefaultMaxBreaks, cancellationToken);
+
+    public async Task<AuditVerification> VerifyAsync(IReadOnlyCollection<AuditHead> savedHeads, int maxBreaks, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBreaks, 1);
         var stopwatch = Stopwatch.StartNew();
         var wanted = savedHeads.GroupBy(h => h.Sequence).ToDictionary(g => g.Key, g => g.Last().Hash);
         var found = new Dictionary<long, byte[]>();
+        var breaks = new List<AuditBreak>();
+        long breakCount = 0;
         byte[] previous = AuditHash.Genesis.ToArray();
         var computed = new byte[AuditHash.Length];
         byte[] scratch = [];
         long expected = 1;
         long rows = 0;
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(ChainSql, connection);
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var connection = await database.DataSource.OpenConnectionAsync(cancellationToken))
+        await using (var command = new NpgsqlCommand(ChainSql, connection))
+        await using (var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken))
         {
-            var row = Read(reader, out var previousHash, out var hash);
-            rows++;
-            if (row.Sequence != expected)
+            while (await reader.ReadAsync(cancellationToken))
             {
-                return Done(false, rows, expected - 1, expected,
-                    $"Row {expected} is missing: the chain jumps from row {expected - 1} to row {row.Sequence}. Rows were deleted.");
-            }
+                var row = Read(reader, out var previousHash, out var hash);
+                rows++;
+                var linked = true;
+                if (row.Sequence != expected)
+                {
+                    // The row after a gap links to a missing row, not to the one before it: the gap is the break.
+                    Break(expected, row.Sequence == expected + 1
+                        ? $"Row {expected} is missing: the chain jumps from row {expected - 1} to row {row.Sequence}. Rows were deleted."
+                        : $"Rows {expected} to {row.Sequence - 1} are missing: the chain jumps from row {expected - 1} to row {row.Sequence}. Rows were deleted.");
+                }
+                else if (!previousHash.AsSpan().SequenceEqual(previous))
+                {
+                    linked = false;
+                    Break(row.Sequence,
+                        $"Row {row.Sequence} does not follow row {row.Sequence - 1}: the row before it was altered or replaced, or this row was inserted out of order.");
+                }
 
-            if (!previousHash.AsSpan().SequenceEqual(previous))
-            {
-                return Done(false, rows, row.Sequence, row.Sequence,
-                    $"Row {row.Sequence} does not follow row {row.Sequence - 1}: the row before it was altered or replaced, or this row was inserted out of order.");
-            }
+                // Hashed over its own stored link, so that a row is judged by itself whatever happened before it.
+                AuditHash.Compute(previousHash, row, computed, ref scratch);
+                if (linked && !computed.AsSpan().SequenceEqual(hash))
+                {
+                    Break(row.Sequence, $"Row {row.Sequence} was altered: its content no longer matches its hash.");
+                }
 
-            AuditHash.Compute(previous, row, computed, ref scratch);
-            if (!computed.AsSpan().SequenceEqual(hash))
-            {
-                return Done(false, rows, row.Sequence, row.Sequence, $"Row {row.Sequence} was altered: its content no longer matches its hash.");
-            }
+                if (wanted.ContainsKey(row.Sequence))
+                {
+                    found[row.Sequence] = hash;
+                }
 
-            if (wanted.ContainsKey(row.Sequence))
-            {
-                found[row.Sequence] = hash;
+                previous = hash;
+                expected = row.Sequence + 1;
             }
-
-            previous = hash;
-            expected++;
         }
 
         var last = expected - 1;
+        var cutOff = false;
         foreach (var (sequence, hash) in wanted.OrderBy(w => w.Key))
         {
             if (sequence > last)
             {
-                return Done(false, rows, last, last + 1,
-                    $"Rows {last + 1} to {sequence} are missing: a head saved earlier reached row {sequence}, the trail now ends at row {last}. The tail was cut off.");
+                // One break for the cut, named by the furthest head: the heads between say nothing more.
+                if (!cutOff)
+                {
+                    var furthest = wanted.Keys.Max();
+                    Break(last + 1, $"Rows {last + 1} to {furthest} are missing: a head saved earlier reached row {furthest}, the trail now ends at row {last}. The tail was cut off.");
+                    cutOff = true;
+                }
             }
-
-            if (!found[sequence].AsSpan().SequenceEqual(hash))
+            else if (!found.TryGetValue(sequence, out var stored))
             {
-                return Done(false, rows, last, sequence,
-                    $"Row {sequence} differs from the head saved earlier: the chain was rewritten from this row or before.");
+                Break(sequence, $"Row {sequence} is missing: a head saved earlier names it. Rows were deleted.");
             }
+            else if (!stored.AsSpan().SequenceEqual(hash))
+            {
+                Break(sequence, $"Row {sequence} differs from the head saved earlier: the chain was rewritten from this row or before.");
+            }
+        }
+
+        if (breakCount > 0)
+        {
+            var summary = breakCount == 1
+                ? breaks[0].Description
+                : $"{breaks[0].Description} {breakCount:N0} breaks in all{(breakCount > breaks.Count ? $", the first {breaks.Count:N0} listed" : "")}.";
+            return Done(false, rows, last, breaks[0].Sequence, summary);
         }
 
         return Done(true, rows, last, null,
             rows == 0 ? "Intact: the audit trail is empty." : $"Intact: {rows:N0} rows, 1 to {last}, chained without a break{(wanted.Count > 0 ? $", matching {wanted.Count} saved head(s)" : "")}.");
 
+        void Break(long sequence, string description)
+        {
+            breakCount++;
+            if (breaks.Count < maxBreaks)
+            {
+                breaks.Add(new AuditBreak(sequence, description));
+            }
+        }
+
         AuditVerification Done(bool intact, long checkedRows, long lastSequence, long? problem, string summary) =>
-            new(intact, checkedRows, lastSequence, problem, summary, stopwatch.Elapsed);
+            new(intact, checkedRows, lastSequence, problem, summary, stopwatch.Elapsed) { Breaks = breaks, BreakCount = breakCount };
     }
 
     /// <summary>The newest row's sequence and hash, or null while the trail is empty.</summary>

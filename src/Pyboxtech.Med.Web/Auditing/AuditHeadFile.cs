@@ -21,7 +21,13 @@ public sealed class AuditOptions
         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
         "pyboxtech-med", "audit-heads.log");
 
-    public TimeSpan HeadExportInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How often the head is appended (when the trail has grown). Rows written after the last saved head can be rewritten
+    /// or cut off undetected by someone with database access, so this is the window of that risk: one minute by default.
+    /// </summary>
+    public TimeSpan HeadExportInterval { get; set; } = DefaultHeadExportInterval;
+
+    public static readonly TimeSpan DefaultHeadExportInterval = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Appends and reads saved chain heads: lines of <c>time sequence hash</c>.</summary>
@@ -37,16 +43,57 @@ public sealed class AuditHeadFile(IOptions<AuditOptions> options)
     }
 
     public async Task<IReadOnlyList<AuditHead>> ReadAllAsync(CancellationToken cancellationToken = default) =>
-        File.Exists(Path) ? Parse(await File.ReadAllLinesAsync(Path, cancellationToken)) : [];
+        (await ReadAsync(cancellationToken)).Heads;
 
-    /// <summary>Saved heads; a line that is not <c>time sequence hash</c> with a positive sequence and 64 hex digits is skipped.</summary>
-    public static IReadOnlyList<AuditHead> Parse(IEnumerable<string> lines) =>
-        lines.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(parts => parts.Length == 3
-                            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence >= 1
-                            && parts[2].Length == AuditHash.Length * 2 && parts[2].All(char.IsAsciiHexDigit))
-            .Select(parts => new AuditHead(long.Parse(parts[1], CultureInfo.InvariantCulture), Convert.FromHexString(parts[2])))
-            .ToList();
+    /// <summary>The saved heads and the lines that are not heads; no file reads as neither.</summary>
+    public async Task<AuditHeadFileContent> ReadAsync(CancellationToken cancellationToken = default) =>
+        File.Exists(Path) ? Parse(await File.ReadAllLinesAsync(Path, cancellationToken)) : new([], []);
+
+    /// <summary>
+    /// Saved heads, and every line that is not <c>time sequence hash</c> (a UTC time, a positive sequence, 64 hex
+    /// digits) with its line number: a damaged or edited head file is something to report, not to read past.
+    /// </summary>
+    public static AuditHeadFileContent Parse(IEnumerable<string> lines)
+    {
+        var heads = new List<AuditHead>();
+        var malformed = new List<MalformedHeadLine>();
+        var number = 0;
+        foreach (var line in lines)
+        {
+            number++;
+            if (TryParse(line) is { } head)
+            {
+                heads.Add(head);
+            }
+            else
+            {
+                malformed.Add(new MalformedHeadLine(number, line));
+            }
+        }
+
+        return new AuditHeadFileContent(heads, malformed);
+    }
+
+    private static AuditHead? TryParse(string line)
+    {
+        var parts = line.Split(' ');
+        return parts.Length == 3
+               && DateTime.TryParseExact(parts[0], "yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out _)
+               && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && sequence >= 1
+               && parts[2].Length == AuditHash.Length * 2 && parts[2].All(char.IsAsciiHexDigit)
+            ? new AuditHead(sequence, Convert.FromHexString(parts[2]))
+            : null;
+    }
+}
+
+/// <summary>What a head file holds: the heads, and the lines that could not be read as one.</summary>
+public sealed record AuditHeadFileContent(IReadOnlyList<AuditHead> Heads, IReadOnlyList<MalformedHeadLine> Malformed);
+
+/// <summary>A line of the head file that is not a head, by its 1-based number.</summary>
+public sealed record MalformedHeadLine(int LineNumber, string Text)
+{
+    /// <summary>The line as safe to print: at most 80 characters, control characters shown as <c>?</c>.</summary>
+    public string Shown => new(Text.Take(80).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
 
 /// <summary>Writes the chain head to the operational log and the head file regularly, and once more at shutdown.</summary>

@@ -6,7 +6,10 @@ public static class AuditRegistration
 {
     public static IServiceCollection AddMedAuditing(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<AuditOptions>(configuration.GetSection(AuditOptions.Section));
+        services.AddOptions<AuditOptions>()
+            .Bind(configuration.GetSection(AuditOptions.Section))
+            .Validate(o => o.HeadExportInterval > TimeSpan.Zero, "Audit:HeadExportInterval must be a positive time, e.g. 00:01:00.")
+            .ValidateOnStart();
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         services.AddSingleton<AuditTrail>();
@@ -14,6 +17,7 @@ public static class AuditRegistration
         services.AddSingleton<AuditHeadFile>();
         services.AddSingleton<AuditHeadExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditHeadExporter>());
+        services.AddHostedService<AuditOwnerGuardCheck>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

@@ -186,6 +186,55 @@ public sealed class AuditChainTests : IAsyncLifetime
         Assert.Contains("out of order", result.Summary, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_TwoRowsEditedApart_ListsBothBreaks()
+    {
+        await AppendAsync(10);
+
+        await AsSuperuserWithoutTriggersAsync($"UPDATE audit.events SET user_name = 'innocent' WHERE sequence IN ({Row(3)}, {Row(8)})");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Intact);
+        Assert.Equal(2, result.BreakCount);
+        Assert.Equal([Row(3), Row(8)], result.Breaks.Select(b => b.Sequence));
+        Assert.All(result.Breaks, b => Assert.Contains("altered", b.Description, StringComparison.Ordinal));
+        Assert.Equal(Row(3), result.ProblemSequence);
+        Assert.Contains("2 breaks in all", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_AMiddleDeleteAnEditAndACutTail_ListsEachOnce()
+    {
+        await AppendAsync(12);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+
+        await AsSuperuserWithoutTriggersAsync($"""
+            DELETE FROM audit.events WHERE sequence IN ({Row(4)}, {Row(5)});
+            UPDATE audit.events SET details = 'nothing to see' WHERE sequence = {Row(7)};
+            DELETE FROM audit.events WHERE sequence > {Row(10)};
+            """);
+
+        var result = await VerifyAsync(head!);
+        Assert.Equal(3, result.BreakCount);
+        Assert.Collection(result.Breaks,
+            b => Assert.Equal((Row(4), $"Rows {Row(4)} to {Row(5)} are missing"), (b.Sequence, b.Description[..b.Description.IndexOf(':', StringComparison.Ordinal)])),
+            b => Assert.Equal((Row(7), true), (b.Sequence, b.Description.Contains("altered", StringComparison.Ordinal))),
+            b => Assert.Equal((Row(11), true), (b.Sequence, b.Description.Contains("cut off", StringComparison.Ordinal))));
+    }
+
+    [Fact]
+    public async Task Verify_MoreBreaksThanTheLimit_ListsTheLimitAndCountsThemAll()
+    {
+        await AppendAsync(10);
+
+        await AsSuperuserWithoutTriggersAsync($"UPDATE audit.events SET outcome = 2 WHERE sequence > {Row(5)}");
+
+        var result = await new AuditChainVerifier(_audit).VerifyAsync([], maxBreaks: 3);
+        Assert.Equal(5, result.BreakCount);
+        Assert.Equal([Row(6), Row(7), Row(8)], result.Breaks.Select(b => b.Sequence));
+        Assert.Contains("5 breaks in all, the first 3 listed", result.Summary, StringComparison.Ordinal);
+    }
+
     private Task<AuditVerification> VerifyAsync(params AuditHead[] heads) => new AuditChainVerifier(_audit).VerifyAsync(heads);
 
     private Task AppendAsync(int count) =>

@@ -61,4 +61,68 @@ public sealed class VerifyAuditCommandTests : IAsyncLifetime
 
         Assert.Equal(AuditCommands.Intact, await AuditCommands.VerifyAsync(_portal.Services, []));
     }
+
+    [Fact]
+    public async Task Verify_TwoRowsEditedApart_ListsBothBreaks_AndExitsTwo()
+    {
+        await AuditRows.InsertAsync(_portal.Database.RuntimeConnection, Enumerable.Range(0, 6).Select(i => new AuditRecord(
+            DateTimeOffset.UtcNow, null, $"row{i}", null, null, AuditEventType.RequestGranted, "GET /", "Dashboard", AuditOutcome.Succeeded, null, null, null, null)));
+        var last = await _portal.LastAuditSequenceAsync();
+        await PostgresServer.ExecuteAsync(_portal.Database.SuperuserConnection,
+            $"SET session_replication_role = replica; UPDATE audit.events SET user_name = 'innocent' WHERE sequence IN ({last - 4}, {last - 1})");
+        var output = new StringWriter();
+
+        var exit = await AuditCommands.VerifyAsync(_portal.Services, ["--heads", _noHeads], output);
+
+        Assert.Equal(AuditCommands.Broken, exit);
+        var text = output.ToString();
+        Assert.Contains($"  break at row {last - 4}: Row {last - 4} was altered", text, StringComparison.Ordinal);
+        Assert.Contains($"  break at row {last - 1}: Row {last - 1} was altered", text, StringComparison.Ordinal);
+        Assert.Contains("2 breaks in all", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_AGarbledHeadLine_IsReportedWithItsNumber_AndExitsFour()
+    {
+        var exporter = _portal.Services.GetRequiredService<AuditHeadExporter>();
+        var head = await exporter.ExportAsync(TestContext.Current.CancellationToken);
+        var heads = Path.Combine(Path.GetTempPath(), $"pybox-garbled-heads-{Guid.NewGuid():N}.log");
+        await File.WriteAllLinesAsync(heads,
+        [
+            $"2026-12-03T10:00:00Z {head!.Sequence} {head.HashHex}",
+            $"2026-12-03T10:01:00Z {head.Sequence} {head.HashHex[..40]}",
+        ], TestContext.Current.CancellationToken);
+        var output = new StringWriter();
+
+        try
+        {
+            var exit = await AuditCommands.VerifyAsync(_portal.Services, ["--heads", heads], output);
+
+            Assert.Equal(AuditCommands.HeadFileDamaged, exit);
+            Assert.Equal(4, exit);
+            var text = output.ToString();
+            Assert.Contains("1 line(s) that are not heads (line 2)", text, StringComparison.Ordinal);
+            Assert.Contains($"  line 2: \"2026-12-03T10:01:00Z {head.Sequence} ", text, StringComparison.Ordinal);
+            Assert.Contains("1 saved head(s) compared", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(heads);
+        }
+    }
+
+    [Theory]
+    [InlineData("--max-breaks", "0")]
+    [InlineData("--max-breaks", "many")]
+    [InlineData("--heads")]
+    [InlineData("--frobnicate", "x")]
+    public async Task Verify_OptionsNotUnderstood_PrintUsage_AndExit64(params string[] options)
+    {
+        var output = new StringWriter();
+
+        var exit = await AuditCommands.VerifyAsync(_portal.Services, options, output);
+
+        Assert.Equal(AuditCommands.Usage, exit);
+        Assert.StartsWith("Usage: verify-audit", output.ToString(), StringComparison.Ordinal);
+    }
 }
