@@ -390,12 +390,32 @@ export ConnectionStrings__Runtime="$runtime_connection"
 export ASPNETCORE_URLS="$url"
 export DataProtection__CertificatePath="$state_dir/keyring.pfx"
 
+# The audit trail's owner guard (deploy/postgres/audit-owner-guard.sql): event triggers that stop med_owner, whose
+# password is in credentials.env, from switching the audit triggers off or replacing them once the trail holds a row.
+# Only a superuser can create them, and this script has the cluster's superuser at hand: on a new database before
+# migrate (as compose's init script does), on every start after it (an install made before the guard existed gets it
+# then; running it again changes nothing). A later migration that changes the audit schema needs a superuser session:
+# see docs/architecture.md, "The audit trail's guarantees".
+audit_guard() {
+  as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d pyboxtech_med -v ON_ERROR_STOP=1 -qAt \
+    -c "SET client_min_messages = warning" -f - <"$root/deploy/postgres/audit-owner-guard.sql" >&5 8>&-
+}
+if [ "$(as_postgres "$bin/psql" -h "$pg_dir" -p "$port" -U "$admin_role" -d pyboxtech_med -qAt \
+  -c "SELECT to_regclass('audit.events') IS NULL" 8>&-)" = t ] && ! audit_guard; then
+  warn "run.sh: installing the audit trail's owner guard failed (see above)."
+  exit 1
+fi
+
 note "Applying migrations..."
 ConnectionStrings__Runtime="" Database__RuntimeRole=med_app dotnet "$dll" migrate </dev/null 8>&- &
 child=$!
 if ! wait_child; then
   [ "$stop_requested" = 1 ] && exit 0
   warn "run.sh: applying the migrations failed (see above)."
+  exit 1
+fi
+if ! audit_guard; then
+  warn "run.sh: installing the audit trail's owner guard failed (see above)."
   exit 1
 fi
 [ "$stop_requested" = 1 ] && exit 0

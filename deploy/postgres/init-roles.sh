@@ -6,6 +6,7 @@
 #   - database  pyboxtech_med, owned by med_owner
 #   - med_owner LOGIN, not superuser: owns the database and (through migrations) every table; used by `migrate` only
 #   - med_app   LOGIN, not superuser, owns nothing: the app's runtime role; `migrate` grants it what it needs
+#   - the audit owner guard in pyboxtech_med (deploy/postgres/audit-owner-guard.sql, mounted by docker-compose.yml)
 #
 # Passwords come from the container environment (MED_OWNER_PASSWORD, MED_APP_PASSWORD, set by docker-compose.yml)
 # and are read into psql with \getenv, so they never appear on a command line, and are quoted by format('%L').
@@ -61,5 +62,16 @@ ALTER SCHEMA public OWNER TO med_owner;
 GRANT USAGE ON SCHEMA public TO med_app;
 SQL
 
-	echo "init-roles.sh: created database pyboxtech_med with roles med_owner (owner) and med_app (runtime)"
+	# The audit trail's owner guard: event triggers, which only a superuser can create, that keep med_owner (its
+	# password is in .env) from switching the audit triggers off or replacing them once the trail holds a row. Made here,
+	# before `migrate` builds the audit schema (allowed while the trail is empty). docker-compose.yml mounts the file.
+	guard=/usr/local/share/pyboxtech-med/audit-owner-guard.sql
+	if [ ! -r "$guard" ]; then
+		echo "init-roles.sh: $guard is missing: docker-compose.yml mounts it from deploy/postgres/" >&2
+		exit 1
+	fi
+	PGHOST='' PGHOSTADDR='' PGOPTIONS='-c client_min_messages=warning' psql --no-psqlrc --no-password -v ON_ERROR_STOP=1 -q \
+		--username "${POSTGRES_USER:-postgres}" --dbname pyboxtech_med -f "$guard"
+
+	echo "init-roles.sh: created database pyboxtech_med with roles med_owner (owner) and med_app (runtime), and the audit owner guard"
 )
