@@ -4,7 +4,7 @@
 --       psql -U postgres -d pyboxtech_med -v ON_ERROR_STOP=1 < deploy/postgres/audit-owner-guard.sql
 --   scripts/run.sh: runs it itself at every start, after migrate;  tests: the fixture, on its template database.
 --
--- Idempotent: running it again replaces the functions and keeps the triggers.
+-- Idempotent: running it again rebuilds the same guard (see below), e.g. after a restore.
 --
 -- Why: med_owner owns audit.events and its triggers (migrations create them), and its password sits on the server
 -- (.env, .local/credentials.env). As owner it could `ALTER TABLE audit.events DISABLE TRIGGER USER`, UPDATE rows and
@@ -24,7 +24,16 @@
 -- nothing to protect yet, and `migrate` creates the schema. A later migration that changes the audit schema must be
 -- applied by a superuser session (see docs/architecture.md, "The audit trail's guarantees").
 
-CREATE SCHEMA IF NOT EXISTS audit_guard;
+-- Rebuilt from nothing each time, in one transaction, so that whoever runs it ends up with exactly this, owned by the
+-- superuser running it: never a schema or function left behind by someone else (a restore with --role=med_owner
+-- would create the schema as med_owner; med_owner, owning the database, could have created one of that name).
+-- Event triggers do not fire for DROP EVENT TRIGGER, and none is left when the schema is dropped.
+BEGIN;
+DROP EVENT TRIGGER IF EXISTS audit_guard_before;
+DROP EVENT TRIGGER IF EXISTS audit_guard_after;
+DROP EVENT TRIGGER IF EXISTS audit_guard_drop;
+DROP SCHEMA IF EXISTS audit_guard CASCADE;
+CREATE SCHEMA audit_guard AUTHORIZATION CURRENT_USER;
 REVOKE ALL ON SCHEMA audit_guard FROM PUBLIC;
 
 -- Everything the append-only rule and the chain depend on, as one hash. Empty string when there is no audit schema.
@@ -106,18 +115,7 @@ END $$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA audit_guard FROM PUBLIC;
 
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = 'audit_guard_before') THEN
-        CREATE EVENT TRIGGER audit_guard_before ON ddl_command_start EXECUTE FUNCTION audit_guard.note_before();
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = 'audit_guard_after') THEN
-        CREATE EVENT TRIGGER audit_guard_after ON ddl_command_end EXECUTE FUNCTION audit_guard.check_after();
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = 'audit_guard_drop') THEN
-        CREATE EVENT TRIGGER audit_guard_drop ON sql_drop EXECUTE FUNCTION audit_guard.check_after();
-    END IF;
-    ALTER EVENT TRIGGER audit_guard_before ENABLE;
-    ALTER EVENT TRIGGER audit_guard_after ENABLE;
-    ALTER EVENT TRIGGER audit_guard_drop ENABLE;
-END $$;
+CREATE EVENT TRIGGER audit_guard_before ON ddl_command_start EXECUTE FUNCTION audit_guard.note_before();
+CREATE EVENT TRIGGER audit_guard_after ON ddl_command_end EXECUTE FUNCTION audit_guard.check_after();
+CREATE EVENT TRIGGER audit_guard_drop ON sql_drop EXECUTE FUNCTION audit_guard.check_after();
+COMMIT;

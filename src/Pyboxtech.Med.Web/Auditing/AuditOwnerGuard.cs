@@ -13,11 +13,25 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// </summary>
 public static partial class AuditOwnerGuard
 {
-    /// <summary>Installed, enabled and owned by a superuser (only a superuser can have made them).</summary>
+    /// <summary>
+    /// Installed and enabled, and everything it runs is a superuser's: the three event triggers, the functions they call
+    /// (in schema audit_guard) and that schema. A superuser-owned event trigger can only have been made by a superuser;
+    /// a function or schema owned by anyone else could be replaced by them.
+    /// </summary>
     private const string InstalledSql = """
-        SELECT count(*) = 3
-        FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_roles r ON r.oid = e.evtowner
-        WHERE e.evtname IN ('audit_guard_before', 'audit_guard_after', 'audit_guard_drop') AND e.evtenabled <> 'D' AND r.rolsuper
+        SELECT (SELECT count(*)
+                FROM pg_catalog.pg_event_trigger e
+                JOIN pg_catalog.pg_roles r ON r.oid = e.evtowner
+                JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid
+                JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                WHERE e.evtname IN ('audit_guard_before', 'audit_guard_after', 'audit_guard_drop')
+                  AND e.evtenabled <> 'D' AND r.rolsuper AND n.nspname = 'audit_guard') = 3
+           AND coalesce((SELECT r.rolsuper FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner
+                         WHERE n.nspname = 'audit_guard'), false)
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+                           JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                           JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+                           WHERE n.nspname = 'audit_guard' AND NOT r.rolsuper)
         """;
 
     public const string Missing =

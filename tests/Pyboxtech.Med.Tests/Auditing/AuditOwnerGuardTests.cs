@@ -139,6 +139,22 @@ public sealed class AuditOwnerGuardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Guard_RunAgain_AfterTheOwnerTookItsSchema_IsTheSuperusersAgainAndHolds()
+    {
+        SkipUnlessGuarded();
+        // What a restore with --role=med_owner leaves: the guard's schema owned by the owner role, who could then
+        // replace its functions. The check does not count that as installed; running the script again rebuilds it.
+        await PostgresServer.ExecuteAsync(_db.SuperuserConnection, $"ALTER SCHEMA audit_guard OWNER TO {PostgresServer.OwnerRole}");
+        Assert.False(await AuditOwnerGuard.IsInstalledAsync(_audit.DataSource));
+
+        await PostgresServer.ExecuteAsync(_db.SuperuserConnection, PostgresServer.OwnerGuardSql());
+        await PostgresServer.ExecuteAsync(_db.SuperuserConnection, PostgresServer.OwnerGuardSql());
+
+        Assert.True(await AuditOwnerGuard.IsInstalledAsync(_audit.DataSource));
+        await Assert.ThrowsAsync<PostgresException>(() => PostgresServer.ExecuteAsync(_db.OwnerConnection, "ALTER TABLE audit.events DISABLE TRIGGER USER"));
+    }
+
+    [Fact]
     public async Task Row_SentWithADate400DaysBack_IsStoredWithTheDatabasesTime()
     {
         var dbNow = await ScalarAsync<DateTime>(_db.SuperuserConnection, "SELECT now()");

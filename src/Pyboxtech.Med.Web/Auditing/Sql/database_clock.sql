@@ -1,9 +1,10 @@
 -- The database stamps each row's time itself (issue 19, 0b): a caller's occurred_at is overwritten with
 -- clock_timestamp(), taken after the chain lock, so that a row cannot be dated back (or ahead) by the runtime role, by
 -- the owner role, or by anyone holding their passwords, and so that times rise with the sequence on one server.
--- One exception: a superuser session (session_user, also when it SET ROLE med_owner) keeps a time it gives, because a
--- restore (pg_restore as postgres) re-inserts every row through this trigger and must keep the original times, or the
--- restored chain would differ from the saved heads. A superuser can disable triggers anyway.
+-- One exception: a superuser session (session_user, also when it SET ROLE med_owner) keeps a time it gives, so that
+-- rows copied in by hand from a plain SQL dump or another system keep their original times (pg_restore itself creates
+-- triggers after loading the data, so it never passes through here). A superuser can switch triggers off anyway, so
+-- this lets no one do what they could not do before.
 -- user_name cannot be stamped: the database does not know who is signed in to the portal (one runtime role serves
 -- everyone); see docs/architecture.md, "The audit trail's guarantees".
 -- Otherwise exactly the chain of Sql/hash_chain_access.sql (the same canonical text and hash).
