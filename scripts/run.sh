@@ -3,11 +3,12 @@
 #
 #   bash scripts/run.sh                    start the portal on http://localhost:5000; Ctrl-C stops it and the database
 #   bash scripts/run.sh psql [ARGS]        psql on the portal's database as the owner role med_owner (ARGS go to psql)
-#   bash scripts/run.sh verify-audit [--heads FILE]
+#   bash scripts/run.sh verify-audit [--heads FILE] [--max-breaks N]
 #                                          check the audit chain against .local/audit-heads.log (or FILE): the compose
 #                                          command `docker compose exec app dotnet Pyboxtech.Med.Web.dll verify-audit`;
 #                                          its exit code is passed on: 0 intact, 2 broken, 3 intact but no saved head
-#                                          to compare (only internal consistency checked), 1 no trail or other failure
+#                                          to compare (only internal consistency checked), 4 intact but the head file
+#                                          has malformed lines, 1 no trail or other failure, 64 options not understood
 #
 # psql and verify-audit use the cluster as it is while the portal runs; otherwise they start it for the command and
 # stop it afterwards. Whichever run.sh is the last one using the cluster stops it, however it ends: Ctrl-C, SIGTERM,
@@ -29,7 +30,7 @@ usage() {
   cat <<'EOF'
 Usage: bash scripts/run.sh                      start the portal (Ctrl-C stops it and the database)
        bash scripts/run.sh psql [PSQL ARGS]     psql on the local database as med_owner
-       bash scripts/run.sh verify-audit [--heads FILE]
+       bash scripts/run.sh verify-audit [--heads FILE] [--max-breaks N]
                                                 check the audit chain against .local/audit-heads.log (or FILE)
 Environment: MED_URL (http://localhost:5000), MED_PG_PORT (55432), MED_STATE_DIR (.local/ in the checkout),
              MED_NO_BUILD=1 (start the portal as last built)
