@@ -43,6 +43,17 @@ public sealed class AuditHeadExportTests : IAsyncLifetime
         Assert.StartsWith(_portal.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Portal_WithAZeroInterval_RefusesToStart_SayingWhichSetting()
+    {
+        var portal = new ZeroIntervalPortal();
+        await portal.InitializeAsync();
+
+        var error = Assert.ThrowsAny<Exception>(() => portal.Services);
+
+        Assert.Contains("Audit:HeadExportInterval must be a positive time", error.ToString(), StringComparison.Ordinal);
+    }
+
     private bool HasHead(long sequence) =>
         File.Exists(_portal.AuditHeadFile)
         && File.ReadAllLines(_portal.AuditHeadFile).Any(l => l.Split(' ') is [_, var s, _] && s == sequence.ToString(CultureInfo.InvariantCulture));
@@ -54,5 +65,10 @@ public sealed class AuditHeadExportTests : IAsyncLifetime
             Assert.True(waited < 10_000, "nothing was saved within 10 seconds");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
+    }
+
+    private sealed class ZeroIntervalPortal : PortalFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Audit:HeadExportInterval", "00:00:00")];
     }
 }
