@@ -219,11 +219,12 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
     }
 
     /// <summary>
-    /// The next free starts of <paramref name="minutes"/> with a practitioner from a local date on: inside their hours
+    /// The next free starts of <paramref name="minutes"/> with a practitioner from a local date on (and from
+    /// <paramref name="notBefore"/> on, for the slots after one just refused): inside their hours
     /// (exceptions applied), clear of appointments that hold their time, not in the past. Three queries over the whole
     /// range (hours, exceptions, appointments), then computed here; nothing per day or per slot.
     /// </summary>
-    public async Task<IReadOnlyList<DateTimeOffset>> FreeSlotsAsync(Guid practitionerId, DateOnly from, int minutes, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DateTimeOffset>> FreeSlotsAsync(Guid practitionerId, DateOnly from, int minutes, int max, DateTimeOffset? notBefore, CancellationToken cancellationToken)
     {
         var zone = Zone;
         var (rangeStart, _) = ClinicClock.Day(from, zone);
@@ -235,7 +236,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         var busy = await Holding.AsNoTracking()
             .Where(a => a.PractitionerId == practitionerId && a.StartsAt < rangeEnd && a.EndsAt > rangeStart)
             .OrderBy(a => a.StartsAt).Select(a => new { a.StartsAt, a.EndsAt }).ToListAsync(cancellationToken);
-        var now = clock.GetUtcNow();
+        var now = notBefore is { } after && after > clock.GetUtcNow() ? after : clock.GetUtcNow();
         var length = TimeSpan.FromMinutes(minutes);
         var slots = new List<DateTimeOffset>();
         for (var date = from; date < last && slots.Count < max; date = date.AddDays(1))
@@ -373,7 +374,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
             Details = $"practitioner {request.PractitionerId}; {start.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)} already taken",
         }, cancellationToken);
         var from = ClinicClock.LocalDate(start, Zone);
-        return new(null, problem) { NextFree = await FreeSlotsAsync(request.PractitionerId, from, request.Minutes, MaxSlots, cancellationToken) };
+        return new(null, problem) { NextFree = await FreeSlotsAsync(request.PractitionerId, from, request.Minutes, MaxSlots, start, cancellationToken) };
     }
 
     private async Task<IReadOnlyList<PatientElsewhereLine>> ElsewhereAsync(Guid patientId, Guid practitionerId, DateTimeOffset start, DateTimeOffset end, Guid? moving, CancellationToken cancellationToken) =>

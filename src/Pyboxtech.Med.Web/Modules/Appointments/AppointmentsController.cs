@@ -99,7 +99,7 @@ public sealed class AppointmentsController(
             return View(new FreeSlotsViewModel(null, start, length, columns, [], false, await CanWriteAsync()));
         }
 
-        var slots = await book.FreeSlotsAsync(id, start, length, 20, cancellationToken);
+        var slots = await book.FreeSlotsAsync(id, start, length, 20, null, cancellationToken);
         return View(new FreeSlotsViewModel(id, start, length, columns, slots, true, await CanWriteAsync()));
     }
 
