@@ -197,9 +197,9 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         Assert.NotNull(new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=patient-elsewhere]"));
         Assert.Equal(0, await CountAsync(second));
 
-        var fields = Booking(second, date, "14:15", 15);
-        fields["ConfirmPatientElsewhere"] = "true";
-        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(fields)).StatusCode);
+        // The refused page's own form, with the box now offered and ticked.
+        var again = HtmlForm.Parse(_reception, page, "/Appointments/Book", "[data-testid=book-form]");
+        Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync(new() { ["ConfirmPatientElsewhere"] = "true" })).StatusCode);
         Assert.Equal(1, await CountAsync(second));
     }
 
