@@ -172,7 +172,43 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         // Access review: a break-the-glass use and a grant made for each case.
         ["POST /AccessReview/Emergency/{id:guid}/Review"] = new() { FormOn = "/AccessReview/Emergency/{id}/Review", Values = _ => Task.FromResult(Fields(("Outcome", "Appropriate"))) },
         ["POST /AccessReview/Grants/{id:guid}/Revoke"] = new() { FormOn = "/AccessReview/Grants" },
+        // Appointments: each case gets a practitioner of its own (hours Monday to Friday, one leave day), a patient and a
+        // booked appointment five weeks ahead (RecordsForAsync), so no case's booking takes another's slot.
+        ["POST /Appointments/Book"] = new()
+        {
+            FormOn = "/Appointments/Book?patientId={patientId}&practitionerId={practitionerId}",
+            Values = _ => Task.FromResult(Fields(("Date", AppointmentMonday().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Time", "10:00"), ("Minutes", "15"), ("Reason", "Repeat prescription"))),
+        },
+        ["POST /Appointments/{id:guid}/Move"] = new() { FormOn = "/Appointments/{id}/Move", Values = _ => Task.FromResult(Fields(("Time", "12:00"))) },
+        ["POST /Appointments/{id:guid}/Status"] = new() { FormOn = "/Appointments/{id}" },
+        ["POST /Appointments/{id:guid}/Cancel"] = new() { FormOn = "/Appointments/{id}", Values = _ => Task.FromResult(Fields(("Reason", "Patient phoned"))) },
+        ["POST /Appointments/Practitioners"] = new()
+        {
+            FormOn = "/Appointments/Practitioners",
+            Values = async c => Fields(("UserId", (await c.Portal.CreateUserAsync("appt.nurse." + Letters().ToLowerInvariant(), "Nell Nurse", PortalFactory.StrongPassword, "Nurse")).Id.ToString())),
+        },
+        ["POST /Appointments/Practitioners/{id:guid}"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
+        ["POST /Appointments/Practitioners/{id:guid}/Hours"] = new() { FormOn = "/Appointments/Practitioners/{id}", Values = _ => Task.FromResult(Fields(("Day", "Saturday"), ("StartsAt", "09:00"), ("EndsAt", "12:00"))) },
+        ["POST /Appointments/Practitioners/{id:guid}/Hours/{hoursId:guid}/Remove"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
+        ["POST /Appointments/Practitioners/{id:guid}/Exceptions"] = new()
+        {
+            FormOn = "/Appointments/Practitioners/{id}",
+            Values = _ => Task.FromResult(Fields(("Date", AppointmentMonday().AddDays(7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Kind", "Leave"))),
+        },
+        ["POST /Appointments/Practitioners/{id:guid}/Exceptions/{exceptionId:guid}/Remove"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
     };
+
+    /// <summary>A Monday five weeks or more ahead: a future working day for the appointment cases.</summary>
+    private static DateOnly AppointmentMonday()
+    {
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(35);
+        while (day.DayOfWeek != DayOfWeek.Monday)
+        {
+            day = day.AddDays(1);
+        }
+
+        return day;
+    }
 
     /// <summary>
     /// One role of each kind: roles whose declared default rows are the same (Nurse, Allied health and Locum today)
@@ -361,6 +397,11 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         Regex.Replace(template, @"\{(?<name>\w+)(:[^}]*)?\}", m => m.Groups["name"].Value switch
         {
             "id" when template.StartsWith("/Patients/", StringComparison.Ordinal) => records.PatientId.ToString(),
+            "id" when template.StartsWith("/Appointments/Practitioners/", StringComparison.Ordinal) => records.PractitionerId.ToString(),
+            "id" when template.StartsWith("/Appointments/", StringComparison.Ordinal) => records.AppointmentId.ToString(),
+            "practitionerId" => records.PractitionerId.ToString(),
+            "hoursId" => records.HoursId.ToString(),
+            "exceptionId" => records.HoursChangeId.ToString(),
             "id" when template.StartsWith("/Administration/Users/", StringComparison.Ordinal) => records.UserId.ToString(),
             "id" when template.StartsWith("/Administration/Roles/", StringComparison.Ordinal) => records.RoleId.ToString(),
             "id" when template.StartsWith("/CareTeams/", StringComparison.Ordinal) => records.TeamId.ToString(),
@@ -404,7 +445,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
 
     public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle, Guid TeamId = default)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid() };
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid(), AppointmentId = Guid.NewGuid(), PractitionerId = Guid.NewGuid(), HoursId = Guid.NewGuid(), HoursChangeId = Guid.NewGuid() };
 
         public Guid GrantId { get; init; }
 
@@ -416,6 +457,15 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         public Guid SignedId { get; init; }
 
         public Guid ItemId { get; init; }
+
+        /// <summary>Appointments: a booked appointment of a practitioner of the case's own, one of their hours and a leave day.</summary>
+        public Guid AppointmentId { get; init; }
+
+        public Guid PractitionerId { get; init; }
+
+        public Guid HoursId { get; init; }
+
+        public Guid HoursChangeId { get; init; }
     }
 
     public sealed record CaseContext(Portal Portal, Actor Actor, Records Records);
@@ -542,7 +592,35 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 (patientId, grantId, emergencyId, draftId, signedId, itemId) = await ClinicalRecordsAsync(actor);
             }
 
-            return new Records(patientId, userId, roleId, handle, teamId) { GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId };
+            var appointments = template.StartsWith("/Appointments", StringComparison.Ordinal) ? await AppointmentRecordsAsync(actor) : default;
+            if (appointments.Patient != Guid.Empty)
+            {
+                patientId = appointments.Patient;
+            }
+
+            return new Records(patientId, userId, roleId, handle, teamId)
+            {
+                GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId,
+                AppointmentId = appointments.Appointment, PractitionerId = appointments.Practitioner, HoursId = appointments.Hours, HoursChangeId = appointments.Change,
+            };
+        }
+
+        /// <summary>A practitioner of the case's own (a new doctor, Monday to Friday 09:00-17:00, one leave day), a patient, and their booked appointment at 09:00 five weeks ahead.</summary>
+        private async Task<(Guid Patient, Guid Practitioner, Guid Appointment, Guid Hours, Guid Change)> AppointmentRecordsAsync(Actor actor)
+        {
+            var doctor = (await CreateUserAsync("appt.dr." + Letters().ToLowerInvariant(), "Dr Case", StrongPassword, "Doctor")).Id;
+            var patient = await Pyboxtech.Med.Tests.Modules.ClinicalNotes.ClinicalAccessSetup.PatientAsync(this, "Appt" + Letters());
+            var (appointment, hours, change) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+            var monday = AppointmentMonday().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            await SqlAsync($"""
+                INSERT INTO appointments.practitioners (user_id, display_name, default_minutes, is_active, created_at, created_by) VALUES ('{doctor}', 'Dr Case', 15, true, now(), '{actor.UserId}');
+                INSERT INTO appointments.working_hours (id, practitioner_id, day_of_week, starts_at, ends_at)
+                    SELECT CASE d WHEN 1 THEN '{hours}'::uuid ELSE gen_random_uuid() END, '{doctor}', d, '09:00', '17:00' FROM generate_series(1, 5) d;
+                INSERT INTO appointments.hours_changes (id, practitioner_id, date, kind) VALUES ('{change}', '{doctor}', '{monday}'::date + 14, 'Leave');
+                INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours)
+                    VALUES ('{appointment}', '{patient}', '{doctor}', ('{monday} 09:00'::timestamp AT TIME ZONE 'Australia/Sydney'), ('{monday} 09:15'::timestamp AT TIME ZONE 'Australia/Sydney'), 'Standard', 'Check-up', 'Booked', '{actor.UserId}', now(), false);
+                """);
+            return (patient, doctor, appointment, hours, change);
         }
 
         private (Guid Member, Guid Candidate)? _careTeamClinicians;

@@ -294,6 +294,255 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.ToTable("events", "audit");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.Appointment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("BookedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("booked_at");
+
+                    b.Property<Guid>("BookedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("booked_by");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<bool>("OutsideHours")
+                        .HasColumnType("boolean")
+                        .HasColumnName("outside_hours");
+
+                    b.Property<Guid>("PatientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("patient_id");
+
+                    b.Property<Guid>("PractitionerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("practitioner_id");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("type");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id")
+                        .HasName("pk_appointments");
+
+                    b.HasIndex("PractitionerId")
+                        .HasDatabaseName("ix_appointments_practitioner_id");
+
+                    b.HasIndex("PatientId", "StartsAt")
+                        .HasDatabaseName("ix_appointments_patient_id_starts_at");
+
+                    b.HasIndex("StartsAt", "PractitionerId")
+                        .HasDatabaseName("ix_appointments_starts_at_practitioner_id");
+
+                    b.ToTable("appointments", "appointments", t =>
+                        {
+                            t.HasCheckConstraint("ck_appointments_length", "ends_at > starts_at AND ends_at - starts_at < interval '24 hours'");
+                        });
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.AppointmentStatusChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AppointmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("appointment_id");
+
+                    b.Property<string>("CancelReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("cancel_reason");
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("changed_at");
+
+                    b.Property<Guid>("ChangedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("changed_by");
+
+                    b.Property<string>("FromStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("from_status");
+
+                    b.Property<DateTimeOffset?>("PreviousStartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("previous_starts_at");
+
+                    b.Property<string>("ToStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("to_status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_status_changes");
+
+                    b.HasIndex("AppointmentId")
+                        .HasDatabaseName("ix_status_changes_appointment_id");
+
+                    b.ToTable("status_changes", "appointments");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.HoursChange", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("date")
+                        .HasColumnName("date");
+
+                    b.Property<TimeOnly?>("EndsAt")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("PractitionerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("practitioner_id");
+
+                    b.Property<TimeOnly?>("StartsAt")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_hours_changes");
+
+                    b.HasIndex("PractitionerId", "Date")
+                        .HasDatabaseName("ix_hours_changes_practitioner_id_date");
+
+                    b.ToTable("hours_changes", "appointments", t =>
+                        {
+                            t.HasCheckConstraint("ck_hours_changes_order", "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at");
+                        });
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.Practitioner", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("DefaultMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("default_minutes");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("display_name");
+
+                    b.Property<bool>("IsActive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_active");
+
+                    b.Property<string>("ProviderNumber")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("provider_number");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_practitioners");
+
+                    b.ToTable("practitioners", "appointments", t =>
+                        {
+                            t.HasCheckConstraint("ck_practitioners_default_minutes", "default_minutes BETWEEN 5 AND 480");
+                        });
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.WorkingHours", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("DayOfWeek")
+                        .HasColumnType("integer")
+                        .HasColumnName("day_of_week");
+
+                    b.Property<TimeOnly>("EndsAt")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("ends_at");
+
+                    b.Property<Guid>("PractitionerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("practitioner_id");
+
+                    b.Property<TimeOnly>("StartsAt")
+                        .HasColumnType("time without time zone")
+                        .HasColumnName("starts_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_working_hours");
+
+                    b.HasIndex("PractitionerId", "DayOfWeek")
+                        .HasDatabaseName("ix_working_hours_practitioner_id_day_of_week");
+
+                    b.ToTable("working_hours", "appointments", t =>
+                        {
+                            t.HasCheckConstraint("ck_working_hours_order", "ends_at > starts_at");
+                        });
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Modules.ClinicalNotes.ClinicalNote", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1331,6 +1580,46 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.Appointment", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Appointments.Practitioner", null)
+                        .WithMany()
+                        .HasForeignKey("PractitionerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_appointments_practitioners_practitioner_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.AppointmentStatusChange", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Appointments.Appointment", null)
+                        .WithMany()
+                        .HasForeignKey("AppointmentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_status_changes_appointments_appointment_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.HoursChange", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Appointments.Practitioner", null)
+                        .WithMany()
+                        .HasForeignKey("PractitionerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_hours_changes_practitioners_practitioner_id");
+                });
+
+            modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.WorkingHours", b =>
+                {
+                    b.HasOne("Pyboxtech.Med.Web.Modules.Appointments.Practitioner", null)
+                        .WithMany()
+                        .HasForeignKey("PractitionerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_working_hours_practitioners_practitioner_id");
                 });
 
             modelBuilder.Entity("Pyboxtech.Med.Web.Modules.ClinicalNotes.ClinicalNote", b =>

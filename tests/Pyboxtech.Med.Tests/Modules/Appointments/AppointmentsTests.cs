@@ -1,0 +1,458 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Modules.Appointments;
+
+namespace Pyboxtech.Med.Tests.Modules.Appointments;
+
+/// <summary>
+/// Reception runs the book over real HTTP on real PostgreSQL: booking, the race for one slot, moves, statuses and their
+/// history, refusals that change nothing, the clinic's time zone on daylight-saving days, and who may do what.
+/// </summary>
+public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+
+    private HttpClient _reception = null!;
+    private Guid _receptionId;
+    private Guid _patient;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (await portal.UserCountAsync() == 0)
+        {
+            await portal.CreateUserAsync("front.desk", "Fran Desk", PortalFactory.StrongPassword, "Receptionist");
+            await portal.CreateUserAsync("dr.read", "Dr Rita Read", PortalFactory.StrongPassword, "Doctor");
+        }
+
+        _receptionId = await portal.WithDbAsync(db => db.Users.Where(u => u.UserName == "front.desk").Select(u => u.Id).SingleAsync());
+        _patient = await ClinicalAccessSetup.PatientAsync(portal, "Booker" + Letters());
+        _reception = await portal.SignInAsync("front.desk");
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Book_ThirtyTwoAtOnceForOneSlot_ExactlyOneWinsAndTheOthersAreToldWithNextFreeSlots()
+    {
+        var practitioner = await PractitionerAsync();
+        var date = NextMonday();
+        var form = await BookFormAsync(_patient, practitioner);
+        var fields = Booking(practitioner, date, "10:00", 15);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => form.SubmitAsync(fields)));
+
+        Assert.DoesNotContain(responses, r => (int)r.StatusCode >= 500);
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Redirect);
+        var losers = responses.Where(r => r.StatusCode != HttpStatusCode.Redirect).ToList();
+        Assert.Equal(31, losers.Count);
+        Assert.All(losers, r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        var page = await losers[0].Content.ReadAsStringAsync();
+        Assert.Contains("This slot has just been taken", page, StringComparison.Ordinal);
+        var next = new HtmlParser().ParseDocument(page).QuerySelectorAll("[data-testid=next-free] li").Select(li => li.TextContent.Trim()).ToList();
+        Assert.NotEmpty(next);
+        Assert.Contains(Local(date, 10, 15).ToString("t", System.Globalization.CultureInfo.GetCultureInfo("en-AU")), next[0], StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(practitioner));
+    }
+
+    [Fact]
+    public async Task ExclusionConstraint_OverlapWrittenBehindThePortal_IsRefusedByPostgreSql()
+    {
+        var practitioner = await PractitionerAsync();
+        var start = Local(NextMonday(), 11, 0).ToUniversalTime();
+        await InsertAsync(practitioner, start, 30, "Booked");
+
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{_patient}', '{practitioner}', '{start.AddMinutes(15):O}', '{start.AddMinutes(45):O}', 'Standard', 'x', 'Booked', '{_receptionId}', now(), false)"));
+        Assert.Equal("23P01", e.SqlState);
+        // A cancelled appointment gives its time back.
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{_patient}', '{practitioner}', '{start.AddMinutes(15):O}', '{start.AddMinutes(45):O}', 'Standard', 'x', 'Cancelled', '{_receptionId}', now(), false)");
+    }
+
+    [Theory]
+    [InlineData("2026-04-05", 25)]
+    [InlineData("2026-10-04", 23)]
+    [InlineData("2026-12-03", 24)]
+    public async Task DayView_OnDaylightSavingDaysInSydney_HasTheRightNumberOfHours(string date, int hours)
+    {
+        await PractitionerAsync();
+
+        var response = await _reception.GetAsync(new Uri($"/Appointments?date={date}", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).QuerySelectorAll("[data-testid=hour-row]");
+        Assert.Equal(hours, rows.Length);
+    }
+
+    [Fact]
+    public void WorkingHours_NineToFiveOnDaylightSavingDays_MapToTheRightInstants()
+    {
+        var sunday = new[] { new WorkingHours { DayOfWeek = DayOfWeek.Sunday, StartsAt = new(9, 0), EndsAt = new(17, 0) } };
+
+        // 5 Apr 2026: clocks went back at 03:00 (AEDT +11 -> AEST +10); 09:00 is +10.
+        var april = Assert.Single(AppointmentBook.AvailableRanges(new DateOnly(2026, 4, 5), sunday, [], Sydney));
+        Assert.Equal(new DateTimeOffset(2026, 4, 4, 23, 0, 0, TimeSpan.Zero), april.Start);
+        Assert.Equal(new DateTimeOffset(2026, 4, 5, 7, 0, 0, TimeSpan.Zero), april.End);
+        // 4 Oct 2026: clocks went forward at 02:00 (AEST +10 -> AEDT +11); 09:00 is +11.
+        var october = Assert.Single(AppointmentBook.AvailableRanges(new DateOnly(2026, 10, 4), sunday, [], Sydney));
+        Assert.Equal(new DateTimeOffset(2026, 10, 3, 22, 0, 0, TimeSpan.Zero), october.Start);
+        Assert.Equal(new DateTimeOffset(2026, 10, 4, 6, 0, 0, TimeSpan.Zero), october.End);
+        // 02:30 on 4 Oct does not exist; 02:30 on 5 Apr happens twice and is read as the first (the +11 one).
+        Assert.Null(ClinicClock.ToInstant(new DateOnly(2026, 10, 4), new TimeOnly(2, 30), Sydney));
+        Assert.Equal(new DateTimeOffset(2026, 4, 4, 15, 30, 0, TimeSpan.Zero), ClinicClock.ToInstant(new DateOnly(2026, 4, 5), new TimeOnly(2, 30), Sydney));
+    }
+
+    [Theory]
+    [InlineData("gap")]
+    [InlineData("past")]
+    [InlineData("zero")]
+    [InlineData("day")]
+    [InlineData("spaces")]
+    [InlineData("long")]
+    [InlineData("inactive")]
+    [InlineData("no patient")]
+    [InlineData("no practitioner")]
+    [InlineData("outside")]
+    public async Task Book_WithBadInput_Answers400WithTheFormAndBooksNothing(string bad)
+    {
+        var practitioner = await PractitionerAsync(active: bad != "inactive");
+        var form = await BookFormAsync(_patient, practitioner);
+        var fields = Booking(practitioner, NextMonday(), "10:00", 15);
+        var expected = "";
+        switch (bad)
+        {
+            case "gap":
+                (fields["Date"], fields["Time"], expected) = ("2026-10-04", "02:30", "This time does not exist on that date");
+                break;
+            case "past":
+                (fields["Date"], expected) = ("2025-06-02", "This time has passed");
+                break;
+            case "zero":
+                (fields["Minutes"], expected) = ("0", "The length must be at least 5 minutes and less than 24 hours.");
+                break;
+            case "day":
+                (fields["Minutes"], expected) = ("1440", "The length must be at least 5 minutes and less than 24 hours.");
+                break;
+            case "spaces":
+                (fields["Reason"], expected) = ("    ", "Enter the reason for the visit.");
+                break;
+            case "long":
+                (fields["Reason"], expected) = (new string('a', 201), "The reason must be at most 200 characters.");
+                break;
+            case "inactive":
+                expected = "This practitioner no longer takes appointments";
+                break;
+            case "no patient":
+                (fields["PatientId"], expected) = (Guid.NewGuid().ToString(), "Choose the patient from the search.");
+                break;
+            case "no practitioner":
+                (fields["PractitionerId"], expected) = (Guid.NewGuid().ToString(), "Choose the practitioner from the list.");
+                break;
+            case "outside":
+                (fields["Time"], expected) = ("19:00", "outside the practitioner's working hours");
+                break;
+        }
+
+        var response = await form.SubmitAsync(fields);
+
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(HtmlForm.Errors(page), m => m.Contains(expected, StringComparison.Ordinal));
+        Assert.Equal("Book an appointment", HtmlForm.Heading(page));
+        Assert.Equal(0, await CountAsync(practitioner));
+    }
+
+    [Fact]
+    public async Task Book_OutsideHoursWithBookAnyway_IsBookedAndAudited()
+    {
+        var practitioner = await PractitionerAsync();
+        var form = await BookFormAsync(_patient, practitioner);
+        var before = await portal.LastAuditSequenceAsync();
+        var fields = Booking(practitioner, NextMonday(), "19:00", 15);
+        fields["BookAnyway"] = "true";
+
+        var response = await form.SubmitAsync(fields);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(rows, r => r.EventType == AppointmentsModule.BookedOutsideHours && r.SubjectType == "Patient" && r.SubjectId == _patient.ToString());
+        Assert.Equal(1, await CountAsync(practitioner));
+    }
+
+    [Fact]
+    public async Task Book_PatientAlreadyWithAnotherPractitioner_WarnsAndBooksOnlyOnceConfirmed()
+    {
+        var first = await PractitionerAsync();
+        var second = await PractitionerAsync();
+        var date = NextMonday();
+        Assert.Equal(HttpStatusCode.Redirect, (await (await BookFormAsync(_patient, first)).SubmitAsync(Booking(first, date, "14:00", 30))).StatusCode);
+
+        var form = await BookFormAsync(_patient, second);
+        var warned = await form.SubmitAsync(Booking(second, date, "14:15", 15));
+        var page = await warned.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, warned.StatusCode);
+        Assert.NotNull(new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=patient-elsewhere]"));
+        Assert.Equal(0, await CountAsync(second));
+
+        // The refused page's own form, with the box now offered and ticked.
+        var again = HtmlForm.Parse(_reception, page, "/Appointments/Book", "[data-testid=book-form]");
+        Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync(new() { ["ConfirmPatientElsewhere"] = "true" })).StatusCode);
+        Assert.Equal(1, await CountAsync(second));
+    }
+
+    [Fact]
+    public async Task Statuses_ArrivedConsultationCompleted_AreKeptAsHistoryAndWrongStepsRefused()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "09:30");
+        var before = await portal.LastAuditSequenceAsync();
+
+        foreach (var step in new[] { "Arrived", "InConsultation", "Completed" })
+        {
+            var form = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", $"[data-testid=status-{step}]");
+            Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync([])).StatusCode);
+        }
+
+        // Completed is final: a forged "arrived" is refused and changes nothing.
+        var version = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+        var token = (await HtmlForm.LoadAsync(_reception, "/Appointments/WaitingRoom", "form[action='/Account/Logout']")).Fields[HtmlForm.AntiforgeryField];
+        var forged = await _reception.PostAsync(new Uri($"/Appointments/{id}/Status", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [HtmlForm.AntiforgeryField] = token, ["To"] = "Arrived", ["Version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("can no longer be changed", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var page = new HtmlParser().ParseDocument(await _reception.GetStringAsync($"/Appointments/{id}"));
+        var history = page.QuerySelectorAll("[data-testid=history-line]").Select(l => l.TextContent).ToList();
+        Assert.Equal(4, history.Count);
+        Assert.Contains("Booked by Fran Desk", history[0], StringComparison.Ordinal);
+        Assert.Contains("In consultation → Completed by Fran Desk", history[3], StringComparison.Ordinal);
+        Assert.Equal("Completed", page.QuerySelector("[data-testid=status]")!.TextContent.Trim());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(3, rows.Count(r => r.EventType == AppointmentsModule.StatusChanged && r.SubjectId == _patient.ToString()));
+    }
+
+    [Fact]
+    public async Task Cancel_WithAndWithoutReason_NeedsTheReasonKeepsItInHistoryAndOutOfTheTrail()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "11:00");
+        var form = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=cancel-form]");
+
+        var empty = await form.SubmitAsync(new() { ["Reason"] = "   " });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("Booked", await StatusAsync(id));
+
+        var before = await portal.LastAuditSequenceAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Reason"] = "Patient phoned: car broke down" })).StatusCode);
+        Assert.Equal("Cancelled", await StatusAsync(id));
+        Assert.Contains("car broke down", await _reception.GetStringAsync($"/Appointments/{id}"), StringComparison.Ordinal);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Contains(rows, r => r.EventType == AppointmentsModule.Cancelled && r.SubjectId == _patient.ToString());
+        Assert.DoesNotContain(rows, r => r.Details?.Contains("car broke down", StringComparison.Ordinal) == true);
+        // Its time is free again.
+        Assert.Equal(HttpStatusCode.Redirect, (await (await BookFormAsync(_patient, practitioner)).SubmitAsync(Booking(practitioner, NextMonday(), "11:00", 15))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Move_OntoATakenSlotOrFromAStaleForm_IsRefusedAndChangesNothing()
+    {
+        var practitioner = await PractitionerAsync();
+        var date = NextMonday();
+        var id = await BookAsync(practitioner, date, "09:00");
+        await BookAsync(practitioner, date, "10:00");
+        var form = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}/Move", "[data-testid=move-form]");
+
+        var taken = await form.SubmitAsync(new() { ["Time"] = "10:00" });
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        Assert.Contains("This slot has just been taken", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Time"] = "12:00" })).StatusCode);
+        // The same form again: its version is now stale.
+        var stale = await form.SubmitAsync(new() { ["Time"] = "13:00" });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("Someone else changed this appointment", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var starts = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.StartsAt).SingleAsync());
+        Assert.Equal(Local(date, 12, 0).ToUniversalTime(), starts.ToUniversalTime());
+        Assert.Contains("Moved from", await _reception.GetStringAsync($"/Appointments/{id}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FreeSlots_WithHoursLeaveAndBookings_OffersOnlyFreeTime()
+    {
+        var practitioner = await PractitionerAsync();
+        var monday = NextMonday();
+        await BookAsync(practitioner, monday, "09:00");
+        await portal.WithDbAsync(async db =>
+        {
+            db.Add(new HoursChange { PractitionerId = practitioner, Date = monday, Kind = HoursChangeKind.Leave, StartsAt = new(9, 30), EndsAt = new(16, 30) });
+            db.Add(new HoursChange { PractitionerId = practitioner, Date = monday.AddDays(1), Kind = HoursChangeKind.Leave });
+            return await db.SaveChangesAsync();
+        });
+
+        var page = await _reception.GetStringAsync($"/Appointments/FreeSlots?practitionerId={practitioner}&from={monday:yyyy-MM-dd}&minutes=15");
+
+        var slots = new HtmlParser().ParseDocument(page).QuerySelectorAll("[data-testid=free-slot] span").Select(s => s.TextContent.Trim()).ToList();
+        var culture = System.Globalization.CultureInfo.GetCultureInfo("en-AU");
+        string Label(DateOnly d, int h, int m) => $"{Local(d, h, m).ToString("ddd d MMM", culture)} {Local(d, h, m).ToString("t", culture)}";
+        Assert.Equal([Label(monday, 9, 15), Label(monday, 16, 30), Label(monday, 16, 45), Label(monday.AddDays(2), 9, 0)], slots.Take(4));
+    }
+
+    [Fact]
+    public async Task Reception_SeesTheReasonButNeverTheClinicalRecord()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "15:00", "Repeat prescription");
+
+        Assert.Contains("Repeat prescription", await _reception.GetStringAsync($"/Appointments/{id}"), StringComparison.Ordinal);
+        var record = await _reception.GetAsync(new Uri($"/Records/{_patient}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, record.StatusCode);
+        Assert.StartsWith("/Account/AccessDenied", record.Headers.Location!.OriginalString.Replace("http://localhost", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Doctor_WithAppointmentsRead_CannotBook()
+    {
+        var practitioner = await PractitionerAsync();
+        var doctor = await portal.SignInAsync("dr.read");
+
+        var page = await doctor.GetAsync(new Uri("/Appointments/Book", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Contains("/Account/AccessDenied", page.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var token = (await HtmlForm.LoadAsync(doctor, "/Appointments", "form[action='/Account/Logout']")).Fields[HtmlForm.AntiforgeryField];
+        var body = Booking(practitioner, NextMonday(), "10:00", 15);
+        body[HtmlForm.AntiforgeryField] = token;
+        var post = await doctor.PostAsync(new Uri("/Appointments/Book", UriKind.Relative), new FormUrlEncodedContent(body));
+        Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+        Assert.Contains("/Account/AccessDenied", post.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(practitioner));
+        // Reading the day is theirs.
+        Assert.Equal(HttpStatusCode.OK, (await doctor.GetAsync(new Uri("/Appointments", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task MyDay_ForThePractitioner_LinksToTheRecordOnlyWithABasis()
+    {
+        var doctor = await ClinicalAccessSetup.UserAsync(portal, "dr.day", "Dr Dana Day", "Doctor");
+        await EnsurePractitionerAsync(doctor.Id, "Dr Dana Day");
+        var inTeam = await ClinicalAccessSetup.PatientAsync(portal, "Teamed" + Letters());
+        var outside = await ClinicalAccessSetup.PatientAsync(portal, "Outsider" + Letters());
+        await ClinicalAccessSetup.TeamAsync(portal, "Day team " + Letters(), doctor.Id, [], [inTeam]);
+        var (start, _) = ClinicClock.Day(ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney), Sydney);
+        await InsertAsync(doctor.Id, start.AddHours(8), 15, "Booked", inTeam);
+        await InsertAsync(doctor.Id, start.AddHours(9), 15, "Arrived", outside);
+        var client = await portal.SignInAsync("dr.day");
+
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync("/"));
+
+        var lines = page.QuerySelectorAll("[data-testid=my-day-line]");
+        Assert.Equal(2, lines.Length);
+        Assert.Equal($"/Records/{inTeam}", lines[0].QuerySelector("[data-testid=record-link]")?.GetAttribute("href"));
+        Assert.Null(lines[1].QuerySelector("[data-testid=record-link]"));
+        Assert.Contains("Arrived", lines[1].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WaitingRoom_ShowsWhoArrivedWithWhom()
+    {
+        var practitioner = await PractitionerAsync();
+        var (start, _) = ClinicClock.Day(ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney), Sydney);
+        await InsertAsync(practitioner, start.AddHours(1), 15, "Arrived");
+
+        var page = new HtmlParser().ParseDocument(await _reception.GetStringAsync("/Appointments/WaitingRoom"));
+
+        Assert.Contains(page.QuerySelectorAll("[data-testid=waiting]"), w => w.TextContent.Contains("Dr P", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Practitioners_MadeFromAClinicalUserWithHours_TakeBookingsInThoseHours()
+    {
+        var nurse = await portal.CreateUserAsync("nurse." + Letters().ToLowerInvariant(), "Nia Nurse", PortalFactory.StrongPassword, "Nurse");
+        var list = await HtmlForm.LoadAsync(_reception, "/Appointments/Practitioners", "[data-testid=add-practitioner]");
+        var added = await list.SubmitAsync(new() { ["UserId"] = nurse.Id.ToString() });
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        // A receptionist is not clinical: refused with a message.
+        var refused = await list.SubmitAsync(new() { ["UserId"] = _receptionId.ToString() });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+
+        var hours = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{nurse.Id}", "[data-testid=hours-form]");
+        Assert.Equal(HttpStatusCode.Redirect, (await hours.SubmitAsync(new() { ["Day"] = "Monday", ["StartsAt"] = "08:00", ["EndsAt"] = "12:00" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await hours.SubmitAsync(new() { ["Day"] = "Monday", ["StartsAt"] = "12:00", ["EndsAt"] = "08:00" })).StatusCode);
+
+        var form = await BookFormAsync(_patient, nurse.Id);
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(Booking(nurse.Id, NextMonday(), "08:00", 15))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await form.SubmitAsync(Booking(nurse.Id, NextMonday(), "12:00", 15))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Appointment_ThatDoesNotExist_Answers404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
+    }
+
+    private async Task<HtmlForm> BookFormAsync(Guid patient, Guid practitioner) =>
+        await HtmlForm.LoadAsync(_reception, $"/Appointments/Book?patientId={patient}&practitionerId={practitioner}", "[data-testid=book-form]");
+
+    private Dictionary<string, string> Booking(Guid practitioner, DateOnly date, string time, int minutes, string reason = "Repeat prescription") => new()
+    {
+        ["PatientId"] = _patient.ToString(), ["PractitionerId"] = practitioner.ToString(), ["Date"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        ["Time"] = time, ["Minutes"] = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Type"] = "Standard", ["Reason"] = reason,
+    };
+
+    private async Task<Guid> BookAsync(Guid practitioner, DateOnly date, string time, string reason = "Repeat prescription")
+    {
+        var response = await (await BookFormAsync(_patient, practitioner)).SubmitAsync(Booking(practitioner, date, time, 15, reason));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return Guid.Parse(response.Headers.Location!.OriginalString.Split('/')[^1]);
+    }
+
+    /// <summary>A doctor who is a practitioner working Monday to Friday 09:00-17:00 (each test its own, so slots never collide).</summary>
+    private async Task<Guid> PractitionerAsync(bool active = true)
+    {
+        var user = await portal.CreateUserAsync("dr.p" + Letters().ToLowerInvariant(), "Dr P " + Letters(), PortalFactory.StrongPassword, "Doctor");
+        await EnsurePractitionerAsync(user.Id, user.DisplayName, active);
+        return user.Id;
+    }
+
+    private Task<int> EnsurePractitionerAsync(Guid userId, string name, bool active = true) => portal.WithDbAsync(async db =>
+    {
+        db.Add(new Practitioner { UserId = userId, DisplayName = name, IsActive = active, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = _receptionId });
+        foreach (var day in new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday })
+        {
+            db.Add(new WorkingHours { PractitionerId = userId, DayOfWeek = day, StartsAt = new(9, 0), EndsAt = new(17, 0) });
+        }
+
+        return await db.SaveChangesAsync();
+    });
+
+    private Task InsertAsync(Guid practitioner, DateTimeOffset start, int minutes, string status, Guid? patient = null) =>
+        PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient ?? _patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(minutes).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{_receptionId}', now(), false)");
+
+    private Task<int> CountAsync(Guid practitioner) =>
+        portal.WithDbAsync(db => db.Set<Appointment>().CountAsync(a => a.PractitionerId == practitioner));
+
+    private Task<string> StatusAsync(Guid id) =>
+        portal.WithDbAsync(async db => (await db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Status).SingleAsync()).ToString());
+
+    /// <summary>A Monday five weeks or more ahead, in the clinic's calendar: always future, always a working day.</summary>
+    private static DateOnly NextMonday()
+    {
+        var day = ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney).AddDays(35);
+        while (day.DayOfWeek != DayOfWeek.Monday)
+        {
+            day = day.AddDays(1);
+        }
+
+        return day;
+    }
+
+    private static DateTimeOffset Local(DateOnly date, int hour, int minute) =>
+        TimeZoneInfo.ConvertTime(ClinicClock.ToInstant(date, new TimeOnly(hour, minute), Sydney)!.Value, Sydney);
+
+    private static string Letters() => string.Concat(Guid.NewGuid().ToString("N")[..8].Select(c => (char)('a' + (c % 26))));
+}
