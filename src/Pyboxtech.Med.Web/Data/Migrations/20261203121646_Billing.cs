@@ -1,0 +1,220 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Pyboxtech.Med.Web.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class Billing : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.EnsureSchema(
+                name: "billing");
+
+            migrationBuilder.CreateTable(
+                name: "fee_items",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    code = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    description = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    fee = table.Column<decimal>(type: "numeric(12,2)", precision: 12, scale: 2, nullable: false),
+                    gst_applicable = table.Column<bool>(type: "boolean", nullable: false),
+                    active = table.Column<bool>(type: "boolean", nullable: false),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_fee_items", x => x.id);
+                    table.CheckConstraint("ck_fee_items_fee", "fee >= 0");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "invoice_counter",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false),
+                    last_number = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_invoice_counter", x => x.id);
+                    table.CheckConstraint("ck_invoice_counter_single", "id = 1");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "invoices",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    patient_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    appointment_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    state = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    number = table.Column<long>(type: "bigint", nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    created_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    issued_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    issued_by = table.Column<Guid>(type: "uuid", nullable: true),
+                    void_reason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
+                    voided_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    voided_by = table.Column<Guid>(type: "uuid", nullable: true),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_invoices", x => x.id);
+                    table.CheckConstraint("ck_invoices_number", "(state IN ('Issued', 'Paid') AND number IS NOT NULL) OR (state = 'Draft' AND number IS NULL) OR state = 'Void'");
+                    table.CheckConstraint("ck_invoices_void_reason", "state <> 'Void' OR (void_reason IS NOT NULL AND btrim(void_reason) <> '' AND voided_at IS NOT NULL AND voided_by IS NOT NULL)");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "practice_details",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false),
+                    practice_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    abn = table.Column<string>(type: "character(11)", fixedLength: true, maxLength: 11, nullable: false),
+                    address = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    phone = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: true),
+                    email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: true),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    xmin = table.Column<uint>(type: "xid", rowVersion: true, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_practice_details", x => x.id);
+                    table.CheckConstraint("ck_practice_details_single", "id = 1");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "invoice_lines",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    invoice_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    item_code = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    description = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    quantity = table.Column<int>(type: "integer", nullable: false),
+                    unit_fee = table.Column<decimal>(type: "numeric(12,2)", precision: 12, scale: 2, nullable: false),
+                    gst_amount = table.Column<decimal>(type: "numeric(12,2)", precision: 12, scale: 2, nullable: false),
+                    line_total = table.Column<decimal>(type: "numeric(12,2)", precision: 12, scale: 2, nullable: false),
+                    added_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_invoice_lines", x => x.id);
+                    table.CheckConstraint("ck_invoice_lines_amounts", "unit_fee >= 0 AND gst_amount >= 0 AND line_total = quantity * unit_fee + gst_amount");
+                    table.CheckConstraint("ck_invoice_lines_quantity", "quantity BETWEEN 1 AND 999");
+                    table.ForeignKey(
+                        name: "fk_invoice_lines_invoices_invoice_id",
+                        column: x => x.invoice_id,
+                        principalSchema: "billing",
+                        principalTable: "invoices",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "payments",
+                schema: "billing",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    invoice_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    amount = table.Column<decimal>(type: "numeric(12,2)", precision: 12, scale: 2, nullable: false),
+                    method = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
+                    paid_on = table.Column<DateOnly>(type: "date", nullable: false),
+                    recorded_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    recorded_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_payments", x => x.id);
+                    table.CheckConstraint("ck_payments_amount", "amount > 0");
+                    table.ForeignKey(
+                        name: "fk_payments_invoices_invoice_id",
+                        column: x => x.invoice_id,
+                        principalSchema: "billing",
+                        principalTable: "invoices",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.InsertData(
+                schema: "billing",
+                table: "invoice_counter",
+                columns: new[] { "id", "last_number" },
+                values: new object[] { 1, 0L });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_fee_items_code",
+                schema: "billing",
+                table: "fee_items",
+                column: "code",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_invoice_lines_invoice_id_added_at",
+                schema: "billing",
+                table: "invoice_lines",
+                columns: new[] { "invoice_id", "added_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_invoices_appointment_id",
+                schema: "billing",
+                table: "invoices",
+                column: "appointment_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_invoices_number",
+                schema: "billing",
+                table: "invoices",
+                column: "number",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_invoices_outstanding",
+                schema: "billing",
+                table: "invoices",
+                column: "issued_at",
+                filter: "state = 'Issued'");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_invoices_patient_id_created_at",
+                schema: "billing",
+                table: "invoices",
+                columns: new[] { "patient_id", "created_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_payments_invoice_id",
+                schema: "billing",
+                table: "payments",
+                column: "invoice_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_payments_paid_on",
+                schema: "billing",
+                table: "payments",
+                column: "paid_on");
+
+            // After the tables: the gapless invoice counter, immutable issued invoices and lines, kept payments, and the patient foreign key (billing module).
+            migrationBuilder.SqlFile("Modules/Billing/Sql/billing_rules.sql");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            // Would drop issued invoices and payments, which are tax records. Restore a backup instead.
+            throw new NotSupportedException("The billing migration cannot be reverted: issued invoices and payments are retained.");
+        }
+    }
+}
