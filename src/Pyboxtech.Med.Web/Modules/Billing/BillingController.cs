@@ -45,7 +45,7 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
                 return RedirectToAction(nameof(Index));
             }
 
-            ModelState.AddModelError("", text[outcome.Message!]);
+            ModelState.AddModelError("", text[outcome.Message!, outcome.Arguments]);
             if (await billing.PracticeAsync(cancellationToken) is { } current)
             {
                 form.Version = current.Version;
@@ -65,7 +65,7 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
 
     [HttpGet("Fees/New")]
     [RequirePermission<BillingModule>(AccessLevel.Write)]
-    public IActionResult NewFee() => View("FeeForm", new FeeFormViewModel(null, new EditFeeItemForm()));
+    public IActionResult NewFee() => FeeForm(null, new EditFeeItemForm());
 
     [HttpPost("Fees/New")]
     [RequirePermission<BillingModule>(AccessLevel.Write)]
@@ -75,7 +75,7 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
     [RequirePermission<BillingModule>(AccessLevel.Write)]
     public async Task<IActionResult> EditFee(Guid id, CancellationToken cancellationToken) =>
         await billing.FeeAsync(id, cancellationToken) is { } f
-            ? View("FeeForm", new FeeFormViewModel(id, new EditFeeItemForm { Code = f.Code, Description = f.Description, Fee = f.Fee, GstApplicable = f.GstApplicable, Active = f.Active, Version = f.Version }))
+            ? FeeForm(id, new EditFeeItemForm { Code = f.Code, Description = f.Description, Fee = f.Fee, GstApplicable = f.GstApplicable, Active = f.Active, Version = f.Version })
             : NotFound();
 
     [HttpPost("Fees/{id:guid}/Edit")]
@@ -100,17 +100,23 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
                 case ChangeResult.NotFound:
                     return NotFound();
                 default:
-                    ModelState.AddModelError(outcome.Result == ChangeResult.Refused ? nameof(form.Code) : "", text[outcome.Message!]);
+                    ModelState.AddModelError(outcome.Result == ChangeResult.Refused ? nameof(form.Code) : "", text[outcome.Message!, outcome.Arguments]);
                     if (id is { } changed && await billing.FeeAsync(changed, cancellationToken) is { } current)
                     {
                         form.Version = current.Version;
                     }
 
-                    return Status(View("FeeForm", new FeeFormViewModel(id, form)), outcome);
+                    return Status(FeeForm(id, form), outcome);
             }
         }
 
-        return Status(View("FeeForm", new FeeFormViewModel(id, form)));
+        return Status(FeeForm(id, form));
+    }
+
+    private ViewResult FeeForm(Guid? id, EditFeeItemForm form)
+    {
+        ViewData["FeeId"] = id;
+        return View("FeeForm", form);
     }
 
     // ---- Invoices ----
@@ -212,7 +218,7 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
             case ChangeResult.NotFound:
                 return NotFound();
             default:
-                ModelState.AddModelError("", text[outcome.Message!]);
+                ModelState.AddModelError("", text[outcome.Message!, outcome.Arguments]);
                 return await InvoicePageAsync(id, new InvoiceForms(line, payment, @void), cancellationToken,
                     outcome.Result == ChangeResult.Conflict ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest);
         }
@@ -279,8 +285,6 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
 }
 
 public sealed record BillingHomeViewModel(decimal OutstandingTotal, bool PracticeDetailsSet);
-
-public sealed record FeeFormViewModel(Guid? Id, EditFeeItemForm Form);
 
 public sealed record PatientInvoicesViewModel(Guid PatientId, string RecordNumber, string FullName, IReadOnlyList<InvoiceSummary> Invoices);
 

@@ -17,12 +17,12 @@ public enum ChangeResult
 }
 
 /// <summary>What a change did: done, no such thing (404), refused with a message for the form (400), or overtaken by a colleague (409).</summary>
-public sealed record ChangeOutcome(ChangeResult Result, string? Message = null)
+public sealed record ChangeOutcome(ChangeResult Result, string? Message = null, params object[] Arguments)
 {
     public static readonly ChangeOutcome Done = new(ChangeResult.Done);
     public static readonly ChangeOutcome NotFound = new(ChangeResult.NotFound);
 
-    public static ChangeOutcome Refused(string message) => new(ChangeResult.Refused, message);
+    public static ChangeOutcome Refused(string message, params object[] arguments) => new(ChangeResult.Refused, message, arguments);
 
     public static ChangeOutcome Conflict(string message) => new(ChangeResult.Conflict, message);
 }
@@ -416,7 +416,7 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
         var amount = form.Amount!.Value;
         if (amount > details.Balance)
         {
-            return ChangeOutcome.Refused($"The amount is more than the balance of {details.Balance:0.00}. Nothing was recorded.");
+            return ChangeOutcome.Refused("The amount is more than the balance of {0}. Nothing was recorded.", details.Balance.ToString("N2", System.Globalization.CultureInfo.CurrentCulture));
         }
 
         var paidOn = form.PaidOn!.Value;
