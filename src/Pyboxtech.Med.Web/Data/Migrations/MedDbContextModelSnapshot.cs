@@ -372,6 +372,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("issued_by");
 
+                    b.Property<DateTimeOffset>("LinesChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lines_changed_at");
+
                     b.Property<long?>("Number")
                         .HasColumnType("bigint")
                         .HasColumnName("number");

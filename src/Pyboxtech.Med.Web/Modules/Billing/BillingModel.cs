@@ -84,6 +84,9 @@ public sealed class Invoice
 
     public Guid CreatedBy { get; init; }
 
+    /// <summary>When a line was last added or removed: the change gives the invoice a new row version, so an issue based on what someone saw before is refused.</summary>
+    public DateTimeOffset LinesChangedAt { get; private set; }
+
     public DateTimeOffset? IssuedAt { get; private set; }
 
     public Guid? IssuedBy { get; private set; }
@@ -97,6 +100,16 @@ public sealed class Invoice
     public uint Version { get; private set; }
 
     public bool IsDraft => State == InvoiceState.Draft;
+
+    public void LinesChanged(DateTimeOffset now)
+    {
+        if (State != InvoiceState.Draft)
+        {
+            throw new InvalidOperationException("Only a draft's lines change.");
+        }
+
+        LinesChangedAt = now;
+    }
 
     public void Issue(long number, DateTimeOffset now, Guid by)
     {

@@ -238,7 +238,9 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
             return null;
         }
 
-        var invoice = new Invoice { PatientId = patientId, AppointmentId = appointmentId, CreatedAt = clock.GetUtcNow(), CreatedBy = by };
+        var now = clock.GetUtcNow();
+        var invoice = new Invoice { PatientId = patientId, AppointmentId = appointmentId, CreatedAt = now, CreatedBy = by };
+        invoice.LinesChanged(now);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Add(invoice);
         await db.SaveChangesAsync(cancellationToken);
@@ -274,7 +276,7 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
 
     public async Task<ChangeOutcome> AddLineAsync(Guid invoiceId, AddLineForm form, CancellationToken cancellationToken)
     {
-        var invoice = await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
+        var invoice = await db.Set<Invoice>().FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
         if (invoice is null)
         {
             return ChangeOutcome.NotFound;
@@ -298,19 +300,21 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
             return ChangeOutcome.Refused("An invoice has at most 100 lines.");
         }
 
-        var line = InvoiceLine.Of(invoiceId, item, quantity, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var line = InvoiceLine.Of(invoiceId, item, quantity, now);
         if (line.LineTotal > Money.Max || current.Sum() + line.LineTotal > Money.Max)
         {
             return ChangeOutcome.Refused("The invoice total would be more than 9,999,999,999.99. Check the quantity.");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        invoice.LinesChanged(now);
         db.Add(line);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
+        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException || e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
         {
             // Issued by a colleague between our read and this insert: the database kept it as issued.
             return ChangeOutcome.Conflict("This invoice was issued meanwhile: its lines can no longer change.");
@@ -323,7 +327,7 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
 
     public async Task<ChangeOutcome> RemoveLineAsync(Guid invoiceId, Guid lineId, CancellationToken cancellationToken)
     {
-        var invoice = await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
+        var invoice = await db.Set<Invoice>().FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
         var line = await db.Set<InvoiceLine>().FirstOrDefaultAsync(l => l.Id == lineId && l.InvoiceId == invoiceId, cancellationToken);
         if (invoice is null || line is null)
         {
@@ -336,18 +340,15 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        invoice.LinesChanged(clock.GetUtcNow());
         db.Remove(line);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
+        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException || e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege })
         {
-            return ChangeOutcome.Conflict("This invoice was issued meanwhile: its lines can no longer change.");
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return ChangeOutcome.Done; // removed by a colleague already
+            return ChangeOutcome.Conflict("This invoice was changed meanwhile: check its lines below.");
         }
 
         await audit.RecordAsync(Entry(LineRemoved, invoice.PatientId, $"{Name(invoice)}: line {line.Id} ({line.ItemCode}) removed"), db, cancellationToken);

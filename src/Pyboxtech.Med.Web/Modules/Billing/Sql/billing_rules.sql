@@ -40,7 +40,7 @@ BEGIN
         RETURN NEW;
     END IF;
     IF OLD.state = 'Issued' AND NEW.state IN ('Paid', 'Void')
-        AND (NEW.number, NEW.issued_at, NEW.issued_by) IS NOT DISTINCT FROM (OLD.number, OLD.issued_at, OLD.issued_by)
+        AND (NEW.number, NEW.issued_at, NEW.issued_by, NEW.lines_changed_at) IS NOT DISTINCT FROM (OLD.number, OLD.issued_at, OLD.issued_by, OLD.lines_changed_at)
         AND (NEW.state = 'Void' OR (NEW.void_reason, NEW.voided_at, NEW.voided_by) IS NOT DISTINCT FROM (OLD.void_reason, OLD.voided_at, OLD.voided_by)) THEN
         RETURN NEW;
     END IF;

@@ -59,6 +59,7 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     number = table.Column<long>(type: "bigint", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     created_by = table.Column<Guid>(type: "uuid", nullable: false),
+                    lines_changed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     issued_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     issued_by = table.Column<Guid>(type: "uuid", nullable: true),
                     void_reason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),

@@ -13,7 +13,7 @@ using Pyboxtech.Med.Web.Data;
 namespace Pyboxtech.Med.Web.Data.Migrations
 {
     [DbContext(typeof(MedDbContext))]
-    [Migration("20261203121646_Billing")]
+    [Migration("20261203123153_Billing")]
     partial class Billing
     {
         /// <inheritdoc />
@@ -374,6 +374,10 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.Property<Guid?>("IssuedBy")
                         .HasColumnType("uuid")
                         .HasColumnName("issued_by");
+
+                    b.Property<DateTimeOffset>("LinesChangedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lines_changed_at");
 
                     b.Property<long?>("Number")
                         .HasColumnType("bigint")
