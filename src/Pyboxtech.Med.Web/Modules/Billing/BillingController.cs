@@ -171,7 +171,7 @@ public sealed class BillingController(BillingService billing, IBillingFigures fi
     [RequirePermission<BillingModule>(AccessLevel.Read)]
     public async Task<IActionResult> Print(Guid id, CancellationToken cancellationToken) =>
         await billing.ViewAsync(id, printed: true, cancellationToken) is { } details
-            ? View(new PrintInvoiceViewModel(details, await billing.PracticeAsync(cancellationToken)))
+            ? View(new PrintInvoiceViewModel(details, await billing.PracticeViewAsync(cancellationToken)))
             : NotFound();
 
     [HttpPost("Invoices/{id:guid}/Lines")]
@@ -290,9 +290,9 @@ public sealed record PatientInvoicesViewModel(Guid PatientId, string RecordNumbe
 
 public sealed record InvoiceForms(AddLineForm? Line = null, RecordPaymentForm? Payment = null, VoidInvoiceForm? Void = null);
 
-public sealed record InvoicePageViewModel(InvoiceDetails Details, IReadOnlyList<FeeItem> FeeItems, AddLineForm Line, RecordPaymentForm Payment, VoidInvoiceForm Void);
+public sealed record InvoicePageViewModel(InvoiceDetails Details, IReadOnlyList<FeeItemRow> FeeItems, AddLineForm Line, RecordPaymentForm Payment, VoidInvoiceForm Void);
 
-public sealed record PrintInvoiceViewModel(InvoiceDetails Details, PracticeDetails? Practice);
+public sealed record PrintInvoiceViewModel(InvoiceDetails Details, PracticeView? Practice);
 
 public sealed record OutstandingViewModel(decimal Total, IReadOnlyList<OutstandingInvoice> Rows,
     IReadOnlyDictionary<Guid, (string RecordNumber, string FullName, DateOnly DateOfBirth)> Patients, bool Truncated);

@@ -29,12 +29,27 @@ public sealed record ChangeOutcome(ChangeResult Result, string? Message = null, 
 
 public sealed record InvoiceSummary(Guid Id, long? Number, InvoiceState State, DateTimeOffset CreatedAt, DateTimeOffset? IssuedAt, decimal Total, decimal Paid);
 
+/// <summary>What pages show of an invoice (never the entity itself).</summary>
+public sealed record InvoiceView(Guid Id, Guid PatientId, InvoiceState State, long? Number, DateTimeOffset CreatedAt, DateTimeOffset? IssuedAt,
+    string? VoidReason, DateTimeOffset? VoidedAt, uint Version)
+{
+    public bool IsDraft => State == InvoiceState.Draft;
+}
+
+public sealed record InvoiceLineView(Guid Id, string ItemCode, string Description, int Quantity, decimal UnitFee, decimal GstAmount, decimal LineTotal);
+
+public sealed record PaymentView(Guid Id, decimal Amount, PaymentMethod Method, DateOnly PaidOn);
+
+public sealed record FeeItemRow(Guid Id, string Code, string Description, decimal Fee, bool GstApplicable, bool Active, uint Version);
+
+public sealed record PracticeView(string PracticeName, string Abn, string Address, string? Phone, string? Email);
+
 /// <summary>An invoice with everything its page shows.</summary>
 public sealed record InvoiceDetails(
-    Invoice Invoice,
+    InvoiceView Invoice,
     (string RecordNumber, string FullName, DateOnly DateOfBirth) Patient,
-    IReadOnlyList<InvoiceLine> Lines,
-    IReadOnlyList<Payment> Payments)
+    IReadOnlyList<InvoiceLineView> Lines,
+    IReadOnlyList<PaymentView> Payments)
 {
     public decimal Subtotal => Lines.Sum(l => l.LineTotal - l.GstAmount);
 
@@ -89,6 +104,9 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
     public Task<PracticeDetails?> PracticeAsync(CancellationToken cancellationToken) =>
         db.Set<PracticeDetails>().AsNoTracking().FirstOrDefaultAsync(p => p.Id == PracticeDetails.SingleId, cancellationToken);
 
+    public async Task<PracticeView?> PracticeViewAsync(CancellationToken cancellationToken) =>
+        await PracticeAsync(cancellationToken) is { } p ? new PracticeView(p.PracticeName, p.Abn, p.Address, p.Phone, p.Email) : null;
+
     public async Task<ChangeOutcome> SavePracticeAsync(EditPracticeForm form, Guid by, CancellationToken cancellationToken)
     {
         var practice = await db.Set<PracticeDetails>().FirstOrDefaultAsync(p => p.Id == PracticeDetails.SingleId, cancellationToken);
@@ -141,11 +159,15 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
 
     // ---- Fee schedule ----
 
-    public async Task<IReadOnlyList<FeeItem>> FeesAsync(bool activeOnly, CancellationToken cancellationToken) =>
-        await db.Set<FeeItem>().AsNoTracking().Where(f => !activeOnly || f.Active).OrderBy(f => f.Code).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<FeeItemRow>> FeesAsync(bool activeOnly, CancellationToken cancellationToken) =>
+        await db.Set<FeeItem>().AsNoTracking().Where(f => !activeOnly || f.Active).OrderBy(f => f.Code)
+            .Select(f => new FeeItemRow(f.Id, f.Code, f.Description, f.Fee, f.GstApplicable, f.Active, f.Version))
+            .ToListAsync(cancellationToken);
 
-    public Task<FeeItem?> FeeAsync(Guid id, CancellationToken cancellationToken) =>
-        db.Set<FeeItem>().AsNoTracking().FirstOrDefaultAsync(f => f.Id == id, cancellationToken);
+    public Task<FeeItemRow?> FeeAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Set<FeeItem>().AsNoTracking().Where(f => f.Id == id)
+            .Select(f => new FeeItemRow(f.Id, f.Code, f.Description, f.Fee, f.GstApplicable, f.Active, f.Version))
+            .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Creates (<paramref name="id"/> null) or changes a fee item. Changing a fee changes no invoice: lines copied it.</summary>
     public async Task<ChangeOutcome> SaveFeeAsync(Guid? id, EditFeeItemForm form, CancellationToken cancellationToken)
@@ -263,14 +285,20 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
 
     private async Task<InvoiceDetails?> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
-        var invoice = await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, cancellationToken);
+        var invoice = await db.Set<Invoice>().AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new InvoiceView(i.Id, i.PatientId, i.State, i.Number, i.CreatedAt, i.IssuedAt, i.VoidReason, i.VoidedAt, i.Version))
+            .FirstOrDefaultAsync(cancellationToken);
         if (invoice is null || await patients.HeaderAsync(invoice.PatientId, cancellationToken) is not { } header)
         {
             return null;
         }
 
-        var lines = await db.Set<InvoiceLine>().AsNoTracking().Where(l => l.InvoiceId == id).OrderBy(l => l.AddedAt).ThenBy(l => l.Id).ToListAsync(cancellationToken);
-        var payments = await db.Set<Payment>().AsNoTracking().Where(p => p.InvoiceId == id).OrderBy(p => p.RecordedAt).ToListAsync(cancellationToken);
+        var lines = await db.Set<InvoiceLine>().AsNoTracking().Where(l => l.InvoiceId == id).OrderBy(l => l.AddedAt).ThenBy(l => l.Id)
+            .Select(l => new InvoiceLineView(l.Id, l.ItemCode, l.Description, l.Quantity, l.UnitFee, l.GstAmount, l.LineTotal))
+            .ToListAsync(cancellationToken);
+        var payments = await db.Set<Payment>().AsNoTracking().Where(p => p.InvoiceId == id).OrderBy(p => p.RecordedAt)
+            .Select(p => new PaymentView(p.Id, p.Amount, p.Method, p.PaidOn))
+            .ToListAsync(cancellationToken);
         return new InvoiceDetails(invoice, header, lines, payments);
     }
 
@@ -498,8 +526,12 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
             Details = patientIds.Count == 0 ? what : $"{what}; {patientIds.Count} patient(s) named: {string.Join(' ', patientIds)}",
         }, cancellationToken);
 
-    private static string Name(Invoice invoice) =>
-        invoice.Number is { } n ? $"invoice {Invoice.NumberText(n)} ({invoice.Id})" : $"draft invoice {invoice.Id}";
+    private static string Name(Invoice invoice) => Name(invoice.Number, invoice.Id);
+
+    private static string Name(InvoiceView invoice) => Name(invoice.Number, invoice.Id);
+
+    private static string Name(long? number, Guid id) =>
+        number is { } n ? $"invoice {Invoice.NumberText(n)} ({id})" : $"draft invoice {id}";
 
     private static AuditEntry Entry(AuditEventType type, Guid patientId, string details) => new(type, AuditOutcome.Succeeded)
     {
