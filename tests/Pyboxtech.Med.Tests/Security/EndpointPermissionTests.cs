@@ -12,6 +12,7 @@ using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Modules.Billing;
 using Pyboxtech.Med.Web.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -196,6 +197,16 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             Values = _ => Task.FromResult(Fields(("Date", AppointmentMonday().AddDays(7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Kind", "Leave"))),
         },
         ["POST /Appointments/Practitioners/{id:guid}/Exceptions/{exceptionId:guid}/Remove"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
+        // Billing: each case gets a patient, a fee item and a draft invoice with one line, issued for payments (BillingRecordsAsync).
+        ["POST /Billing/Settings"] = new() { FormOn = "/Billing/Settings", Values = _ => Task.FromResult(Fields(("PracticeName", "Theory Practice"), ("Abn", "51 824 753 556"), ("Address", "1 Theory St, Sydney NSW 2000"))) },
+        ["POST /Billing/Fees/New"] = new() { FormOn = "/Billing/Fees/New", Values = _ => Task.FromResult(Fields(("Code", "T" + Suffix()), ("Description", "Theory item"), ("Fee", "75.00"))) },
+        ["POST /Billing/Fees/{id:guid}/Edit"] = new() { FormOn = "/Billing/Fees/{id}/Edit" },
+        ["POST /Billing/Invoices/New"] = new() { FormOn = "/Billing/Invoices?patient={patientId}" },
+        ["POST /Billing/Invoices/{id:guid}/Lines"] = new() { FormOn = "/Billing/Invoices/{id}", Values = c => Task.FromResult(Fields(("Line.FeeItemId", c.Records.FeeId.ToString()))) },
+        ["POST /Billing/Invoices/{id:guid}/Lines/{lineId:guid}/Remove"] = new() { FormOn = "/Billing/Invoices/{id}" },
+        ["POST /Billing/Invoices/{id:guid}/Issue"] = new() { FormOn = "/Billing/Invoices/{id}" },
+        ["POST /Billing/Invoices/{id:guid}/Payments"] = new() { FormOn = "/Billing/Invoices/{id}", Values = _ => Task.FromResult(Fields(("Payment.Method", "Card"))) },
+        ["POST /Billing/Invoices/{id:guid}/Void"] = new() { FormOn = "/Billing/Invoices/{id}", Values = _ => Task.FromResult(Fields(("Void.Reason", "Raised in error"))) },
     };
 
     /// <summary>A Monday five weeks or more ahead: a future working day for the appointment cases.</summary>
@@ -407,6 +418,9 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "id" when template.StartsWith("/CareTeams/", StringComparison.Ordinal) => records.TeamId.ToString(),
             "id" when template.StartsWith("/AccessReview/Emergency/", StringComparison.Ordinal) => records.EmergencyId.ToString(),
             "id" when template.StartsWith("/AccessReview/Grants/", StringComparison.Ordinal) => records.GrantId.ToString(),
+            "id" when template.StartsWith("/Billing/Fees/", StringComparison.Ordinal) => records.FeeId.ToString(),
+            "id" when template.StartsWith("/Billing/Invoices/", StringComparison.Ordinal) => records.InvoiceId.ToString(),
+            "lineId" => records.LineId.ToString(),
             "patientId" => records.PatientId.ToString(),
             "grantId" => records.GrantId.ToString(),
             // A signed note to amend; the person's own draft to open, edit and sign.
@@ -445,7 +459,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
 
     public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle, Guid TeamId = default)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid(), AppointmentId = Guid.NewGuid(), PractitionerId = Guid.NewGuid(), HoursId = Guid.NewGuid(), HoursChangeId = Guid.NewGuid() };
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid(), AppointmentId = Guid.NewGuid(), PractitionerId = Guid.NewGuid(), HoursId = Guid.NewGuid(), HoursChangeId = Guid.NewGuid(), FeeId = Guid.NewGuid(), InvoiceId = Guid.NewGuid(), LineId = Guid.NewGuid() };
 
         public Guid GrantId { get; init; }
 
@@ -466,6 +480,13 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         public Guid HoursId { get; init; }
 
         public Guid HoursChangeId { get; init; }
+
+        /// <summary>Billing: a fee item, a draft invoice (issued for payments) and its line.</summary>
+        public Guid FeeId { get; init; }
+
+        public Guid InvoiceId { get; init; }
+
+        public Guid LineId { get; init; }
     }
 
     public sealed record CaseContext(Portal Portal, Actor Actor, Records Records);
@@ -598,10 +619,17 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 patientId = appointments.Patient;
             }
 
+            var (feeId, invoiceId, lineId) = (Guid.Empty, Guid.Empty, Guid.Empty);
+            if (template.StartsWith("/Billing/", StringComparison.Ordinal) && (template.Contains('{', StringComparison.Ordinal) || template == "/Billing/Invoices/New"))
+            {
+                (patientId, feeId, invoiceId, lineId) = await BillingRecordsAsync(actor, issued: template.EndsWith("/Payments", StringComparison.Ordinal));
+            }
+
             return new Records(patientId, userId, roleId, handle, teamId)
             {
                 GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId,
                 AppointmentId = appointments.Appointment, PractitionerId = appointments.Practitioner, HoursId = appointments.Hours, HoursChangeId = appointments.Change,
+                FeeId = feeId, InvoiceId = invoiceId, LineId = lineId,
             };
         }
 
@@ -660,6 +688,36 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 await db.SaveChangesAsync();
                 return (patient.Id, grant.Id, emergency.Id, draft.Id, signed.Id, item.Id);
             });
+        }
+
+        /// <summary>A patient, a fee item and a draft invoice of theirs with one line (issued when <paramref name="issued"/>), made by the billing service itself.</summary>
+        private async Task<(Guid Patient, Guid Fee, Guid Invoice, Guid Line)> BillingRecordsAsync(Actor actor, bool issued)
+        {
+            var (patientId, feeId) = await WithDbAsync(async db =>
+            {
+                var patient = Patient.Register(DateTimeOffset.UtcNow, actor.UserId);
+                patient.FamilyName = "Billed" + Letters();
+                patient.GivenNames = "Bo";
+                patient.DateOfBirth = new DateOnly(1982, 5, 6);
+                patient.Sex = Sex.Male;
+                var fee = new FeeItem { Code = "K" + Suffix().ToUpperInvariant(), Description = "Case item", Fee = 80.00m, GstApplicable = true };
+                db.AddRange(patient, fee);
+                await db.SaveChangesAsync();
+                return (patient.Id, fee.Id);
+            });
+            using var scope = Services.CreateScope();
+            var billing = scope.ServiceProvider.GetRequiredService<BillingService>();
+            var invoiceId = (await billing.CreateDraftAsync(patientId, null, actor.UserId, CancellationToken.None))!.Value;
+            await billing.AddLineAsync(invoiceId, new AddLineForm { FeeItemId = feeId, Quantity = 1 }, CancellationToken.None);
+            var (lineId, version) = await WithDbAsync(async db => (
+                await db.Set<InvoiceLine>().Where(l => l.InvoiceId == invoiceId).Select(l => l.Id).SingleAsync(),
+                await db.Set<Invoice>().Where(i => i.Id == invoiceId).Select(i => i.Version).SingleAsync()));
+            if (issued)
+            {
+                await billing.IssueAsync(invoiceId, version, actor.UserId, CancellationToken.None);
+            }
+
+            return (patientId, feeId, invoiceId, lineId);
         }
 
         /// <summary>A nurse to share records with (and who broke the glass), the same for every case.</summary>
