@@ -257,6 +257,23 @@ public sealed class BillingTests(PortalFactory portal) : IClassFixture<PortalFac
         Assert.Null(page.QuerySelector("form[data-testid=record-payment]"));
     }
 
+    [Fact]
+    public async Task Payment_FiveOfTheWholeBalanceAtOnce_OnlyOneIsRecorded()
+    {
+        var fee = await FeeAsync("100.00", gst: false);
+        var invoice = await DraftAsync(_patient);
+        await AddLineAsync(invoice, fee, "1");
+        await IssueAsync(invoice);
+        var forms = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => HtmlForm.LoadAsync(_desk, $"/Billing/Invoices/{invoice}", "form[data-testid=record-payment]")));
+
+        var responses = await Task.WhenAll(forms.Select(f => f.SubmitAsync(new() { ["Payment.Amount"] = "100.00", ["Payment.Method"] = "Card" })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Redirect);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Redirect), r => Assert.True(r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.BadRequest, $"answered {(int)r.StatusCode}"));
+        Assert.Equal(100.00m, await portal.WithDbAsync(db => db.Set<Payment>().Where(p => p.InvoiceId == invoice).SumAsync(p => p.Amount)));
+        Assert.Equal(InvoiceState.Paid, await StateOfAsync(invoice));
+    }
+
     [Theory]
     [InlineData("-1.00", "The fee must be an amount in dollars and cents from 0.00 to 9,999,999,999.99.")]
     [InlineData("1234567890123", "The fee must be an amount in dollars and cents from 0.00 to 9,999,999,999.99.")]
