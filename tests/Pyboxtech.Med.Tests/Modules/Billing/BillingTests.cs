@@ -184,6 +184,8 @@ public sealed class BillingTests(PortalFactory portal) : IClassFixture<PortalFac
     [InlineData("UPDATE billing.invoices SET state = 'Draft', number = NULL WHERE id = '{0}'")]
     [InlineData("UPDATE billing.invoices SET issued_at = now() - interval '1 year' WHERE id = '{0}'")]
     [InlineData("DELETE FROM billing.invoices WHERE id = '{0}'")]
+    [InlineData("UPDATE billing.invoices SET state = 'Void', number = NULL, void_reason = 'x', voided_at = now(), voided_by = gen_random_uuid() WHERE id = '{0}'")]
+    [InlineData("UPDATE billing.invoices SET state = 'Void' WHERE id = '{0}'")]
     [InlineData("UPDATE billing.invoice_lines SET description = 'changed' WHERE invoice_id = '{0}'")]
     [InlineData("UPDATE billing.invoice_lines SET unit_fee = 1, line_total = quantity + gst_amount WHERE invoice_id = '{0}'")]
     [InlineData("DELETE FROM billing.invoice_lines WHERE invoice_id = '{0}'")]
