@@ -184,6 +184,8 @@ public sealed class BillingTests(PortalFactory portal) : IClassFixture<PortalFac
     [InlineData("UPDATE billing.invoices SET state = 'Draft', number = NULL WHERE id = '{0}'")]
     [InlineData("UPDATE billing.invoices SET issued_at = now() - interval '1 year' WHERE id = '{0}'")]
     [InlineData("DELETE FROM billing.invoices WHERE id = '{0}'")]
+    [InlineData("UPDATE billing.invoices SET state = 'Void', number = NULL, void_reason = 'x', voided_at = now(), voided_by = gen_random_uuid() WHERE id = '{0}'")]
+    [InlineData("UPDATE billing.invoices SET state = 'Void' WHERE id = '{0}'")]
     [InlineData("UPDATE billing.invoice_lines SET description = 'changed' WHERE invoice_id = '{0}'")]
     [InlineData("UPDATE billing.invoice_lines SET unit_fee = 1, line_total = quantity + gst_amount WHERE invoice_id = '{0}'")]
     [InlineData("DELETE FROM billing.invoice_lines WHERE invoice_id = '{0}'")]
@@ -255,6 +257,23 @@ public sealed class BillingTests(PortalFactory portal) : IClassFixture<PortalFac
         Assert.Equal("Paid", page.QuerySelector("[data-testid=state]")!.TextContent.Trim());
         Assert.Equal(("110.00", "0.00"), (Amount(page, "paid"), Amount(page, "balance")));
         Assert.Null(page.QuerySelector("form[data-testid=record-payment]"));
+    }
+
+    [Fact]
+    public async Task Payment_FiveOfTheWholeBalanceAtOnce_OnlyOneIsRecorded()
+    {
+        var fee = await FeeAsync("100.00", gst: false);
+        var invoice = await DraftAsync(_patient);
+        await AddLineAsync(invoice, fee, "1");
+        await IssueAsync(invoice);
+        var forms = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => HtmlForm.LoadAsync(_desk, $"/Billing/Invoices/{invoice}", "form[data-testid=record-payment]")));
+
+        var responses = await Task.WhenAll(forms.Select(f => f.SubmitAsync(new() { ["Payment.Amount"] = "100.00", ["Payment.Method"] = "Card" })));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Redirect);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.Redirect), r => Assert.True(r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.BadRequest, $"answered {(int)r.StatusCode}"));
+        Assert.Equal(100.00m, await portal.WithDbAsync(db => db.Set<Payment>().Where(p => p.InvoiceId == invoice).SumAsync(p => p.Amount)));
+        Assert.Equal(InvoiceState.Paid, await StateOfAsync(invoice));
     }
 
     [Theory]
