@@ -411,6 +411,38 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Pages_InSpanish_SpeakSpanish()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "16:00");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/Appointments/{id}", UriKind.Relative));
+        request.Headers.AcceptLanguage.ParseAdd("es");
+
+        var response = await _reception.SendAsync(request);
+
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("Cita de ", HtmlForm.Heading(page), StringComparison.Ordinal);
+        Assert.Contains("Reservada", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_FromAStaleForm_IsRefusedWithTheCurrentVersionAndChangesNothing()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "16:30");
+        var cancel = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=cancel-form]");
+        var arrived = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=status-Arrived]");
+        Assert.Equal(HttpStatusCode.Redirect, (await arrived.SubmitAsync([])).StatusCode);
+
+        var stale = await cancel.SubmitAsync(new() { ["Reason"] = "Patient phoned" });
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("Someone else changed this appointment", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("Arrived", await StatusAsync(id));
+    }
+
+    [Fact]
     public async Task Appointment_ThatDoesNotExist_Answers404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
