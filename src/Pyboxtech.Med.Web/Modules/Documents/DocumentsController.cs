@@ -38,15 +38,23 @@ public sealed class DisableFormValueModelBindingAttribute : Attribute, IResource
 
 public sealed record DocumentsHeader(Guid PatientId, string RecordNumber, string FullName, DateOnly DateOfBirth, AccessBasis Basis, bool CanWrite);
 
+/// <summary>What a page shows of a document (never the entity: no remote path, no hash).</summary>
+public sealed record DocumentRow(
+    Guid Id, string FileName, DocumentCategory Category, string? Description, string MediaType, long Size, DateTimeOffset UploadedAt,
+    DateTimeOffset? ArchivedAt, IntegrityState Integrity)
+{
+    public static DocumentRow Of(Document d) => new(d.Id, d.FileName, d.Category, d.Description, d.MediaType, d.Size, d.UploadedAt, d.ArchivedAt, d.Integrity);
+}
+
 public sealed record DocumentsPageModel(
-    DocumentsHeader Header, IReadOnlyList<Document> Documents, int Page, bool HasNext, bool Archived, int MaxUploadMegabytes, bool Configured,
+    DocumentsHeader Header, IReadOnlyList<DocumentRow> Documents, int Page, bool HasNext, bool Archived, int MaxUploadMegabytes, bool Configured,
     IReadOnlyList<string> Results);
 
 public sealed record DocumentPatientsModel(string? Query, int Page, bool HasNext, IReadOnlyList<(Guid Id, string RecordNumber, string FullName, DateOnly DateOfBirth)> Patients);
 
-public sealed record RenameModel(DocumentsHeader Header, Document Document, string Name);
+public sealed record RenameModel(DocumentsHeader Header, DocumentRow Document, string Name);
 
-public sealed record IntegrityWarningModel(DocumentsHeader Header, Document Document, IntegrityState State);
+public sealed record IntegrityWarningModel(DocumentsHeader Header, DocumentRow Document, IntegrityState State);
 
 public sealed record NoBasisModel(Guid PatientId, string RecordNumber);
 
@@ -259,7 +267,7 @@ public sealed partial class DocumentsController(
         }
 
         return await documents.FindAsync(patientId, documentId, cancellationToken) is { } document
-            ? View(new RenameModel(header, document, document.FileName))
+            ? View(new RenameModel(header, DocumentRow.Of(document), document.FileName))
             : NotFound();
     }
 
@@ -281,7 +289,7 @@ public sealed partial class DocumentsController(
         if (string.IsNullOrWhiteSpace(name) || name.Length > Document.MaxFileNameLength || DocumentService.CleanFileName(name) != name.Trim())
         {
             ModelState.AddModelError("name", text["Enter a name of at most 255 characters, without slashes or control characters."].Value);
-            var invalid = View(new RenameModel(header, document, name ?? ""));
+            var invalid = View(new RenameModel(header, DocumentRow.Of(document), name ?? ""));
             invalid.StatusCode = StatusCodes.Status400BadRequest;
             return invalid;
         }
@@ -352,7 +360,7 @@ public sealed partial class DocumentsController(
             {
                 await documents.RecordAsync(DocumentService.IntegrityFailure, AuditOutcome.Failed, patientId,
                     $"document {documentId}; {state.ToString().ToLowerInvariant()} in Nextcloud; not sent", cancellationToken);
-                var warning = View("IntegrityWarning", new IntegrityWarningModel(header, document, state));
+                var warning = View("IntegrityWarning", new IntegrityWarningModel(header, DocumentRow.Of(document), state));
                 warning.StatusCode = StatusCodes.Status409Conflict;
                 await warning.ExecuteResultAsync(ControllerContext);
                 return;
@@ -477,7 +485,7 @@ public sealed partial class DocumentsController(
             rows.Count == 0 ? "0 document(s) listed" : $"{rows.Count} document(s) listed{(archived ? " (archived)" : "")}: {string.Join(' ', rows.Select(r => r.Id))}",
             cancellationToken);
         var connection = await connections.CurrentAsync(cancellationToken);
-        var view = View("Patient", new DocumentsPageModel(header, rows, page, more, archived, connection?.MaxUploadMegabytes ?? 50, connection is not null, results));
+        var view = View("Patient", new DocumentsPageModel(header, rows.Select(DocumentRow.Of).ToList(), page, more, archived, connection?.MaxUploadMegabytes ?? 50, connection is not null, results));
         view.StatusCode = status;
         return view;
     }
