@@ -33,7 +33,13 @@ public sealed class HashingStream(Stream inner, long limit) : Stream
 
     public long Count { get; private set; }
 
-    public string HashHex() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+    /// <summary>The SHA-256 of everything read (once: the hash is released after).</summary>
+    public string HashHex()
+    {
+        var hex = Convert.ToHexStringLower(_hash.GetHashAndReset());
+        _hash.Dispose();
+        return hex;
+    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -73,15 +79,7 @@ public sealed class HashingStream(Stream inner, long limit) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _hash.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    // The HTTP content that sends this stream disposes it; the hash is still wanted after, so it is released by HashHex.
 }
 
 /// <summary>
@@ -278,9 +276,9 @@ public sealed partial class DocumentService(
         {
             await dav.MoveAsync(target, from, to, cancellationToken);
         }
-        catch (WebDavException e) when (e.Problem is DavProblem.MissingFolder or DavProblem.NotFound)
+        catch (WebDavException e) when (e.Problem is DavProblem.MissingFolder or DavProblem.NotFound or DavProblem.ServerError)
         {
-            // 409 (Nextcloud, Apache) or 404 (others) for a destination folder removed meanwhile: make it, once more.
+            // A destination folder removed meanwhile: 409 (Nextcloud), 404 (rclone), 500 (Apache mod_dav_fs). Make it, once more.
             await dav.EnsureFolderAsync(target, folder, cancellationToken);
             await dav.MoveAsync(target, from, to, cancellationToken);
         }
@@ -393,7 +391,8 @@ public sealed partial class DocumentService(
         var cutoff = clock.GetUtcNow() - olderThan;
         foreach (var item in await dav.ListAsync(target, IncomingFolder, cancellationToken))
         {
-            if (!item.IsFolder && item.Path.EndsWith(".part", StringComparison.Ordinal) && (item.LastModified is null || item.LastModified <= cutoff))
+            // Everything in .incoming is the portal's own (its .part files, and whatever a server left of a cut PUT).
+            if (!item.IsFolder && (item.LastModified is null || item.LastModified <= cutoff))
             {
                 await dav.DeleteAsync(target, item.Path, cancellationToken);
                 removed++;
