@@ -33,6 +33,9 @@ public sealed class HashingStream(Stream inner, long limit) : Stream
 
     public long Count { get; private set; }
 
+    /// <summary>More than the limit arrived (the HTTP client may wrap the exception, so this is what is asked).</summary>
+    public bool Exceeded { get; private set; }
+
     /// <summary>The SHA-256 of everything read (once: the hash is released after).</summary>
     public string HashHex()
     {
@@ -63,6 +66,7 @@ public sealed class HashingStream(Stream inner, long limit) : Stream
         Count += bytes.Length;
         if (Count > limit)
         {
+            Exceeded = true;
             throw new FileTooLargeException();
         }
 
@@ -197,11 +201,12 @@ public sealed partial class DocumentService(
         var temporary = $"{IncomingFolder}/{id}.part";
         var final = $"{recordNumber}/{id}{type.Extension}";
         var written = false;
+        HashingStream? counted = null;
         try
         {
             await dav.EnsureFolderAsync(target, IncomingFolder, cancellationToken);
             await dav.EnsureFolderAsync(target, recordNumber, cancellationToken);
-            using var counted = new HashingStream(new ConcatStream(head.AsMemory(0, headLength), body), limit);
+            counted = new HashingStream(new ConcatStream(head.AsMemory(0, headLength), body), limit);
             written = true;
             await dav.PutAsync(target, temporary, counted, cancellationToken);
             var sha = counted.HashHex();
@@ -252,7 +257,7 @@ public sealed partial class DocumentService(
                 await DeleteQuietlyAsync(target, temporary);
             }
 
-            if (e is FileTooLargeException || e.InnerException is FileTooLargeException)
+            if (counted?.Exceeded == true)
             {
                 await RefusedAsync(patientId, "over the size limit", CancellationToken.None);
                 return new(UploadRefusal.TooLarge);
