@@ -351,7 +351,11 @@ public sealed partial class DocumentService(
             return null;
         }
 
-        var target = await connections.TargetAsync(cancellationToken) ?? throw new WebDavException(DavProblem.Unreachable, "not configured");
+        if (await connections.TargetAsync(cancellationToken) is not { } target)
+        {
+            return DavProblem.Unreachable; // not connected yet: nothing moved, nothing changed
+        }
+
         var folder = $"{recordNumber}/{ArchiveFolder}";
         var to = $"{folder}/{Path.GetFileName(document.RemotePath)}";
         try
