@@ -137,13 +137,19 @@ public sealed partial class DocumentsMaintenance(IServiceScopeFactory scopes, In
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-            await using (var scope = scopes.CreateAsyncScope())
+            try
             {
+                await using var scope = scopes.CreateAsyncScope();
                 var removed = await scope.ServiceProvider.GetRequiredService<DocumentService>().SweepAsync(TimeSpan.FromDays(1), stoppingToken);
                 if (removed > 0)
                 {
                     Swept(log, removed);
                 }
+            }
+            catch (Exception e) when (e is WebDavException or HttpRequestException)
+            {
+                // Nextcloud is down at start: the leftovers wait for the next start; the daily check still runs.
+                Stopped(log, e.GetType().Name);
             }
 
             while (!stoppingToken.IsCancellationRequested)
