@@ -35,6 +35,15 @@ ensure_chromium() {
   fi
 }
 
+# Apache httpd with mod_dav_fs stands in for Nextcloud's WebDAV in the Documents tests (started by the tests from
+# their own config file; Debian's own apache2 service is never started: no systemd, and the package's site is unused).
+ensure_webdav() {
+  if [ ! -x /usr/sbin/apache2 ] || [ ! -f /usr/lib/apache2/modules/mod_dav_fs.so ]; then
+    echo "Installing Apache httpd (apt) for the Documents WebDAV tests..." >&2
+    apt_install apache2
+  fi
+}
+
 # Runs a command as the postgres user when we are root (initdb refuses root), as ourselves otherwise.
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then

@@ -9,6 +9,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 postgres_bin >/dev/null
 ensure_chromium
+ensure_webdav
 
 results="$root/TestResults"
 rm -rf "$results"

@@ -19,10 +19,17 @@ public sealed class PermissionDeclarationTests
         ["AuditLogController.Verify"] = "re-computes the chain and records that it looked; the trail is only read",
     };
 
+    /// <summary>Controllers gated by another module's row on purpose, each with its reason.</summary>
+    private static readonly Dictionary<string, string> GatedElsewhere = new(StringComparer.Ordinal)
+    {
+        ["DocumentsConnectionController"] = "the Nextcloud connection is an administrator's setting; the system administrator has no Documents (clinical) access",
+    };
+
     [Fact]
     public void Actions_WithAPermission_AreGatedByTheirOwnModule()
     {
         var wrong = GatedActions()
+            .Where(a => !GatedElsewhere.ContainsKey(a.Controller.Name))
             .Where(a => ModuleCatalog.Owning(a.Controller)?.Matrix != a.Permission.Module)
             .Select(a => $"{a.Name} is gated by {a.Permission.Module} but lives in {ModuleCatalog.Owning(a.Controller)?.Name ?? "no module"}")
             .ToList();

@@ -207,6 +207,28 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["POST /Billing/Invoices/{id:guid}/Issue"] = new() { FormOn = "/Billing/Invoices/{id}" },
         ["POST /Billing/Invoices/{id:guid}/Payments"] = new() { FormOn = "/Billing/Invoices/{id}", Values = _ => Task.FromResult(Fields(("Payment.Method", "Card"))) },
         ["POST /Billing/Invoices/{id:guid}/Void"] = new() { FormOn = "/Billing/Invoices/{id}", Values = _ => Task.FromResult(Fields(("Void.Reason", "Raised in error"))) },
+        // Documents: the person leads the patient's care team, which has one document (a row; no Nextcloud in this theory,
+        // so sending or archiving a file answers 502 with the plain-words problem). The upload form is multipart and
+        // streamed: an ordinary form post is refused as malformed (400).
+        ["GET /Documents/{patientId:guid}/{documentId:guid}/Download"] = new() { Allowed = new(HttpStatusCode.BadGateway, "Nextcloud") },
+        ["GET /Documents/{patientId:guid}/{documentId:guid}/View"] = new() { Allowed = new(HttpStatusCode.BadGateway, "Nextcloud") },
+        ["POST /Documents/{patientId:guid}/Upload"] = new() { Allowed = new(HttpStatusCode.BadRequest) },
+        ["POST /Documents/{patientId:guid}/{documentId:guid}/Rename"] = new() { FormOn = "/Documents/{patientId}/{documentId}/Rename", Values = _ => Task.FromResult(Fields(("name", "renamed.pdf"))) },
+        ["POST /Documents/{patientId:guid}/{documentId:guid}/Archive"] = new() { FormOn = "/Documents/{patientId}", Allowed = new(HttpStatusCode.BadGateway, "Nextcloud cannot be reached") },
+        ["POST /Documents/Connection"] = new()
+        {
+            FormOn = "/Documents/Connection",
+            Values = _ => Task.FromResult(Fields(("BaseUrl", "http://127.0.0.1:9/"), ("UserName", "theory"), ("Password", "theory-password"), ("RootFolder", "Theory"))),
+            Allowed = new(HttpStatusCode.Redirect, "/Documents/Connection"),
+        },
+        ["POST /Documents/Connection/Test"] = new()
+        {
+            FormOn = "/Documents/Connection",
+            FormAction = "/Documents/Connection",
+            Values = _ => Task.FromResult(Fields(("BaseUrl", "http://127.0.0.1:9/"), ("UserName", "theory"), ("Password", "theory-password"), ("RootFolder", "Theory"))),
+            Allowed = new(HttpStatusCode.OK, "Nextcloud cannot be reached"),
+        },
+        ["POST /Documents/Connection/Integrity"] = new() { FormOn = "/Documents/Connection", Allowed = new(HttpStatusCode.Redirect, "/Documents/Connection") },
     };
 
     /// <summary>A Monday five weeks or more ahead: a future working day for the appointment cases.</summary>
@@ -427,6 +449,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "noteId" when template.EndsWith("/Amend", StringComparison.Ordinal) => records.SignedId.ToString(),
             "noteId" => records.DraftId.ToString(),
             "itemId" => records.ItemId.ToString(),
+            "documentId" => records.DocumentId.ToString(),
             "handle" => records.SessionHandle,
             "statusCode" => "404",
             var other => throw new InvalidOperationException($"No record to put in {{{other}}} of {template}: add one to the fixture."),
@@ -459,9 +482,12 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
 
     public sealed record Records(Guid PatientId, Guid UserId, Guid RoleId, string SessionHandle, Guid TeamId = default)
     {
-        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid(), AppointmentId = Guid.NewGuid(), PractitionerId = Guid.NewGuid(), HoursId = Guid.NewGuid(), HoursChangeId = Guid.NewGuid(), FeeId = Guid.NewGuid(), InvoiceId = Guid.NewGuid(), LineId = Guid.NewGuid() };
+        public static Records Missing { get; } = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "0000000000000000", Guid.NewGuid()) { GrantId = Guid.NewGuid(), EmergencyId = Guid.NewGuid(), DraftId = Guid.NewGuid(), SignedId = Guid.NewGuid(), ItemId = Guid.NewGuid(), AppointmentId = Guid.NewGuid(), PractitionerId = Guid.NewGuid(), HoursId = Guid.NewGuid(), HoursChangeId = Guid.NewGuid(), FeeId = Guid.NewGuid(), InvoiceId = Guid.NewGuid(), LineId = Guid.NewGuid(), DocumentId = Guid.NewGuid() };
 
         public Guid GrantId { get; init; }
+
+        /// <summary>A document of the patient (Documents module).</summary>
+        public Guid DocumentId { get; init; }
 
         public Guid EmergencyId { get; init; }
 
@@ -625,11 +651,22 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                 (patientId, feeId, invoiceId, lineId) = await BillingRecordsAsync(actor, issued: template.EndsWith("/Payments", StringComparison.Ordinal));
             }
 
+            var documentId = Guid.Empty;
+            if (template.StartsWith("/Documents/{", StringComparison.Ordinal))
+            {
+                (patientId, _, _, _, _, _) = await ClinicalRecordsAsync(actor);
+                documentId = Guid.NewGuid();
+                await SqlAsync($"""
+                    INSERT INTO documents.documents (id, patient_id, file_name, category, media_type, size, sha256, uploaded_by, uploaded_at, remote_path, integrity)
+                    VALUES ('{documentId}', '{patientId}', 'theory.pdf', 'Letter', 'application/pdf', 10, '{new string('a', 64)}', '{actor.UserId}', now(), 'MRN/{documentId}.pdf', 'Intact');
+                    """);
+            }
+
             return new Records(patientId, userId, roleId, handle, teamId)
             {
                 GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId,
                 AppointmentId = appointments.Appointment, PractitionerId = appointments.Practitioner, HoursId = appointments.Hours, HoursChangeId = appointments.Change,
-                FeeId = feeId, InvoiceId = invoiceId, LineId = lineId,
+                FeeId = feeId, InvoiceId = invoiceId, LineId = lineId, DocumentId = documentId,
             };
         }
 
