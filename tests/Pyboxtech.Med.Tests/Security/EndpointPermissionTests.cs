@@ -170,6 +170,8 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Edit"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Edit", Values = _ => Task.FromResult(Fields(("Form.Subjective", "Headache, better today"))) },
         ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Sign"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}" },
         ["POST /Records/{patientId:guid}/Notes/{noteId:guid}/Amend"] = new() { FormOn = "/Records/{patientId}/Notes/{noteId}/Amend", Values = _ => Task.FromResult(Fields(("Form.Reason", "Dose corrected"), ("Form.Plan", "Paracetamol 1 g"))) },
+        // Appointments, from the clinical side: the case's person is the practitioner of an arrived appointment of the case's patient today.
+        ["POST /Records/{patientId:guid}/Appointments/{appointmentId:guid}/Consultation"] = new() { FormOn = "/Records/{patientId}" },
         // Access review: a break-the-glass use and a grant made for each case.
         ["POST /AccessReview/Emergency/{id:guid}/Review"] = new() { FormOn = "/AccessReview/Emergency/{id}/Review", Values = _ => Task.FromResult(Fields(("Outcome", "Appropriate"))) },
         ["POST /AccessReview/Grants/{id:guid}/Revoke"] = new() { FormOn = "/AccessReview/Grants" },
@@ -178,23 +180,23 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["POST /Appointments/Book"] = new()
         {
             FormOn = "/Appointments/Book?patientId={patientId}&practitionerId={practitionerId}",
-            Values = _ => Task.FromResult(Fields(("Date", AppointmentMonday().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Time", "10:00"), ("Minutes", "15"), ("Reason", "Repeat prescription"))),
+            Values = _ => Task.FromResult(Fields(("Form.Date", AppointmentMonday().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Form.Time", "10:00"), ("Form.Minutes", "15"), ("Form.Reason", "Repeat prescription"))),
         },
-        ["POST /Appointments/{id:guid}/Move"] = new() { FormOn = "/Appointments/{id}/Move", Values = _ => Task.FromResult(Fields(("Time", "12:00"))) },
+        ["POST /Appointments/{id:guid}/Move"] = new() { FormOn = "/Appointments/{id}/Move", Values = _ => Task.FromResult(Fields(("Form.Time", "12:00"))) },
         ["POST /Appointments/{id:guid}/Status"] = new() { FormOn = "/Appointments/{id}" },
-        ["POST /Appointments/{id:guid}/Cancel"] = new() { FormOn = "/Appointments/{id}", Values = _ => Task.FromResult(Fields(("Reason", "Patient phoned"))) },
+        ["POST /Appointments/{id:guid}/Cancel"] = new() { FormOn = "/Appointments/{id}", Values = _ => Task.FromResult(Fields(("Cancel.Reason", "Patient phoned"))) },
         ["POST /Appointments/Practitioners"] = new()
         {
             FormOn = "/Appointments/Practitioners",
-            Values = async c => Fields(("UserId", (await c.Portal.CreateUserAsync("appt.nurse." + Letters().ToLowerInvariant(), "Nell Nurse", PortalFactory.StrongPassword, "Nurse")).Id.ToString())),
+            Values = async c => Fields(("Form.UserId", (await c.Portal.CreateUserAsync("appt.nurse." + Letters().ToLowerInvariant(), "Nell Nurse", PortalFactory.StrongPassword, "Nurse")).Id.ToString())),
         },
         ["POST /Appointments/Practitioners/{id:guid}"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
-        ["POST /Appointments/Practitioners/{id:guid}/Hours"] = new() { FormOn = "/Appointments/Practitioners/{id}", Values = _ => Task.FromResult(Fields(("Day", "Saturday"), ("StartsAt", "09:00"), ("EndsAt", "12:00"))) },
+        ["POST /Appointments/Practitioners/{id:guid}/Hours"] = new() { FormOn = "/Appointments/Practitioners/{id}", Values = _ => Task.FromResult(Fields(("HoursForm.Day", "Saturday"), ("HoursForm.StartsAt", "09:00"), ("HoursForm.EndsAt", "12:00"))) },
         ["POST /Appointments/Practitioners/{id:guid}/Hours/{hoursId:guid}/Remove"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
         ["POST /Appointments/Practitioners/{id:guid}/Exceptions"] = new()
         {
             FormOn = "/Appointments/Practitioners/{id}",
-            Values = _ => Task.FromResult(Fields(("Date", AppointmentMonday().AddDays(7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("Kind", "Leave"))),
+            Values = _ => Task.FromResult(Fields(("ExceptionForm.Date", AppointmentMonday().AddDays(7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), ("ExceptionForm.Kind", "Leave"))),
         },
         ["POST /Appointments/Practitioners/{id:guid}/Exceptions/{exceptionId:guid}/Remove"] = new() { FormOn = "/Appointments/Practitioners/{id}" },
         // Billing: each case gets a patient, a fee item and a draft invoice with one line, issued for payments (BillingRecordsAsync).
@@ -433,6 +435,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
             "id" when template.StartsWith("/Appointments/Practitioners/", StringComparison.Ordinal) => records.PractitionerId.ToString(),
             "id" when template.StartsWith("/Appointments/", StringComparison.Ordinal) => records.AppointmentId.ToString(),
             "practitionerId" => records.PractitionerId.ToString(),
+            "appointmentId" => records.AppointmentId.ToString(),
             "hoursId" => records.HoursId.ToString(),
             "exceptionId" => records.HoursChangeId.ToString(),
             "id" when template.StartsWith("/Administration/Users/", StringComparison.Ordinal) => records.UserId.ToString(),
@@ -662,6 +665,11 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                     """);
             }
 
+            if (template.EndsWith("/Consultation", StringComparison.Ordinal))
+            {
+                appointments = (patientId, actor.UserId, await ConsultationTodayAsync(actor, patientId), Guid.Empty, Guid.Empty);
+            }
+
             return new Records(patientId, userId, roleId, handle, teamId)
             {
                 GrantId = grantId, EmergencyId = emergencyId, DraftId = draftId, SignedId = signedId, ItemId = itemId,
@@ -686,6 +694,21 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
                     VALUES ('{appointment}', '{patient}', '{doctor}', ('{monday} 09:00'::timestamp AT TIME ZONE 'Australia/Sydney'), ('{monday} 09:15'::timestamp AT TIME ZONE 'Australia/Sydney'), 'Standard', 'Check-up', 'Booked', '{actor.UserId}', now(), false);
                 """);
             return (patient, doctor, appointment, hours, change);
+        }
+
+        private int _consultations;
+
+        /// <summary>The person as a practitioner, with the patient arrived for a one-minute appointment today (a minute of its own per case).</summary>
+        private async Task<Guid> ConsultationTodayAsync(Actor actor, Guid patient)
+        {
+            var appointment = Guid.NewGuid();
+            var minute = Interlocked.Increment(ref _consultations);
+            await SqlAsync($"""
+                INSERT INTO appointments.practitioners (user_id, display_name, default_minutes, is_active, created_at, created_by) VALUES ('{actor.UserId}', 'Dr Actor', 15, true, now(), '{actor.UserId}') ON CONFLICT DO NOTHING;
+                INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours)
+                    VALUES ('{appointment}', '{patient}', '{actor.UserId}', date_trunc('minute', now()) + interval '{minute} minutes', date_trunc('minute', now()) + interval '{minute + 1} minutes', 'Standard', 'Check-up', 'Arrived', '{actor.UserId}', now(), false);
+                """);
+            return appointment;
         }
 
         private (Guid Member, Guid Candidate)? _careTeamClinicians;

@@ -136,7 +136,7 @@ public sealed class AppointmentsController(
 
     [HttpPost("Book")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> Book(BookAppointmentForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> Book([Bind(Prefix = "Form")] BookAppointmentForm form, CancellationToken cancellationToken)
     {
         var columns = await ColumnsAsync(cancellationToken);
         var chosen = form.PatientId is { } pid && await patients.HeaderAsync(pid, cancellationToken) is { } header ? new PatientChoice(pid, header.RecordNumber, header.FullName, header.DateOfBirth) : null;
@@ -189,7 +189,7 @@ public sealed class AppointmentsController(
 
     [HttpPost("{id:guid}/Move")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> Move(Guid id, MoveAppointmentForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> Move(Guid id, [Bind(Prefix = "Form")] MoveAppointmentForm form, CancellationToken cancellationToken)
     {
         if (await calendar.EntryAsync(id, cancellationToken) is not { } entry)
         {
@@ -238,7 +238,7 @@ public sealed class AppointmentsController(
 
     [HttpPost("{id:guid}/Cancel")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> Cancel(Guid id, CancelAppointmentForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> Cancel(Guid id, [Bind(Prefix = "Cancel")] CancelAppointmentForm form, CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {
@@ -297,10 +297,10 @@ public sealed class AppointmentsController(
 
     private static string FieldOf(BookingProblem problem) => problem switch
     {
-        BookingProblem.NoSuchPatient => "PatientId",
-        BookingProblem.NoSuchPractitioner or BookingProblem.PractitionerInactive => "PractitionerId",
-        BookingProblem.NoSuchLocalTime or BookingProblem.InThePast or BookingProblem.OutsideHours or BookingProblem.SlotTaken => "Time",
-        BookingProblem.BadLength => "Minutes",
+        BookingProblem.NoSuchPatient => "Form.PatientId",
+        BookingProblem.NoSuchPractitioner or BookingProblem.PractitionerInactive => "Form.PractitionerId",
+        BookingProblem.NoSuchLocalTime or BookingProblem.InThePast or BookingProblem.OutsideHours or BookingProblem.SlotTaken => "Form.Time",
+        BookingProblem.BadLength => "Form.Minutes",
         _ => "",
     };
 

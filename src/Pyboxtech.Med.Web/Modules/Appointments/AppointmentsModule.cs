@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Dashboard;
 using Pyboxtech.Med.Web.Platform.Modules;
@@ -75,5 +77,6 @@ public sealed class AppointmentsModule : MatrixModuleDeclaration<AppointmentsMod
         services.AddScoped<PractitionerAdministration>();
         services.AddScoped<IAppointmentBook, AppointmentBookContract>();
         services.AddScoped<IDashboardPanel, MyDayPanel>();
+        services.AddSingleton<IConfigureOptions<MvcOptions>, AppointmentBindingMessages>();
     }
 }

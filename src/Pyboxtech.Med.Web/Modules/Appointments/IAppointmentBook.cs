@@ -31,12 +31,58 @@ public interface IAppointmentBook
     /// </summary>
     Task<IReadOnlyList<PractitionerDayCount>> CountsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The appointments of <paramref name="patientId"/> with <paramref name="practitionerUserId"/> on the clinic's local
+    /// today, earliest first (cancelled ones left out): when, status (an <c>AppointmentStatus</c> name), the row version
+    /// a mark must carry, and whether the status allows starting or completing the consultation next. Plain tuples, so
+    /// a caller needs no type of this module but the interface. Not audited: the caller's page is.
+    /// </summary>
+    Task<IReadOnlyList<(Guid Id, DateTimeOffset StartsAt, string Status, uint Version, bool CanStart, bool CanComplete)>> TodayWithAsync(Guid patientId, Guid practitionerUserId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The practitioner marks their own appointment "in consultation" or, with <paramref name="complete"/>, "completed":
+    /// only when the appointment is <paramref name="patientId"/>'s with <paramref name="practitionerUserId"/> (else not
+    /// Found), <paramref name="version"/> is its current row version (else not Current: a stale or replayed form), and
+    /// the status allows the step (else not Allowed); anything short of all three changes nothing. Kept as a history
+    /// line with who and when, audited with the patient as subject, in one transaction.
+    /// </summary>
+    Task<(bool Found, bool Current, bool Allowed)> MarkByPractitionerAsync(
+        Guid appointmentId, Guid patientId, Guid practitionerUserId, bool complete, uint version, CancellationToken cancellationToken);
+
     /// <summary>Every practitioner (active or not), by name.</summary>
     Task<IReadOnlyList<(Guid UserId, string DisplayName, string? ProviderNumber, bool IsActive)>> PractitionersAsync(CancellationToken cancellationToken);
 }
 
-internal sealed class AppointmentBookContract(MedDbContext db, IOptions<ClinicOptions> clinic) : IAppointmentBook
+internal sealed class AppointmentBookContract(MedDbContext db, IOptions<ClinicOptions> clinic, AppointmentBook book, TimeProvider clock) : IAppointmentBook
 {
+    public async Task<IReadOnlyList<(Guid Id, DateTimeOffset StartsAt, string Status, uint Version, bool CanStart, bool CanComplete)>> TodayWithAsync(Guid patientId, Guid practitionerUserId, CancellationToken cancellationToken)
+    {
+        var zone = clinic.Value.Zone;
+        var (start, end) = ClinicClock.Day(ClinicClock.LocalDate(clock.GetUtcNow(), zone), zone);
+        var rows = await db.Set<Appointment>().AsNoTracking()
+            .Where(a => a.PatientId == patientId && a.PractitionerId == practitionerUserId && a.StartsAt >= start && a.StartsAt < end && a.Status != AppointmentStatus.Cancelled)
+            .OrderBy(a => a.StartsAt).ToListAsync(cancellationToken);
+        return rows.Select(a => (a.Id, a.StartsAt, a.Status.ToString(), a.Version,
+            Appointment.Next(a.Status).Contains(AppointmentStatus.InConsultation), Appointment.Next(a.Status).Contains(AppointmentStatus.Completed))).ToList();
+    }
+
+    public async Task<(bool Found, bool Current, bool Allowed)> MarkByPractitionerAsync(
+        Guid appointmentId, Guid patientId, Guid practitionerUserId, bool complete, uint version, CancellationToken cancellationToken)
+    {
+        if (!await db.Set<Appointment>().AnyAsync(a => a.Id == appointmentId && a.PatientId == patientId && a.PractitionerId == practitionerUserId, cancellationToken))
+        {
+            return (false, false, false);
+        }
+
+        return await book.ChangeStatusAsync(appointmentId, complete ? AppointmentStatus.Completed : AppointmentStatus.InConsultation, version, null, practitionerUserId, cancellationToken) switch
+        {
+            BookingProblem.None => (true, true, true),
+            null => (false, false, false),
+            BookingProblem.Stale => (true, false, true),
+            _ => (true, true, false),
+        };
+    }
+
     public async Task<AppointmentSummary?> FindAsync(Guid appointmentId, CancellationToken cancellationToken) =>
         (await Summaries().Where(s => s.Id == appointmentId).FirstOrDefaultAsync(cancellationToken)) is { } row ? Summary(row) : null;
 

@@ -21,7 +21,7 @@ public sealed class PractitionersController(PractitionerAdministration practitio
 
     [HttpPost("")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> Add(AddPractitionerForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> Add([Bind(Prefix = "Form")] AddPractitionerForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)
         {
@@ -31,10 +31,10 @@ public sealed class PractitionersController(PractitionerAdministration practitio
                     TempData["Notice"] = text["The practitioner is added. Now set their working hours."].Value;
                     return RedirectToAction(nameof(Details), new { id = form.UserId });
                 case PractitionerProblem.AlreadyPractitioner:
-                    ModelState.AddModelError(nameof(form.UserId), text["This person is already a practitioner."].Value);
+                    ModelState.AddModelError("Form.UserId", text["This person is already a practitioner."].Value);
                     break;
                 default:
-                    ModelState.AddModelError(nameof(form.UserId), text["Only an active person with a clinical role can be a practitioner."].Value);
+                    ModelState.AddModelError("Form.UserId", text["Only an active person with a clinical role can be a practitioner."].Value);
                     break;
             }
         }
@@ -49,7 +49,7 @@ public sealed class PractitionersController(PractitionerAdministration practitio
 
     [HttpPost("{id:guid}")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> Edit(Guid id, EditPractitionerForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> Edit(Guid id, [Bind(Prefix = "Form")] EditPractitionerForm form, CancellationToken cancellationToken)
     {
         if (ModelState.IsValid)
         {
@@ -73,7 +73,7 @@ public sealed class PractitionersController(PractitionerAdministration practitio
 
     [HttpPost("{id:guid}/Hours")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> AddHours(Guid id, AddHoursForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> AddHours(Guid id, [Bind(Prefix = "HoursForm")] AddHoursForm form, CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {
@@ -90,7 +90,7 @@ public sealed class PractitionersController(PractitionerAdministration practitio
 
     [HttpPost("{id:guid}/Exceptions")]
     [RequirePermission<AppointmentsModule>(AccessLevel.Write)]
-    public async Task<IActionResult> AddException(Guid id, AddExceptionForm form, CancellationToken cancellationToken)
+    public async Task<IActionResult> AddException(Guid id, [Bind(Prefix = "ExceptionForm")] AddExceptionForm form, CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {

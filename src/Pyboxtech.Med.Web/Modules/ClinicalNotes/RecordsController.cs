@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Localization;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Appointments;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.PatientAccess;
@@ -22,6 +23,7 @@ public sealed class RecordsController(
     PermissionMatrix matrix,
     AuditTrail audit,
     SharingService sharing,
+    IAppointmentBook appointments,
     IStringLocalizer<ClinicalNotesResources> text) : Controller
 {
     private const int ListSize = 50;
@@ -117,6 +119,45 @@ public sealed class RecordsController(
             ? "The line was ended; it stays in the summary's history."
             : "That line had already been ended; nothing was changed."].Value;
         return RedirectToAction(nameof(Record), new { patientId });
+    }
+
+    /// <summary>
+    /// The clinician starts or completes the consultation of their own appointment with this patient: Clinical notes
+    /// Write and a write basis for the patient, then Appointments' contract checks the appointment is this patient's with
+    /// this clinician (else 404), the version is current (else 409: a stale or replayed form) and the status allows it.
+    /// </summary>
+    [HttpPost("{patientId:guid}/Appointments/{appointmentId:guid}/Consultation")]
+    [RequirePermission<ClinicalNotesModule>(AccessLevel.Write)]
+    public async Task<IActionResult> Consultation(Guid patientId, Guid appointmentId, ConsultationForm form, CancellationToken cancellationToken)
+    {
+        if (await GrantedAsync(patientId, AccessLevel.Write, cancellationToken) is not { } header)
+        {
+            return NotFound();
+        }
+
+        if (form.Step is not (ConsultationForm.Start or ConsultationForm.Complete))
+        {
+            ModelState.AddModelError("", text["Choose one of the buttons offered."].Value);
+            return Invalid(await RecordViewAsync(header, null, 1, new SummaryItemForm(), cancellationToken));
+        }
+
+        var (found, current, allowed) = await appointments.MarkByPractitionerAsync(
+            appointmentId, patientId, Me, form.Step == ConsultationForm.Complete, form.Version, cancellationToken);
+        if (!found)
+        {
+            return NotFound();
+        }
+
+        if (current && allowed)
+        {
+            TempData["Notice"] = text[form.Step == ConsultationForm.Complete ? "The consultation is completed." : "The consultation has started."].Value;
+            return RedirectToAction(nameof(Record), new { patientId });
+        }
+
+        ModelState.AddModelError("", text[current
+            ? "This appointment cannot be marked that way any more. Its status is shown below."
+            : "The appointment changed while you had this page open (or the button was used already). Nothing was changed: check its status below."].Value);
+        return Invalid(await RecordViewAsync(header, null, 1, new SummaryItemForm(), cancellationToken), current ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict);
     }
 
     [HttpGet("{patientId:guid}/Summary/History")]
@@ -314,7 +355,9 @@ public sealed class RecordsController(
         // Only a care-team member can be a lead of the patient's team: nobody else pays for the question.
         var mayRestrict = header.Basis.Kind == AccessBasisKind.CareTeam
             && (await matrix.CanAsync(User, AccessReview.AccessReviewModule.Access, AccessLevel.Write) || await sharing.LeadsATeamOfAsync(Me, header.PatientId, cancellationToken));
-        return View("Record", new RecordViewModel(header, content, page, q, summary, mayRestrict));
+        var today = (await appointments.TodayWithAsync(header.PatientId, Me, cancellationToken))
+            .Select(a => new ConsultationLine(a.Id, a.StartsAt, a.Status, a.Version, a.CanStart, a.CanComplete)).ToList();
+        return View("Record", new RecordViewModel(header, content, page, q, summary, mayRestrict) { Today = today });
     }
 
     private async Task<NoteViewModel> NoteViewAsync(RecordHeader header, NoteLine note, CancellationToken cancellationToken)
@@ -362,7 +405,11 @@ public sealed record PatientRow(Guid Id, string RecordNumber, string FullName, D
 
 public sealed record MyPatientsViewModel(string? Query, int Page, bool HasNext, IReadOnlyList<PatientRow> Patients);
 
-public sealed record RecordViewModel(RecordHeader Header, RecordPage Content, int Page, string? Query, SummaryItemForm Summary, bool MayRestrict);
+public sealed record RecordViewModel(RecordHeader Header, RecordPage Content, int Page, string? Query, SummaryItemForm Summary, bool MayRestrict)
+{
+    /// <summary>Today's appointments of this patient with the signed-in clinician (Appointments' contract).</summary>
+    public IReadOnlyList<ConsultationLine> Today { get; init; } = [];
+}
 
 public sealed record SummaryHistoryViewModel(RecordHeader Header, IReadOnlyList<SummaryLine> Lines);
 

@@ -125,34 +125,34 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         switch (bad)
         {
             case "gap":
-                (fields["Date"], fields["Time"], expected) = ("2026-10-04", "02:30", "This time does not exist on that date");
+                (fields["Form.Date"], fields["Form.Time"], expected) = ("2026-10-04", "02:30", "This time does not exist on that date");
                 break;
             case "past":
-                (fields["Date"], expected) = ("2025-06-02", "This time has passed");
+                (fields["Form.Date"], expected) = ("2025-06-02", "This time has passed");
                 break;
             case "zero":
-                (fields["Minutes"], expected) = ("0", "The length must be at least 5 minutes and less than 24 hours.");
+                (fields["Form.Minutes"], expected) = ("0", "The length must be at least 5 minutes and less than 24 hours.");
                 break;
             case "day":
-                (fields["Minutes"], expected) = ("1440", "The length must be at least 5 minutes and less than 24 hours.");
+                (fields["Form.Minutes"], expected) = ("1440", "The length must be at least 5 minutes and less than 24 hours.");
                 break;
             case "spaces":
-                (fields["Reason"], expected) = ("    ", "Enter the reason for the visit.");
+                (fields["Form.Reason"], expected) = ("    ", "Enter the reason for the visit.");
                 break;
             case "long":
-                (fields["Reason"], expected) = (new string('a', 201), "The reason must be at most 200 characters.");
+                (fields["Form.Reason"], expected) = (new string('a', 201), "The reason must be at most 200 characters.");
                 break;
             case "inactive":
                 expected = "This practitioner no longer takes appointments";
                 break;
             case "no patient":
-                (fields["PatientId"], expected) = (Guid.NewGuid().ToString(), "Choose the patient from the search.");
+                (fields["Form.PatientId"], expected) = (Guid.NewGuid().ToString(), "Choose the patient from the search.");
                 break;
             case "no practitioner":
-                (fields["PractitionerId"], expected) = (Guid.NewGuid().ToString(), "Choose the practitioner from the list.");
+                (fields["Form.PractitionerId"], expected) = (Guid.NewGuid().ToString(), "Choose the practitioner from the list.");
                 break;
             case "outside":
-                (fields["Time"], expected) = ("19:00", "outside the practitioner's working hours");
+                (fields["Form.Time"], expected) = ("19:00", "outside the practitioner's working hours");
                 break;
         }
 
@@ -165,6 +165,31 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal(0, await CountAsync(practitioner));
     }
 
+    [Theory]
+    [InlineData("en", "25:99", "Time", "Enter a valid value for 'Time'.")]
+    [InlineData("es", "25:99", "Time", "Escriba un valor válido en «Hora».")]
+    [InlineData("en", "19:00", "Time", "outside the practitioner's working hours")]
+    [InlineData("en", "10:00", "Reason", "Enter the reason for the visit.")]
+    public async Task Book_WithABadField_ShowsItsMessageNextToTheFieldMarkedInvalid(string language, string time, string field, string expected)
+    {
+        var practitioner = await PractitionerAsync();
+        var form = await BookFormAsync(_patient, practitioner);
+        var fields = Booking(practitioner, NextMonday(), time, 15, field == "Reason" ? " " : "Repeat prescription");
+        _reception.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+
+        var response = await form.SubmitAsync(fields);
+
+        _reception.DefaultRequestHeaders.AcceptLanguage.Clear();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var document = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+        var input = document.QuerySelector($"[name='Form.{field}']:not([type=hidden])")!;
+        Assert.Equal("true", input.GetAttribute("aria-invalid"));
+        var message = document.GetElementById(input.GetAttribute("aria-describedby")!)!;
+        Assert.Contains(expected, message.TextContent, StringComparison.Ordinal);
+        Assert.Equal(message, input.ParentElement!.QuerySelector(".invalid-feedback"));
+        Assert.Equal(0, await CountAsync(practitioner));
+    }
+
     [Fact]
     public async Task Book_OutsideHoursWithBookAnyway_IsBookedAndAudited()
     {
@@ -172,7 +197,7 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         var form = await BookFormAsync(_patient, practitioner);
         var before = await portal.LastAuditSequenceAsync();
         var fields = Booking(practitioner, NextMonday(), "19:00", 15);
-        fields["BookAnyway"] = "true";
+        fields["Form.BookAnyway"] = "true";
 
         var response = await form.SubmitAsync(fields);
 
@@ -199,7 +224,7 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
 
         // The refused page's own form, with the box now offered and ticked.
         var again = HtmlForm.Parse(_reception, page, "/Appointments/Book", "[data-testid=book-form]");
-        Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync(new() { ["ConfirmPatientElsewhere"] = "true" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await again.SubmitAsync(new() { ["Form.ConfirmPatientElsewhere"] = "true" })).StatusCode);
         Assert.Equal(1, await CountAsync(second));
     }
 
@@ -243,12 +268,12 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         var id = await BookAsync(practitioner, NextMonday(), "11:00");
         var form = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=cancel-form]");
 
-        var empty = await form.SubmitAsync(new() { ["Reason"] = "   " });
+        var empty = await form.SubmitAsync(new() { ["Cancel.Reason"] = "   " });
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
         Assert.Equal("Booked", await StatusAsync(id));
 
         var before = await portal.LastAuditSequenceAsync();
-        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Reason"] = "Patient phoned: car broke down" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Cancel.Reason"] = "Patient phoned: car broke down" })).StatusCode);
         Assert.Equal("Cancelled", await StatusAsync(id));
         Assert.Contains("car broke down", await _reception.GetStringAsync($"/Appointments/{id}"), StringComparison.Ordinal);
         var rows = await portal.AuditRowsAfterAsync(before);
@@ -267,13 +292,13 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         await BookAsync(practitioner, date, "10:00");
         var form = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}/Move", "[data-testid=move-form]");
 
-        var taken = await form.SubmitAsync(new() { ["Time"] = "10:00" });
+        var taken = await form.SubmitAsync(new() { ["Form.Time"] = "10:00" });
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         Assert.Contains("This slot has just been taken", await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Time"] = "12:00" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Form.Time"] = "12:00" })).StatusCode);
         // The same form again: its version is now stale.
-        var stale = await form.SubmitAsync(new() { ["Time"] = "13:00" });
+        var stale = await form.SubmitAsync(new() { ["Form.Time"] = "13:00" });
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Contains("Someone else changed this appointment", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var starts = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.StartsAt).SingleAsync());
@@ -373,15 +398,15 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     {
         var nurse = await portal.CreateUserAsync("nurse." + Letters().ToLowerInvariant(), "Nia Nurse", PortalFactory.StrongPassword, "Nurse");
         var list = await HtmlForm.LoadAsync(_reception, "/Appointments/Practitioners", "[data-testid=add-practitioner]");
-        var added = await list.SubmitAsync(new() { ["UserId"] = nurse.Id.ToString() });
+        var added = await list.SubmitAsync(new() { ["Form.UserId"] = nurse.Id.ToString() });
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         // A receptionist is not clinical: refused with a message.
-        var refused = await list.SubmitAsync(new() { ["UserId"] = _receptionId.ToString() });
+        var refused = await list.SubmitAsync(new() { ["Form.UserId"] = _receptionId.ToString() });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
 
         var hours = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{nurse.Id}", "[data-testid=hours-form]");
-        Assert.Equal(HttpStatusCode.Redirect, (await hours.SubmitAsync(new() { ["Day"] = "Monday", ["StartsAt"] = "08:00", ["EndsAt"] = "12:00" })).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await hours.SubmitAsync(new() { ["Day"] = "Monday", ["StartsAt"] = "12:00", ["EndsAt"] = "08:00" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await hours.SubmitAsync(new() { ["HoursForm.Day"] = "Monday", ["HoursForm.StartsAt"] = "08:00", ["HoursForm.EndsAt"] = "12:00" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await hours.SubmitAsync(new() { ["HoursForm.Day"] = "Monday", ["HoursForm.StartsAt"] = "12:00", ["HoursForm.EndsAt"] = "08:00" })).StatusCode);
 
         var form = await BookFormAsync(_patient, nurse.Id);
         Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(Booking(nurse.Id, NextMonday(), "08:00", 15))).StatusCode);
@@ -435,11 +460,30 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         var arrived = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=status-Arrived]");
         Assert.Equal(HttpStatusCode.Redirect, (await arrived.SubmitAsync([])).StatusCode);
 
-        var stale = await cancel.SubmitAsync(new() { ["Reason"] = "Patient phoned" });
+        var stale = await cancel.SubmitAsync(new() { ["Cancel.Reason"] = "Patient phoned" });
 
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Contains("Someone else changed this appointment", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("Arrived", await StatusAsync(id));
+    }
+
+    [Fact]
+    public async Task Appointment_ForReception_OffersItsInvoice_WhichStartsADraftCarryingTheAppointment()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "15:00");
+        var doctor = await portal.SignInAsync("dr.read");
+
+        var invoice = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=invoice-appointment]");
+        var response = await invoice.SubmitAsync([]);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var invoiceId = Guid.Parse(response.Headers.Location!.OriginalString.Split('/')[^1]);
+        var draft = await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Modules.Billing.Invoice>().Where(i => i.Id == invoiceId).Select(i => new { i.PatientId, i.AppointmentId, i.Number }).SingleAsync());
+        Assert.Equal((_patient, (Guid?)id), (draft.PatientId, draft.AppointmentId));
+        Assert.Null(draft.Number);
+        // A doctor (Billing Read) sees no such button.
+        Assert.DoesNotContain("data-testid=\"invoice-appointment\"", await doctor.GetStringAsync($"/Appointments/{id}"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -453,8 +497,8 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
 
     private Dictionary<string, string> Booking(Guid practitioner, DateOnly date, string time, int minutes, string reason = "Repeat prescription") => new()
     {
-        ["PatientId"] = _patient.ToString(), ["PractitionerId"] = practitioner.ToString(), ["Date"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        ["Time"] = time, ["Minutes"] = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Type"] = "Standard", ["Reason"] = reason,
+        ["Form.PatientId"] = _patient.ToString(), ["Form.PractitionerId"] = practitioner.ToString(), ["Form.Date"] = date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        ["Form.Time"] = time, ["Form.Minutes"] = minutes.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Form.Type"] = "Standard", ["Form.Reason"] = reason,
     };
 
     private async Task<Guid> BookAsync(Guid practitioner, DateOnly date, string time, string reason = "Repeat prescription")
