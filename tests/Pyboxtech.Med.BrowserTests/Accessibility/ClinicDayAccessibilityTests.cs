@@ -215,7 +215,8 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         await AssertFocusAsync(page, "#Type");
         await page.Keyboard.PressAsync("Tab");
         await AssertFocusAsync(page, "#Date");
-        await page.Keyboard.TypeAsync(tomorrow.ToString("ddMMyyyy", CultureInfo.InvariantCulture));
+        // Chromium's date field takes its order from the browser's own language (en-US here: month, day, year), not the page's.
+        await page.Keyboard.TypeAsync(tomorrow.ToString("MMddyyyy", CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#Date")).ToHaveValueAsync(tomorrow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await page.Keyboard.PressAsync("Tab");
         await AssertFocusAsync(page, "#Time");
