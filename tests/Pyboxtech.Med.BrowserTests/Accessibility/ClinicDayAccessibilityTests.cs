@@ -218,12 +218,10 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         // Chromium's date field takes its order from the browser's own language (en-US here: month, day, year), not the page's.
         await page.Keyboard.TypeAsync(tomorrow.ToString("MMddyyyy", CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#Date")).ToHaveValueAsync(tomorrow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        await page.Keyboard.PressAsync("Tab");
-        await AssertFocusAsync(page, "#Time");
+        await TabToAsync(page, "#Time");
         await page.Keyboard.TypeAsync("1030A");
         await Assertions.Expect(page.Locator("#Time")).ToHaveValueAsync("10:30");
-        await page.Keyboard.PressAsync("Tab");
-        await AssertFocusAsync(page, "#Minutes");
+        await TabToAsync(page, "#Minutes");
         await TypeInNextAsync(page, "#Reason", "Blood pressure check");
         await page.AfterNextLoadAsync(() => page.Keyboard.PressAsync("Enter"));
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/Appointments/[0-9a-f-]{36}$"));
