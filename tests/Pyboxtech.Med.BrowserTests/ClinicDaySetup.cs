@@ -1,0 +1,70 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Modules.Appointments;
+using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.Identity;
+
+namespace Pyboxtech.Med.BrowserTests;
+
+/// <summary>
+/// What a clinic day's walks find already in place (put straight in the database): a practitioner who works every day of
+/// the week all day long, so a booking "soon" is inside their hours whatever the hour the test runs; the clinic's clock.
+/// </summary>
+internal static class ClinicDaySetup
+{
+    /// <summary>The clinic's zone (ClinicOptions' default; the test portal does not change it).</summary>
+    public static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+
+    public static DateTimeOffset LocalNow => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Zone);
+
+    /// <summary>
+    /// A quarter hour at least <paramref name="minutesAhead"/> from now, clinic time. Fails the walk clearly (rather than
+    /// flakily) in the last hour of the clinic's day, when "today" has no such time left.
+    /// </summary>
+    public static DateTime SoonToday(int minutesAhead = 30)
+    {
+        var now = LocalNow.DateTime;
+        var soon = now.AddMinutes(minutesAhead);
+        soon = new DateTime(soon.Year, soon.Month, soon.Day, soon.Hour, soon.Minute / 15 * 15, 0).AddMinutes(15);
+        Assert.SkipWhen(soon.Date != now.Date || soon.AddMinutes(45).Date != now.Date,
+            "Fewer than 90 minutes of the clinic's day are left (Australia/Sydney): 'today' journeys cannot run now.");
+        return soon;
+    }
+
+    /// <summary>Makes <paramref name="userId"/> a practitioner with hours 00:00-23:59 on every day of the week.</summary>
+    public static Task PractitionerAsync(PortalFactory portal, Guid userId, string displayName) => portal.WithDbAsync(async db =>
+    {
+        db.Add(new Practitioner { UserId = userId, DisplayName = displayName, DefaultMinutes = 15, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = userId });
+        foreach (var day in Enum.GetValues<DayOfWeek>())
+        {
+            db.Add(new WorkingHours { PractitionerId = userId, DayOfWeek = day, StartsAt = new TimeOnly(0, 0), EndsAt = new TimeOnly(23, 59) });
+        }
+
+        return await db.SaveChangesAsync();
+    });
+
+    /// <summary>
+    /// The practice's own choice on the Roles and permissions page, done in the database: doctors may change
+    /// appointments (the default matrix gives them Read, so a doctor cannot mark their patient in consultation or completed).
+    /// </summary>
+    public static async Task DoctorsMayChangeAppointmentsAsync(PortalFactory portal)
+    {
+        await portal.WithDbAsync(async db =>
+        {
+            var role = await db.Roles.SingleAsync(r => r.Name == DefaultRoles.Doctor);
+            var cell = await db.RoleGrants.SingleOrDefaultAsync(g => g.RoleId == role.Id && g.Module == AppointmentsModule.Access.Number);
+            if (cell is null)
+            {
+                db.RoleGrants.Add(new RoleGrant { RoleId = role.Id, Module = AppointmentsModule.Access.Number, Level = AccessLevel.Write });
+            }
+            else
+            {
+                cell.Level = AccessLevel.Write;
+            }
+
+            return await db.SaveChangesAsync();
+        });
+        portal.Services.GetRequiredService<PermissionMatrix>().Invalidate();
+    }
+}
