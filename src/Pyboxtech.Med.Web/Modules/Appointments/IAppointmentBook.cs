@@ -49,13 +49,14 @@ internal sealed class AppointmentBookContract(MedDbContext db, IOptions<ClinicOp
         var (start, _) = ClinicClock.Day(from, zone);
         var (_, end) = ClinicClock.Day(to, zone);
         var zoneName = zone.Id;
+        // Column names in snake case: the model's naming convention applies to unmapped result types too.
         return await db.Database.SqlQuery<PractitionerDayCount>($"""
-            SELECT a.practitioner_id AS "PractitionerId", p.display_name AS "PractitionerName",
-                   (a.starts_at AT TIME ZONE {zoneName})::date AS "Date",
-                   count(*) FILTER (WHERE a.status <> 'Cancelled')::int AS "Booked",
-                   count(*) FILTER (WHERE a.status = 'Completed')::int AS "Completed",
-                   count(*) FILTER (WHERE a.status = 'DidNotAttend')::int AS "DidNotAttend",
-                   count(*) FILTER (WHERE a.status = 'Cancelled')::int AS "Cancelled"
+            SELECT a.practitioner_id AS practitioner_id, p.display_name AS practitioner_name,
+                   (a.starts_at AT TIME ZONE {zoneName})::date AS date,
+                   count(*) FILTER (WHERE a.status <> 'Cancelled')::int AS booked,
+                   count(*) FILTER (WHERE a.status = 'Completed')::int AS completed,
+                   count(*) FILTER (WHERE a.status = 'DidNotAttend')::int AS did_not_attend,
+                   count(*) FILTER (WHERE a.status = 'Cancelled')::int AS cancelled
             FROM appointments.appointments a JOIN appointments.practitioners p ON p.user_id = a.practitioner_id
             WHERE a.starts_at >= {start} AND a.starts_at < {end}
             GROUP BY 1, 2, 3

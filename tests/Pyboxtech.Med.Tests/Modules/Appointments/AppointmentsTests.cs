@@ -389,6 +389,60 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Contract_ForBillingAndReports_FindsTheAppointmentAndCountsPerLocalDay()
+    {
+        var practitioner = await PractitionerAsync();
+        var monday = NextMonday();
+        var booked = await BookAsync(practitioner, monday, "09:00");
+        // 23:30 Sydney time is the next day in UTC: counted on the clinic's Monday all the same.
+        await InsertAsync(practitioner, Local(monday, 23, 30), 15, "DidNotAttend");
+        await InsertAsync(practitioner, Local(monday.AddDays(1), 10, 0), 15, "Cancelled");
+        using var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateScope(portal.Services);
+        var book = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IAppointmentBook>(scope.ServiceProvider);
+
+        var found = await book.FindAsync(booked, CancellationToken.None);
+        var counts = (await book.CountsAsync(monday, monday.AddDays(1), CancellationToken.None)).Where(c => c.PractitionerId == practitioner).ToList();
+
+        Assert.Equal((_patient, "Booked", "Standard"), (found!.PatientId, found.Status, found.Type));
+        Assert.Null(await book.FindAsync(Guid.NewGuid(), CancellationToken.None));
+        Assert.Equal(2, counts.Count);
+        Assert.Equal(new PractitionerDayCount(practitioner, counts[0].PractitionerName, monday, 2, 0, 1, 0), counts[0]);
+        Assert.Equal(new PractitionerDayCount(practitioner, counts[0].PractitionerName, monday.AddDays(1), 0, 0, 0, 1), counts[1]);
+    }
+
+    [Fact]
+    public async Task Pages_InSpanish_SpeakSpanish()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "16:00");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/Appointments/{id}", UriKind.Relative));
+        request.Headers.AcceptLanguage.ParseAdd("es");
+
+        var response = await _reception.SendAsync(request);
+
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("Cita de ", HtmlForm.Heading(page), StringComparison.Ordinal);
+        Assert.Contains("Reservada", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_FromAStaleForm_IsRefusedWithTheCurrentVersionAndChangesNothing()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "16:30");
+        var cancel = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=cancel-form]");
+        var arrived = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=status-Arrived]");
+        Assert.Equal(HttpStatusCode.Redirect, (await arrived.SubmitAsync([])).StatusCode);
+
+        var stale = await cancel.SubmitAsync(new() { ["Reason"] = "Patient phoned" });
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("Someone else changed this appointment", await stale.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("Arrived", await StatusAsync(id));
+    }
+
+    [Fact]
     public async Task Appointment_ThatDoesNotExist_Answers404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
