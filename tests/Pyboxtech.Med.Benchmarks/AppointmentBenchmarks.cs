@@ -583,8 +583,6 @@ internal static partial class AppointmentBenchmarks
         CREATE TEMP TABLE bench_patients AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM patients.patients;
         ALTER TABLE bench_patients ADD PRIMARY KEY (n);
         ANALYZE bench_patients;
-        CREATE TEMP TABLE bench_practitioners AS
-            SELECT row_number() OVER (ORDER BY display_name)::int AS n, user_id AS id FROM appointments.practitioners WHERE display_name LIKE 'Dr Bench %';
         INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours)
         SELECT gen_random_uuid(), pa.id, x.practitioner, x.at, x.at + interval '15 minutes',
                (ARRAY['Standard','Standard','Standard','Review','NewPatient','LongConsultation','Procedure','Telehealth'])[1 + x.g % 8],
