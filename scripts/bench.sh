@@ -14,6 +14,10 @@
 #     clinical: clinical records behind patient-level access (issue 16): PATIENTS (100000) patients, 50 clinicians in
 #             8 care teams, NOTES (2000000) signed notes; opening a record, the "patients I may open" search, one
 #             patient-level check, and the plans of their statements; about 10 minutes; not part of "all"
+#     appointments: appointments and billing (issue 17): PATIENTS (100000) patients, 40 practitioners, APPOINTMENTS
+#             (1000000) appointments over 3 years; day view, free-slot finder (then again with the proposed index),
+#             32 bookings of one slot at once over HTTP, 1,000 invoices against a reference; ITERATIONS (40) timed runs;
+#             a few minutes; not part of "all"
 # BENCH_KEEP=1 keeps the run's folder (server logs, wrk outputs); BENCH_PG_PORT (55499) moves the cluster.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +27,7 @@ query_rows=${QUERY_ROWS:-10000000}
 verify_rows=${VERIFY_ROWS:-1000000}
 patients=${PATIENTS:-100000}
 notes=${NOTES:-2000000}
+appointments=${APPOINTMENTS:-1000000}
 bin=$(postgres_bin)
 export PYBOX_BENCH_RUNTIME PYBOX_BENCH_SUPERUSER
 command -v wrk >/dev/null || apt_install wrk
@@ -214,6 +219,19 @@ if [ "$mode" = clinical ]; then
   echo "== issue 16: measurements in process on the seeded database (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
   dotnet "$bench" clinical
   echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+if [ "$mode" = appointments ]; then
+  make_db bench_appointments
+  PYBOX_BENCH_RUNTIME=$(conn bench_appointments med_app)
+  export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_appointments;Username=postgres"
+  echo "== issue 17: seeding $patients patients, 40 practitioners, $appointments appointments (set-based SQL as the superuser); uptime: $(uptime)"
+  dotnet "$bench" appointments-seed "$patients" "$appointments" | grep -v 'setup token'
+  echo "== issue 17: measurements (in process and over HTTP on 127.0.0.1:${BENCH_WEB_PORT:-5641}); uptime: $(uptime)"
+  dotnet "$bench" appointments "${BENCH_WEB_PORT:-5641}" "${ITERATIONS:-40}"
+  # Which losers of the race reached the INSERT and were refused by the exclusion constraint itself (PostgreSQL logs each).
+  echo "exclusion-constraint refusals in the PostgreSQL log: $(grep -c 'ex_appointments_no_double_booking' "$dir/log" || true)"
+  echo "== uptime after: $(uptime)"
 fi
 
 if [ "$mode" = peer ]; then

@@ -45,6 +45,8 @@ internal static class AuditBenchmarks
             ["peer-signin", var url, var user, var probe] => await PeerBenchmarks.SignInAsync(new Uri(url), user, probe),
             ["clinical-seed", var patients, var notes] => await ClinicalBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(notes, CultureInfo.InvariantCulture)),
             ["clinical"] => await ClinicalBenchmarks.RunAsync(runtime()),
+            ["appointments-seed", var patients, var appointments] => await AppointmentBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(appointments, CultureInfo.InvariantCulture)),
+            ["appointments", var port, var iterations] => await AppointmentBenchmarks.RunAsync(runtime(), int.Parse(port, CultureInfo.InvariantCulture), int.Parse(iterations, CultureInfo.InvariantCulture)),
             ["floor", var port] => await PeerBenchmarks.FloorAsync(PeerBenchmarks.ParsePort(port), Environment.GetEnvironmentVariable("PYBOX_BENCH_FLOOR") ?? throw new InvalidOperationException("Set PYBOX_BENCH_FLOOR.")),
             _ => Usage(),
         };
@@ -52,7 +54,7 @@ internal static class AuditBenchmarks
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT | peer-seed PATIENTS ACCOUNTS | peer-client stock|ours URL ACCOUNTS | peer-signin URL USER PROBE_PATH | clinical-seed PATIENTS NOTES | clinical | floor PORT");
+        Console.Error.WriteLine("usage: serve on|off PORT | append WRITERS SECONDS | verify ROWS | query ROWS | permission | patients COUNT | peer-seed PATIENTS ACCOUNTS | peer-client stock|ours URL ACCOUNTS | peer-signin URL USER PROBE_PATH | clinical-seed PATIENTS NOTES | clinical | appointments-seed PATIENTS APPOINTMENTS | appointments PORT ITERATIONS | floor PORT");
         return 2;
     }
 
