@@ -50,8 +50,8 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         var weekly = Parse(await manager.GetStringAsync($"/Reports/Appointments?{Range}&Group=Week"));
         Assert.Equal(
             [
-                ["2026-12-07", "Dr Alpha Reports", "3", "2", "1", "1"],
                 ["2026-12-07", Formula, "1", "1", "0", "0"],
+                ["2026-12-07", "Dr Alpha Reports", "3", "2", "1", "1"],
                 ["2026-12-14", "Dr Alpha Reports", "1", "0", "0", "0"],
             ],
             Rows(weekly, 0));
