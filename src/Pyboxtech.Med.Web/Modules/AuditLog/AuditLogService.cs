@@ -58,13 +58,8 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
     public async Task WriteCsvAsync(AuditFilterForm filter, TextWriter output, CancellationToken cancellationToken)
     {
         filter = await WithPatientSubjectAsync(filter, cancellationToken);
-        var options = new CsvWriterOptions
-        {
-            // A cell starting with = + - @ would run as a formula in a spreadsheet; escape it so it stays text.
-            Injection = CsvInjection.Escape,
-            FormatProvider = CultureInfo.InvariantCulture,
-        };
-        await using var csv = CsvWriter.Create(output, options, true);
+        // A cell starting with = + - @ would run as a formula in a spreadsheet; SafeCsv escapes it so it stays text.
+        await using var csv = CsvWriter.Create(output, Shared.Text.SafeCsv.Options(), true);
         await csv.WriteRecordAsync([.. Columns], cancellationToken);
         var zone = clinic.Value.Zone;
         await foreach (var e in Filtered(filter).OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(cancellationToken))

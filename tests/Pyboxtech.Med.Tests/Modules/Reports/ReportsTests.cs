@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Net;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Appointments;
+using Pyboxtech.Med.Web.Modules.Billing;
+using Pyboxtech.Med.Web.Modules.Patients;
+
+namespace Pyboxtech.Med.Tests.Modules.Reports;
+
+/// <summary>
+/// The practice manager's reports on real PostgreSQL through real HTTP: the figures are what was seeded (appointments
+/// inserted as the database holds them, payments taken through the billing service on their clinic dates), the CSV is
+/// the table and keeps a formula-looking name as text, bad ranges are a 400 with a message, every view is audited.
+/// </summary>
+public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<ReportsTests.Portal>
+{
+    private const string Range = "From=2026-12-07&To=2026-12-20";
+    private const string Formula = "=HYPERLINK(\"http://evil.example\",\"Dr Link\")";
+
+    [Fact]
+    public async Task Appointments_PerPractitionerPerDay_AreTheSeededCounts()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var page = await manager.GetAsync($"/Reports/Appointments?{Range}");
+        var document = Parse(await page.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var rows = Rows(document, 0);
+        Assert.Equal(
+            [
+                ["2026-12-08", "Dr Alpha Reports", "3", "2", "1", "0"],
+                ["2026-12-09", "Dr Alpha Reports", "0", "0", "0", "1"],
+                ["2026-12-10", Formula, "1", "1", "0", "0"],
+                ["2026-12-15", "Dr Alpha Reports", "1", "0", "0", "0"],
+            ],
+            rows);
+        Assert.Equal(["Total", "", "5", "3", "1", "1"], Footer(document, 0));
+        var svg = document.QuerySelector("svg.bar-chart")!;
+        Assert.Equal("img", svg.GetAttribute("role"));
+        Assert.Contains("5", svg.GetAttribute("aria-label"));
+        Assert.Equal(14, svg.QuerySelectorAll("rect.bar").Length);
+        Assert.NotNull(document.QuerySelector("table[data-testid=report-table] caption"));
+
+        var weekly = Parse(await manager.GetStringAsync($"/Reports/Appointments?{Range}&Group=Week"));
+        Assert.Equal(
+            [
+                ["2026-12-07", Formula, "1", "1", "0", "0"],
+                ["2026-12-07", "Dr Alpha Reports", "3", "2", "1", "1"],
+                ["2026-12-14", "Dr Alpha Reports", "1", "0", "0", "0"],
+            ],
+            Rows(weekly, 0));
+    }
+
+    [Fact]
+    public async Task NoShowRate_IsDidNotAttendOverCompletedPlusDidNotAttend_AndNoDataRatherThanZeroDivided()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var document = Parse(await manager.GetStringAsync($"/Reports/NoShows?{Range}"));
+
+        var rows = Rows(document, 0).ToDictionary(r => r[0]);
+        Assert.Equal(["Dr Alpha Reports", "2", "1", "33.3"], rows["Dr Alpha Reports"]);
+        Assert.Equal([Formula, "1", "0", "0.0"], rows[Formula]);
+        Assert.Equal(["Dr Idle Reports", "0", "0", "no data"], rows["Dr Idle Reports"]);
+        Assert.Equal(["All practitioners", "3", "1", "25.0"], Footer(document, 0));
+        Assert.Contains("33.3 %", document.QuerySelector("table[data-testid=report-table] tbody")!.TextContent);
+    }
+
+    [Fact]
+    public async Task Takings_ByMethodAndPerDay_AreExactToTheCent()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var document = Parse(await manager.GetStringAsync($"/Reports/Takings?{Range}"));
+
+        Assert.Equal([["Cash", "1", "50.25"], ["Card", "1", "20.10"], ["EFT", "1", "99.99"]], Rows(document, 0));
+        Assert.Equal(["Total", "3", "170.34"], Footer(document, 0));
+        var days = Rows(document, 1);
+        Assert.Equal(14, days.Count);
+        Assert.Equal(["2026-12-10", "50.25", "20.10", "0.00", "70.35"], days.Single(d => d[0] == "2026-12-10"));
+        Assert.Equal(["2026-12-11", "0.00", "0.00", "99.99", "99.99"], days.Single(d => d[0] == "2026-12-11"));
+        Assert.Equal(["Total", "50.25", "20.10", "99.99", "170.34"], Footer(document, 1));
+    }
+
+    [Fact]
+    public async Task Outstanding_TotalAndOldestInvoices_WithoutPatientNames()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var html = await manager.GetStringAsync("/Reports/Outstanding");
+        var document = Parse(html);
+
+        Assert.Contains("85.20", document.QuerySelectorAll("[data-testid=report-note]").First().TextContent);
+        Assert.Equal(["Total", "2", "85.20"], Footer(document, 0));
+        var invoices = Rows(document, 1);
+        Assert.Equal(2, invoices.Count);
+        Assert.Equal(["85.20"], [invoices.Sum(i => decimal.Parse(i[5], CultureInfo.InvariantCulture)).ToString("0.00", CultureInfo.InvariantCulture)]);
+        Assert.Contains(invoices, i => i[3] == "110.55" && i[4] == "70.35" && i[5] == "40.20" && i[2] == "15");
+        Assert.DoesNotContain("Reportee", html);
+    }
+
+    [Fact]
+    public async Task Csv_IsTheTable_AndAFormulaLookingNameStaysText()
+    {
+        var manager = await portal.ManagerAsync();
+        var document = Parse(await manager.GetStringAsync($"/Reports/NoShows?{Range}"));
+
+        var response = await manager.GetAsync($"/Reports/NoShows/Csv?{Range}");
+        var csv = (await response.Content.ReadAsStringAsync()).TrimStart('\uFEFF');
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        var lines = csv.Split(["\r\n", "\n"], StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("Practitioner,Completed,Did not attend,No-show rate (%)", lines[0]);
+        var table = Rows(document, 0).Append(Footer(document, 0)).ToList();
+        Assert.Equal(table.Count, lines.Length - 1);
+        foreach (var row in table.Where(r => r[0] != Formula))
+        {
+            Assert.Contains(string.Join(',', row), lines);
+        }
+
+        var formula = lines.Single(l => l.Contains("HYPERLINK", StringComparison.Ordinal));
+        Assert.False(formula.StartsWith('=') || formula.StartsWith("\"=", StringComparison.Ordinal), formula);
+
+        var takings = (await manager.GetStringAsync($"/Reports/Takings/Csv?{Range}&Table=1")).TrimStart('\uFEFF');
+        Assert.Contains("2026-12-10,50.25,20.10,0.00,70.35", takings);
+    }
+
+    [Fact]
+    public async Task EveryViewAndExport_IsAudited_WithTheRangeAndNoPatient()
+    {
+        var manager = await portal.ManagerAsync();
+        var before = await portal.LastAuditSequenceAsync();
+
+        await manager.GetStringAsync($"/Reports/Appointments?{Range}");
+        await manager.GetStringAsync($"/Reports/NoShows?{Range}");
+        await manager.GetStringAsync($"/Reports/Takings?{Range}");
+        await manager.GetStringAsync("/Reports/Outstanding");
+        await manager.GetStringAsync($"/Reports/Appointments/Csv?{Range}");
+
+        var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => r.Module == "Reports").ToList();
+        Assert.Equal(
+            [(3801, "Appointments"), (3801, "NoShows"), (3801, "Takings"), (3801, "Outstanding"), (3802, "Appointments")],
+            rows.Select(r => ((int)r.EventType, r.SubjectId)).ToList());
+        Assert.All(rows.Where(r => r.SubjectId != "Outstanding"), r => Assert.Contains("from=2026-12-07; to=2026-12-20", r.Details));
+        Assert.All(rows, r => Assert.DoesNotContain("Reportee", r.Details));
+    }
+
+    [Fact]
+    public async Task Receptionist_WithoutReports_IsRefused()
+    {
+        var desk = await portal.DeskAsync();
+
+        foreach (var path in new[] { "/Reports", $"/Reports/Appointments?{Range}", $"/Reports/Takings/Csv?{Range}" })
+        {
+            var response = await desk.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData("/Reports/Appointments?From=2026-12-20&To=2026-12-07", "The end date is before the start date.")]
+    [InlineData("/Reports/NoShows?From=2016-01-01&To=2026-01-01", "Choose a range of at most 366 days.")]
+    [InlineData("/Reports/Takings?From=yesterday&To=2026-12-07", "Enter the dates as calendar dates, for example 2026-12-03.")]
+    [InlineData("/Reports/Takings/Csv?From=2026-13-45", "Enter the dates as calendar dates, for example 2026-12-03.")]
+    [InlineData("/Reports/Appointments?From=1900-01-01&To=1900-01-02", "Choose dates between 2000 and 2100.")]
+    [InlineData("/Reports/Appointments?Group=Fortnight", "Choose how to group the figures from the list.")]
+    [InlineData("/Reports/Outstanding/Csv?Table=9", "There is no such table in this report.")]
+    public async Task BadRange_IsA400WithAMessage_NeverA500(string path, string message)
+    {
+        var manager = await portal.ManagerAsync();
+
+        var response = await manager.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+    }
+
+    private static IHtmlDocumentLike Parse(string html) => new(new HtmlParser().ParseDocument(html));
+
+    private static List<List<string>> Rows(IHtmlDocumentLike document, int table) =>
+        document.Tables[table].QuerySelectorAll("tbody tr").Select(Cells).ToList();
+
+    private static List<string> Footer(IHtmlDocumentLike document, int table) => Cells(document.Tables[table].QuerySelector("tfoot tr")!);
+
+    private static List<string> Cells(IElement row) => row.Children.Select(c => c.GetAttribute("data-value") ?? "").ToList();
+
+    private sealed record IHtmlDocumentLike(IDocument Document)
+    {
+        public List<IElement> Tables => Document.QuerySelectorAll("table[data-testid=report-table]").ToList();
+
+        public IElement? QuerySelector(string selector) => Document.QuerySelector(selector);
+
+        public IEnumerable<IElement> QuerySelectorAll(string selector) => Document.QuerySelectorAll(selector);
+    }
+
+    /// <summary>One portal, seeded once: two practitioners with appointments (one named like a formula), one idle, and three payments.</summary>
+    public sealed class Portal : FakeClockPortal
+    {
+        private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+        private readonly SemaphoreSlim _seeding = new(1, 1);
+        private bool _seeded;
+
+        public async Task<HttpClient> ManagerAsync()
+        {
+            await SeedAsync();
+            return await SignInAsync("rep.manager");
+        }
+
+        public async Task<HttpClient> DeskAsync()
+        {
+            await SeedAsync();
+            return await SignInAsync("rep.desk");
+        }
+
+        private async Task SeedAsync()
+        {
+            await _seeding.WaitAsync();
+            try
+            {
+                if (!_seeded)
+                {
+                    await SeedOnceAsync();
+                    _seeded = true;
+                }
+            }
+            finally
+            {
+                _seeding.Release();
+            }
+        }
+
+        private async Task SeedOnceAsync()
+        {
+            await CreateUserAsync("rep.manager", "Rita Manager", StrongPassword, "Practice manager");
+            var desk = await CreateUserAsync("rep.desk", "Rex Desk", StrongPassword, "Receptionist");
+            var alpha = await CreateUserAsync("rep.alpha", "Alpha Doctor", StrongPassword, "Doctor");
+            var link = await CreateUserAsync("rep.link", "Link Doctor", StrongPassword, "Doctor");
+            var idle = await CreateUserAsync("rep.idle", "Idle Doctor", StrongPassword, "Doctor");
+            var (patient, fee, smallFee, otherFee) = await WithDbAsync(async db =>
+            {
+                db.AddRange(
+                    new Practitioner { UserId = alpha.Id, DisplayName = "Dr Alpha Reports", CreatedAt = DateTimeOffset.UtcNow, CreatedBy = desk.Id },
+                    new Practitioner { UserId = link.Id, DisplayName = Formula, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = desk.Id },
+                    new Practitioner { UserId = idle.Id, DisplayName = "Dr Idle Reports", CreatedAt = DateTimeOffset.UtcNow, CreatedBy = desk.Id });
+                var p = Patient.Register(DateTimeOffset.UtcNow, Guid.Empty);
+                p.FamilyName = "Reportee";
+                p.GivenNames = "Rosa";
+                p.DateOfBirth = new DateOnly(1980, 5, 6);
+                p.Sex = Sex.Female;
+                var f1 = new FeeItem { Code = "REP1", Description = "Long visit", Fee = 110.55m };
+                var f2 = new FeeItem { Code = "REP2", Description = "Short visit", Fee = 99.99m };
+                var f3 = new FeeItem { Code = "REP3", Description = "Dressing", Fee = 45.00m };
+                db.AddRange(p, f1, f2, f3);
+                await db.SaveChangesAsync();
+                return (p.Id, f1.Id, f2.Id, f3.Id);
+            });
+
+            // Appointments as the database holds them: Tuesday 8 December two completed and a no-show, 9 December a cancelled one,
+            // 15 December one still booked; the formula-named practitioner one completed on 10 December.
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 9, 0, "Completed", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 9, 30, "Completed", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 10, 0, "DidNotAttend", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 9), 9, 0, "Cancelled", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 15), 9, 0, "Booked", desk.Id);
+            await AppointmentAsync(patient, link.Id, new(2026, 12, 10), 9, 0, "Completed", desk.Id);
+            // Outside the range: not counted.
+            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 21), 9, 0, "DidNotAttend", desk.Id);
+
+            // Payments on 10 December (cash and card, part of 110.55) and 11 December (EFT in full); a 45.00 invoice left unpaid.
+            Clock.SetUtcNow(new DateTimeOffset(2026, 12, 10, 1, 0, 0, TimeSpan.Zero));
+            using (var scope = Services.CreateScope())
+            {
+                var billing = scope.ServiceProvider.GetRequiredService<BillingService>();
+                var partly = await IssuedAsync(billing, patient, fee);
+                await PayAsync(billing, partly, 50.25m, PaymentMethod.Cash, new(2026, 12, 10));
+                await PayAsync(billing, partly, 20.10m, PaymentMethod.Card, new(2026, 12, 10));
+                var full = await IssuedAsync(billing, patient, smallFee);
+                await IssuedAsync(billing, patient, otherFee);
+                Clock.SetUtcNow(new DateTimeOffset(2026, 12, 11, 1, 0, 0, TimeSpan.Zero));
+                await PayAsync(billing, full, 99.99m, PaymentMethod.Eft, new(2026, 12, 11));
+            }
+
+            Clock.SetUtcNow(new DateTimeOffset(2026, 12, 25, 1, 0, 0, TimeSpan.Zero));
+        }
+
+        private async Task<Guid> IssuedAsync(BillingService billing, Guid patient, Guid fee)
+        {
+            var invoice = (await billing.CreateDraftAsync(patient, null, Guid.Empty, CancellationToken.None))!.Value;
+            await billing.AddLineAsync(invoice, new AddLineForm { FeeItemId = fee, Quantity = 1 }, CancellationToken.None);
+            var version = await WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => i.Version).SingleAsync());
+            Assert.Equal(ChangeResult.Done, (await billing.IssueAsync(invoice, version, Guid.Empty, CancellationToken.None)).Result);
+            return invoice;
+        }
+
+        private static async Task PayAsync(BillingService billing, Guid invoice, decimal amount, PaymentMethod method, DateOnly on) =>
+            Assert.Equal(ChangeResult.Done, (await billing.RecordPaymentAsync(invoice, new RecordPaymentForm { Amount = amount, Method = method, PaidOn = on }, Guid.Empty, CancellationToken.None)).Result);
+
+        private Task AppointmentAsync(Guid patient, Guid practitioner, DateOnly day, int hour, int minute, string status, Guid by)
+        {
+            var start = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(hour, minute)), Sydney), TimeSpan.Zero);
+            return PostgresServer.ExecuteAsync(Database.SuperuserConnection,
+                $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(15).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{by}', now(), false)");
+        }
+    }
+}
