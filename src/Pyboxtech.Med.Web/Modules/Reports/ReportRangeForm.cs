@@ -45,7 +45,10 @@ public sealed class ReportRangeForm
             : null;
     }
 
-    /// <summary>Days when the range is a month or less, weeks beyond, unless the person chose.</summary>
+    /// <summary>
+    /// Days when the range is a month or less, weeks beyond, unless the person chose. Safe before <see cref="Check"/>
+    /// filled the dates: model validation reads every property of the form, this one included.
+    /// </summary>
     public ReportGrouping Grouping => Group is ReportGrouping.Day or ReportGrouping.Week ? Group.Value
-        : To!.Value.DayNumber - From!.Value.DayNumber + 1 <= MaxDailyDays ? ReportGrouping.Day : ReportGrouping.Week;
+        : From is not { } from || To is not { } to || to.DayNumber - from.DayNumber + 1 <= MaxDailyDays ? ReportGrouping.Day : ReportGrouping.Week;
 }
