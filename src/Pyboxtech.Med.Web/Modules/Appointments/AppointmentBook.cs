@@ -233,8 +233,12 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         var last = from.AddDays(FinderDays);
         var exceptions = await db.Set<HoursChange>().AsNoTracking()
             .Where(e => e.PractitionerId == practitionerId && e.Date >= from && e.Date < last).ToListAsync(cancellationToken);
+        // The lower bound on StartsAt is exact (ck_appointments_length keeps every appointment under 24 hours, so none
+        // that started a day or more before the range can reach into it) and lets ix_appointments_practitioner_starts
+        // read only the range instead of the practitioner's whole history.
+        var earliest = rangeStart.AddHours(-24);
         var busy = await Holding.AsNoTracking()
-            .Where(a => a.PractitionerId == practitionerId && a.StartsAt < rangeEnd && a.EndsAt > rangeStart)
+            .Where(a => a.PractitionerId == practitionerId && a.StartsAt > earliest && a.StartsAt < rangeEnd && a.EndsAt > rangeStart)
             .OrderBy(a => a.StartsAt).Select(a => new { a.StartsAt, a.EndsAt }).ToListAsync(cancellationToken);
         var now = notBefore is { } after && after > clock.GetUtcNow() ? after : clock.GetUtcNow();
         var length = TimeSpan.FromMinutes(minutes);
@@ -355,7 +359,10 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         }
 
         var end = start.AddMinutes(request.Minutes);
-        var taken = await Holding.AnyAsync(a => a.PractitionerId == request.PractitionerId && a.Id != moving && a.StartsAt < end && a.EndsAt > start, cancellationToken);
+        // Bounded below as in FreeSlotsAsync: exact because ck_appointments_length keeps every appointment under 24 hours.
+        var earliest = start.AddHours(-24);
+        var taken = await Holding.AnyAsync(a => a.PractitionerId == request.PractitionerId && a.Id != moving
+            && a.StartsAt > earliest && a.StartsAt < end && a.EndsAt > start, cancellationToken);
         return (taken ? BookingProblem.SlotTaken : BookingProblem.None, start, end, practitioner);
     }
 
