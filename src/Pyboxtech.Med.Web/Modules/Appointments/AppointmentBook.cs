@@ -50,6 +50,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
     public const int MaxSlots = 8;
     public const int FinderDays = 28;
     private const string ExclusionViolation = "23P01";
+    private const int BookingLockClass = 17;
 
     public TimeZoneInfo Zone => clinic.Value.Zone;
 
@@ -87,6 +88,12 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
             Reason = request.Reason.Trim(), BookedBy = by, BookedAt = now, OutsideHours = outside,
         };
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await StillFreeAsync(request.PractitionerId, null, start, end, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken);
+        }
+
         db.Add(appointment);
         db.Add(appointment.Booked());
         try
@@ -152,6 +159,13 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         appointment.OutsideHours = outside;
         db.Entry(appointment).Property(a => a.Version).OriginalValue = version;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await StillFreeAsync(request.PractitionerId, id, start, end, cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken) with { AppointmentId = id };
+        }
+
         db.Add(appointment.Moved(previous, by, clock.GetUtcNow()));
         try
         {
@@ -233,8 +247,12 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         var last = from.AddDays(FinderDays);
         var exceptions = await db.Set<HoursChange>().AsNoTracking()
             .Where(e => e.PractitionerId == practitionerId && e.Date >= from && e.Date < last).ToListAsync(cancellationToken);
+        // The lower bound on StartsAt is exact (ck_appointments_length keeps every appointment under 24 hours, so none
+        // that started a day or more before the range can reach into it) and lets ix_appointments_practitioner_starts
+        // read only the range instead of the practitioner's whole history.
+        var earliest = rangeStart.AddHours(-24);
         var busy = await Holding.AsNoTracking()
-            .Where(a => a.PractitionerId == practitionerId && a.StartsAt < rangeEnd && a.EndsAt > rangeStart)
+            .Where(a => a.PractitionerId == practitionerId && a.StartsAt > earliest && a.StartsAt < rangeEnd && a.EndsAt > rangeStart)
             .OrderBy(a => a.StartsAt).Select(a => new { a.StartsAt, a.EndsAt }).ToListAsync(cancellationToken);
         var now = notBefore is { } after && after > clock.GetUtcNow() ? after : clock.GetUtcNow();
         var length = TimeSpan.FromMinutes(minutes);
@@ -355,8 +373,34 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         }
 
         var end = start.AddMinutes(request.Minutes);
-        var taken = await Holding.AnyAsync(a => a.PractitionerId == request.PractitionerId && a.Id != moving && a.StartsAt < end && a.EndsAt > start, cancellationToken);
+        var taken = await TakenAsync(request.PractitionerId, moving, start, end, cancellationToken);
         return (taken ? BookingProblem.SlotTaken : BookingProblem.None, start, end, practitioner);
+    }
+
+    /// <summary>Whether another appointment that holds its time overlaps [start, end) with the practitioner.</summary>
+    private Task<bool> TakenAsync(Guid practitionerId, Guid? moving, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        // Bounded below as in FreeSlotsAsync: exact because ck_appointments_length keeps every appointment under 24 hours.
+        var earliest = start.AddHours(-24);
+        return Holding.AnyAsync(a => a.PractitionerId == practitionerId && a.Id != moving
+            && a.StartsAt > earliest && a.StartsAt < end && a.EndsAt > start, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inside the booking's transaction: waits for any other booking or move of the same practitioner to commit
+    /// (a transaction-scoped advisory lock on the practitioner), then checks the time again. So the losers of a race
+    /// (two receptionists, the same slot) see the winner's row and are answered "slot taken" without an INSERT that
+    /// PostgreSQL refuses, which EF Core would log at Error level once per loser ("Failed executing DbCommand",
+    /// "An exception occurred in the database while saving changes") although nothing went wrong. The exclusion
+    /// constraint stays the last word for every other writer (psql, a bug), and its 23P01 is still answered 409.
+    /// </summary>
+    private async Task<bool> StillFreeAsync(Guid practitionerId, Guid? moving, DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        // Two-int key space (class 17 = appointments' booking), apart from the single-bigint keys other code uses;
+        // two practitioners sharing a hash only wait for each other's bookings, nothing more.
+        var key = practitionerId.GetHashCode();
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({BookingLockClass}, {key})", cancellationToken);
+        return !await TakenAsync(practitionerId, moving, start, end, cancellationToken);
     }
 
     private async Task<BookingOutcome> RefusedAsync(BookingProblem problem, BookingRequest request, DateTimeOffset start, CancellationToken cancellationToken)
@@ -379,7 +423,8 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
 
     private async Task<IReadOnlyList<PatientElsewhereLine>> ElsewhereAsync(Guid patientId, Guid practitionerId, DateTimeOffset start, DateTimeOffset end, Guid? moving, CancellationToken cancellationToken) =>
         await Holding.AsNoTracking()
-            .Where(a => a.PatientId == patientId && a.PractitionerId != practitionerId && a.Id != moving && a.StartsAt < end && a.EndsAt > start)
+            .Where(a => a.PatientId == patientId && a.PractitionerId != practitionerId && a.Id != moving
+                && a.StartsAt > start.AddHours(-24) && a.StartsAt < end && a.EndsAt > start) // exact: ck_appointments_length
             .Join(db.Set<Practitioner>(), a => a.PractitionerId, p => p.UserId, (a, p) => new PatientElsewhereLine(a.Id, p.DisplayName, a.StartsAt, a.EndsAt))
             .ToListAsync(cancellationToken);
 

@@ -29,3 +29,10 @@ CREATE TRIGGER appointments_kept BEFORE DELETE ON appointments.appointments
 
 CREATE TRIGGER practitioners_kept BEFORE DELETE ON appointments.practitioners
     FOR EACH ROW EXECUTE FUNCTION appointments.refuse_removal();
+
+-- One practitioner's appointments by start, covering what the free-slot finder and the booking/moving overlap check
+-- read (issue 17 benchmark: the finder's statement 84 ms -> 0.2 ms with 1,000,000 appointments, together with the
+-- lower bound on starts_at in AppointmentBook). Hand SQL, not in the EF model: the foreign key's own
+-- ix_appointments_practitioner_id is created by EF from the model (convention) and stays, since the model may not
+-- change in this issue.
+CREATE INDEX ix_appointments_practitioner_starts ON appointments.appointments (practitioner_id, starts_at) INCLUDE (ends_at, status);
