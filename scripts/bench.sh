@@ -2,7 +2,7 @@
 # Benchmarks for docs/benchmarks.md, on a durable throwaway PostgreSQL cluster
 # (fsync, synchronous_commit and full_page_writes at their defaults: on). Not part of the test suite: no timing
 # belongs in a test.
-#   bash scripts/bench.sh [all|audit|query|access|load|peer|clinical]
+#   bash scripts/bench.sh [all|audit|query|access|load|peer|clinical|appointments|documents]
 #     audit:  the audit trail (issue 3), about 10 minutes; QUERY_ROWS (10000000) and VERIFY_ROWS (1000000) size it
 #     query:  only the audit viewer queries on QUERY_ROWS rows
 #     access: the permission check and patient search (issue 4), about 3 minutes; PATIENTS (100000) sizes it
@@ -18,6 +18,10 @@
 #             (1000000) appointments over 3 years; day view, free-slot finder (then again with the proposed index),
 #             32 bookings of one slot at once over HTTP, 1,000 invoices against a reference; ITERATIONS (40) timed runs;
 #             a few minutes; not part of "all"
+#     documents: documents in Nextcloud over WebDAV (issue 18): Apache mod_dav_fs (the tests' WebDavServer), the portal
+#             in its own process; a 200 MB upload and download through the portal (its VmRSS/VmHWM over idle) against
+#             curl straight to the WebDAV server, 2 alternating rounds; the list of a patient with 500 documents over
+#             HTTP; about 2 minutes; not part of "all"
 # BENCH_KEEP=1 keeps the run's folder (server logs, wrk outputs); BENCH_PG_PORT (55499) moves the cluster.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -231,6 +235,17 @@ if [ "$mode" = appointments ]; then
   dotnet "$bench" appointments "${BENCH_WEB_PORT:-5641}" "${ITERATIONS:-40}"
   # Which losers of the race reached the INSERT and were refused by the exclusion constraint itself (PostgreSQL logs each).
   echo "exclusion-constraint refusals in the PostgreSQL log: $(grep -c 'ex_appointments_no_double_booking' "$dir/log" || true)"
+  echo "== uptime after: $(uptime)"
+fi
+
+if [ "$mode" = documents ]; then
+  ensure_webdav
+  command -v curl >/dev/null || apt_install curl
+  make_db bench_documents
+  PYBOX_BENCH_RUNTIME=$(conn bench_documents med_app)
+  export PYBOX_BENCH_SUPERUSER="Host=127.0.0.1;Port=$port;Database=bench_documents;Username=postgres"
+  echo "== issue 18: documents over WebDAV (portal on 127.0.0.1:${BENCH_WEB_PORT:-5651}); uptime: $(uptime)"
+  dotnet "$bench" documents "${BENCH_WEB_PORT:-5651}"
   echo "== uptime after: $(uptime)"
 fi
 

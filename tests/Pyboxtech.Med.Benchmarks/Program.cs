@@ -47,6 +47,7 @@ internal static class AuditBenchmarks
             ["clinical"] => await ClinicalBenchmarks.RunAsync(runtime()),
             ["appointments-seed", var patients, var appointments] => await AppointmentBenchmarks.SeedAsync(runtime(), int.Parse(patients, CultureInfo.InvariantCulture), int.Parse(appointments, CultureInfo.InvariantCulture)),
             ["appointments", var port, var iterations] => await AppointmentBenchmarks.RunAsync(runtime(), int.Parse(port, CultureInfo.InvariantCulture), int.Parse(iterations, CultureInfo.InvariantCulture)),
+            [var documents, .. var rest] when documents.StartsWith("documents", StringComparison.Ordinal) => await DocumentBenchmarks.RunAsync(runtime(), documents, rest),
             ["floor", var port] => await PeerBenchmarks.FloorAsync(PeerBenchmarks.ParsePort(port), Environment.GetEnvironmentVariable("PYBOX_BENCH_FLOOR") ?? throw new InvalidOperationException("Set PYBOX_BENCH_FLOOR.")),
             _ => Usage(),
         };
