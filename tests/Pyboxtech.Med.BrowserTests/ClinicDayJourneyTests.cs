@@ -25,7 +25,6 @@ public sealed class ClinicDayJourneyTests(BrowserPortal portal) : IClassFixture<
         await portal.CreateUserAsync("pm.ruth", "Ruth Manager", Password, DefaultRoles.PracticeManager);
         var doctor = await portal.CreateUserAsync("dr.ada", "Dr Ada Lim", Password, DefaultRoles.Doctor);
         await ClinicDaySetup.PractitionerAsync(portal, doctor.Id, "Dr Ada Lim");
-        await ClinicDaySetup.DoctorsMayChangeAppointmentsAsync(portal);
         var patient = await ClinicalSetup.PatientAsync(portal, "Okafor");
         await ClinicalSetup.TeamAsync(portal, "Lim's patients", doctor.Id, patient);
         var mrn = await portal.WithDbAsync(db => Task.FromResult(db.Set<Web.Modules.Patients.Patient>().Single(p => p.Id == patient).MedicalRecordNumber));
@@ -121,17 +120,33 @@ public sealed class ClinicDayJourneyTests(BrowserPortal portal) : IClassFixture<
         await Assertions.Expect(ada.GetByTestId("patient-name")).ToContainTextAsync("OKAFOR");
         await Assertions.Expect(ada.GetByTestId("basis")).ToHaveTextAsync("You see this record as a member of Lim's patients.");
 
-        // Back to the appointment from "My day": in consultation, then completed, each kept with who.
+        // The consultation from the record, with the matrix as installed (Appointments Read for doctors): the card shows
+        // today's appointment with her; Start, then Complete, each answered on the record page.
+        var consultation = ada.GetByTestId("consultation");
+        var status = consultation.GetByTestId("consultation-status");
+        await Assertions.Expect(consultation.GetByTestId("consultation-line")).ToHaveCountAsync(1);
+        await Assertions.Expect(status).ToHaveTextAsync($"Today {Clock(later)} — Arrived");
+        // Arrived may go straight to Completed (the matrix of statuses allows it), so both buttons are offered at first.
+        await Assertions.Expect(consultation.GetByRole(AriaRole.Button, new() { Name = "Complete consultation" })).ToHaveCountAsync(1);
+        await consultation.GetByRole(AriaRole.Button, new() { Name = "Start consultation" }).ClickAsync();
+        await ada.WaitForURLAsync(portal.BaseAddress + $"/Records/{patient}");
+        await Assertions.Expect(ada.Locator("body")).ToContainTextAsync("The consultation has started.");
+        await Assertions.Expect(status).ToHaveTextAsync($"Today {Clock(later)} — In consultation");
+        await Assertions.Expect(consultation.GetByRole(AriaRole.Button, new() { Name = "Start consultation" })).ToHaveCountAsync(0);
+        await consultation.GetByRole(AriaRole.Button, new() { Name = "Complete consultation" }).ClickAsync();
+        await Assertions.Expect(ada.Locator("body")).ToContainTextAsync("The consultation is completed.");
+        await Assertions.Expect(status).ToHaveTextAsync($"Today {Clock(later)} — Completed");
+        await Assertions.Expect(consultation.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
+        await ShotAsync(ada, "clinicday-completed");
+
+        // The appointment (read only for him) keeps who did each step; he is offered none of reception's buttons.
         await ada.GotoAsync(portal.BaseAddress + "/");
-        await Assertions.Expect(line.Locator("a[href^='/Appointments/']")).ToContainTextAsync(Clock(later));
         await line.Locator("a[href^='/Appointments/']").ClickAsync();
         await ada.WaitForURLAsync(appointment);
-        await ada.GetByRole(AriaRole.Button, new() { Name = "Start consultation" }).ClickAsync();
-        await Assertions.Expect(ada.GetByTestId("status")).ToHaveTextAsync("In consultation");
-        await ada.GetByRole(AriaRole.Button, new() { Name = "Mark completed" }).ClickAsync();
         await Assertions.Expect(ada.GetByTestId("status")).ToHaveTextAsync("Completed");
+        await Assertions.Expect(ada.GetByTestId("history-line").Nth(3)).ToContainTextAsync("Arrived → In consultation by Dr Ada Lim");
         await Assertions.Expect(ada.GetByTestId("history-line").Last).ToContainTextAsync("In consultation → Completed by Dr Ada Lim");
-        await ShotAsync(ada, "clinicday-completed");
+        await Assertions.Expect(ada.GetByRole(AriaRole.Button, new() { Name = "Mark completed" })).ToHaveCountAsync(0);
         await ada.GotoAsync(portal.BaseAddress + "/");
         await Assertions.Expect(line).ToContainTextAsync("Completed");
         await desk.GotoAsync(portal.BaseAddress + "/Appointments/WaitingRoom");

@@ -1,9 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Modules.Appointments;
-using Pyboxtech.Med.Web.Security;
-using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.BrowserTests;
 
@@ -43,28 +39,4 @@ internal static class ClinicDaySetup
 
         return await db.SaveChangesAsync();
     });
-
-    /// <summary>
-    /// The practice's own choice on the Roles and permissions page, done in the database: doctors may change
-    /// appointments (the default matrix gives them Read, so a doctor cannot mark their patient in consultation or completed).
-    /// </summary>
-    public static async Task DoctorsMayChangeAppointmentsAsync(PortalFactory portal)
-    {
-        await portal.WithDbAsync(async db =>
-        {
-            var role = await db.Roles.SingleAsync(r => r.Name == DefaultRoles.Doctor);
-            var cell = await db.RoleGrants.SingleOrDefaultAsync(g => g.RoleId == role.Id && g.Module == AppointmentsModule.Access.Number);
-            if (cell is null)
-            {
-                db.RoleGrants.Add(new RoleGrant { RoleId = role.Id, Module = AppointmentsModule.Access.Number, Level = AccessLevel.Write });
-            }
-            else
-            {
-                cell.Level = AccessLevel.Write;
-            }
-
-            return await db.SaveChangesAsync();
-        });
-        portal.Services.GetRequiredService<PermissionMatrix>().Invalidate();
-    }
 }

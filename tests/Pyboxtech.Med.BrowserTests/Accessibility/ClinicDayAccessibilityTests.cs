@@ -8,7 +8,7 @@ namespace Pyboxtech.Med.BrowserTests.Accessibility;
 
 /// <summary>
 /// Issue 17's pages (Appointments: day, week, free slots, waiting room, booking with its refusals, the appointment, moving,
-/// practitioners; Billing: home, practice details, fee schedule, invoices, the invoice in each state, the print view,
+/// practitioners; the patient's record with the practitioner's consultation card; Billing: home, practice details, fee schedule, invoices, the invoice in each state, the print view,
 /// outstanding, takings) in the states a clinic day reaches, in English and in Spanish: axe finds nothing. Navigation goes
 /// by ids, addresses and form actions, never by visible text, so the same walk runs in both languages. And a booking
 /// made with the keyboard alone.
@@ -23,7 +23,7 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         "GET /Appointments/Practitioners", "GET /Appointments/Practitioners/{id:guid}",
         "GET /Billing", "GET /Billing/Settings", "GET /Billing/Fees", "GET /Billing/Fees/New", "GET /Billing/Fees/{id:guid}/Edit",
         "GET /Billing/Invoices", "GET /Billing/Invoices/{id:guid}", "GET /Billing/Invoices/{id:guid}/Print",
-        "GET /Billing/Outstanding", "GET /Billing/Takings",
+        "GET /Billing/Outstanding", "GET /Billing/Takings", "GET /Records/{patientId:guid}",
     ];
 
     [Theory]
@@ -142,6 +142,19 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         var doc = await SignedInAsync(tour, $"{language}.doc");
         await tour.CheckAsync(doc, "GET /", "dashboard with My day");
         await ShotAsync(doc, $"clinicday-my-day-{language}");
+
+        // The doctor's consultation card on the patient's record (opened from "My day"): Start offered, then Complete, then none.
+        await doc.Locator("[data-testid='my-day-line'] [data-testid='record-link']").First.ClickAsync();
+        await Assertions.Expect(doc.GetByTestId("start-consultation")).ToBeVisibleAsync();
+        await tour.CheckAsync(doc, "GET /Records/{patientId:guid}", "consultation card, arrived (Start offered)");
+        await SubmitAsync(doc, "[data-testid='start-consultation']");
+        await Assertions.Expect(doc.GetByTestId("complete-consultation")).ToBeVisibleAsync();
+        await tour.CheckAsync(doc, "GET /Records/{patientId:guid}", "consultation card, in consultation (Complete offered)");
+        await ShotAsync(doc, $"clinicday-record-consultation-{language}");
+        await SubmitAsync(doc, "[data-testid='complete-consultation']");
+        await Assertions.Expect(doc.GetByTestId("consultation-status")).ToBeVisibleAsync();
+        await Assertions.Expect(doc.GetByTestId("consultation").Locator("form")).ToHaveCountAsync(0);
+        await tour.CheckAsync(doc, "GET /Records/{patientId:guid}", "consultation card, completed (no buttons)");
 
         // Reception invoices: the patient's invoices, a draft, a line (refused, then added), issued, paid, printed.
         await GoAsync(desk, $"/Billing/Find?record={mrn}");
