@@ -24,6 +24,7 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         "GET /Billing", "GET /Billing/Settings", "GET /Billing/Fees", "GET /Billing/Fees/New", "GET /Billing/Fees/{id:guid}/Edit",
         "GET /Billing/Invoices", "GET /Billing/Invoices/{id:guid}", "GET /Billing/Invoices/{id:guid}/Print",
         "GET /Billing/Outstanding", "GET /Billing/Takings", "GET /Records/{patientId:guid}",
+        "GET /Reports", "GET /Reports/Appointments", "GET /Reports/NoShows", "GET /Reports/Takings", "GET /Reports/Outstanding",
     ];
 
     [Theory]
@@ -192,6 +193,13 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         await VisitAsync(tour, manager, "/Billing/Takings", "GET /Billing/Takings", "today");
         await ShotAsync(manager, $"clinicday-takings-{language}");
         await VisitAsync(tour, manager, "/Billing/Takings?date=not-a-date", "GET /Billing/Takings", "refused (bad date)");
+        await VisitAsync(tour, manager, "/Reports", "GET /Reports", "index");
+        await VisitAsync(tour, manager, "/Reports/Appointments", "GET /Reports/Appointments", "the day's appointments, with chart");
+        await ShotAsync(manager, $"reports-appointments-{language}");
+        await VisitAsync(tour, manager, "/Reports/Appointments?From=2026-12-20&To=2026-12-07", "GET /Reports/Appointments", "refused (end before start)");
+        await VisitAsync(tour, manager, "/Reports/NoShows", "GET /Reports/NoShows", "rates");
+        await VisitAsync(tour, manager, "/Reports/Takings", "GET /Reports/Takings", "the card payment");
+        await VisitAsync(tour, manager, "/Reports/Outstanding", "GET /Reports/Outstanding", "totals");
 
         tour.AssertClean(Endpoints);
     }
