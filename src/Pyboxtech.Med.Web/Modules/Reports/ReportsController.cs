@@ -100,8 +100,11 @@ public sealed class ReportsController(ReportsService reports, IStringLocalizer<R
         {
             var dates = ModelState.TryGetValue(nameof(ReportRangeForm.From), out var f) && f.Errors.Count > 0
                 || ModelState.TryGetValue(nameof(ReportRangeForm.To), out var t) && t.Errors.Count > 0;
+            var table = ModelState.TryGetValue(nameof(ReportRangeForm.Table), out var n) && n.Errors.Count > 0;
             ModelState.Clear();
-            return dates ? text["Enter the dates as calendar dates, for example 2026-12-03."].Value : text["Choose how to group the figures from the list."].Value;
+            return dates ? text["Enter the dates as calendar dates, for example 2026-12-03."].Value
+                : table ? text["There is no such table in this report."].Value
+                : text["Choose how to group the figures from the list."].Value;
         }
 
         if (range.Group is { } group && !Enum.IsDefined(group))

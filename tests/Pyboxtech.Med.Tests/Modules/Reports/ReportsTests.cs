@@ -162,7 +162,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
             // The matrix's refusal: sent to the access-denied page, nothing of the report shown.
             var response = await desk.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.StartsWith("/Account/AccessDenied", response.Headers.Location?.OriginalString, StringComparison.Ordinal);
+            Assert.Contains("/Account/AccessDenied", response.Headers.Location?.OriginalString, StringComparison.Ordinal);
         }
     }
 
