@@ -44,11 +44,26 @@ public sealed class HashingStream(Stream inner, long limit) : Stream
         return hex;
     }
 
+    /// <summary>
+    /// Fills the caller's buffer (or reaches the end) before answering: a multipart section hands out a few kilobytes
+    /// per read, and passing each on alone made the upload to Nextcloud go out in small writes (issue 18's benchmark).
+    /// </summary>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken);
-        Take(buffer.Span[..read]);
-        return read;
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var read = await inner.ReadAsync(buffer[filled..], cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            Take(buffer.Span.Slice(filled, read));
+            filled += read;
+        }
+
+        return filled;
     }
 
     public override int Read(byte[] buffer, int offset, int count)

@@ -139,7 +139,7 @@ public sealed partial class DocumentsController(
             return BadRequest();
         }
 
-        var reader = new MultipartReader(boundary, Request.Body) { HeadersLengthLimit = 16 * 1024 };
+        var reader = new MultipartReader(boundary, Request.Body, 64 * 1024) { HeadersLengthLimit = 16 * 1024 };
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var results = new List<string>();
         var refused = false;

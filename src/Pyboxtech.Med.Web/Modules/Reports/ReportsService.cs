@@ -91,13 +91,13 @@ public sealed class ReportsService(
         var perPeriod = rows.GroupBy(r => r.Period).ToDictionary(g => g.Key, g => g.Sum(r => r.Booked));
         var periodTitle = grouping == ReportGrouping.Day ? text["Day"].Value : text["Week starting"].Value;
         var table = new ReportTable(
-            text["Appointments per practitioner per {0}", grouping == ReportGrouping.Day ? text["day"] : text["week"]],
+            text["Appointments per practitioner per {0}", grouping == ReportGrouping.Day ? text["day (in a sentence)"] : text["week (in a sentence)"]],
             [new(periodTitle), new(text["Practitioner"]), new(text["Booked"], true), new(text["Completed"], true), new(text["Did not attend"], true), new(text["Cancelled"], true)],
             rows.Select(r => (IReadOnlyList<ReportCell>)[Date(r.Period), r.PractitionerName, Count(r.Booked), Count(r.Completed), Count(r.Dna), Count(r.Cancelled)]).ToList(),
             [text["Total"].Value, "", Count(rows.Sum(r => r.Booked)), Count(rows.Sum(r => r.Completed)), Count(rows.Sum(r => r.Dna)), Count(rows.Sum(r => r.Cancelled))],
             new BarChart(
                 periods.Select(p => new BarChartPoint(p.ToString("ddd d MMM", CultureInfo.CurrentCulture), perPeriod.GetValueOrDefault(p))).ToList(),
-                text["Booked appointments per {0}, all practitioners, {1} in all: the numbers are in the table below", grouping == ReportGrouping.Day ? text["day"] : text["week"], rows.Sum(r => r.Booked)],
+                text["Booked appointments per {0}, all practitioners, {1} in all: the numbers are in the table below", grouping == ReportGrouping.Day ? text["day (in a sentence)"] : text["week (in a sentence)"], rows.Sum(r => r.Booked)],
                 periods[0].ToString("d", CultureInfo.CurrentCulture), periods[^1].ToString("d", CultureInfo.CurrentCulture)));
         List<string> notes = [text["Booked counts every appointment but cancelled ones."]];
         if (grouping == ReportGrouping.Week && (PeriodOf(from, grouping) != from || PeriodOf(to, grouping) != to.AddDays(-6)))

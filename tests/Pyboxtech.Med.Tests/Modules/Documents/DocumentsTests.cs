@@ -209,7 +209,9 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         Assert.Contains("big.pdf: refused, larger than the limit of 1 MB. Nothing was kept.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
         Assert.True(sent < 20L * 1024 * 1024, $"the whole body was read ({sent} bytes)");
         Assert.Equal(count, await CountAsync(_patient));
-        Assert.DoesNotContain(portal.Dav.AllFiles(), f => f.Contains(".incoming/", StringComparison.Ordinal));
+        // Apache may still hold what it received of the cut PUT as its own hidden ".davfs.tmp…" for a moment (see the
+        // mid-upload test): the portal's temporary is gone.
+        Assert.DoesNotContain(portal.Dav.AllFiles(), f => f.Contains(".incoming/", StringComparison.Ordinal) && !f.Contains("/.davfs.tmp", StringComparison.Ordinal));
     }
 
     [Theory]
