@@ -11,31 +11,35 @@ namespace Pyboxtech.Med.Tests.Modules.Billing;
 
 /// <summary>
 /// The day's takings and payment dates are the clinic's local dates (Australia/Sydney), not the server's UTC: at
-/// 14:30 UTC on 3 December it is already 01:30 on 4 December in Sydney.
+/// 14:30 UTC it is already past midnight of the next day in Sydney.
 /// </summary>
 public sealed class BillingClinicDayTests(FakeClockPortal portal) : IClassFixture<FakeClockPortal>
 {
     [Fact]
     public async Task Payment_JustAfterMidnightInSydney_CountsForTheClinicsDateNotUtcs()
     {
-        portal.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 3, 14, 30, 0, TimeSpan.Zero));
+        // Two days ahead of the real clock (a fake clock cannot go back): at 14:30 UTC Sydney (UTC+10 or +11) is past midnight.
+        var utcDay = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(2);
+        string Iso(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (utcDate, sydneyDate, dayAfter) = (Iso(utcDay), Iso(utcDay.AddDays(1)), Iso(utcDay.AddDays(2)));
+        portal.Clock.SetUtcNow(new DateTimeOffset(utcDay.ToDateTime(new TimeOnly(14, 30)), TimeSpan.Zero));
         await portal.CreateUserAsync("day.desk", "Dee Desk", PortalFactory.StrongPassword, "Receptionist");
         await portal.CreateUserAsync("day.manager", "Max Manager", PortalFactory.StrongPassword, "Practice manager");
         var desk = await portal.SignInAsync("day.desk");
         var invoice = await IssuedInvoiceAsync("64.20");
 
         var form = await HtmlForm.LoadAsync(desk, $"/Billing/Invoices/{invoice}", "form[data-testid=record-payment]");
-        Assert.Equal("2026-12-04", form.Fields["Payment.PaidOn"]);
-        var future = await form.SubmitAsync(new() { ["Payment.Method"] = "Cash", ["Payment.PaidOn"] = "2026-12-05" });
+        Assert.Equal(sydneyDate, form.Fields["Payment.PaidOn"]);
+        var future = await form.SubmitAsync(new() { ["Payment.Method"] = "Cash", ["Payment.PaidOn"] = dayAfter });
         Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
         Assert.Contains("The payment date must be between the day the invoice was issued and today.", HtmlForm.Errors(await future.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Payment.Method"] = "Eft" })).StatusCode);
 
         var manager = await portal.SignInAsync("day.manager");
         var today = new HtmlParser().ParseDocument(await manager.GetStringAsync("/Billing/Takings"));
-        var yesterday = new HtmlParser().ParseDocument(await manager.GetStringAsync("/Billing/Takings?date=2026-12-03"));
+        var yesterday = new HtmlParser().ParseDocument(await manager.GetStringAsync("/Billing/Takings?date=" + utcDate));
 
-        Assert.Equal("2026-12-04", today.QuerySelector("#date")!.GetAttribute("value"));
+        Assert.Equal(sydneyDate, today.QuerySelector("#date")!.GetAttribute("value"));
         Assert.Equal("64.20", today.QuerySelector("[data-testid=takings-row][data-method=Eft] [data-amount]")!.GetAttribute("data-amount"));
         Assert.Equal("64.20", today.QuerySelector("[data-testid=takings-total]")!.GetAttribute("data-amount"));
         Assert.Equal("0.00", yesterday.QuerySelector("[data-testid=takings-total]")!.GetAttribute("data-amount"));
