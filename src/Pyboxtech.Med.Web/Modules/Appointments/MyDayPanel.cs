@@ -25,6 +25,9 @@ public sealed class MyDayPanel(PermissionMatrix matrix, MedDbContext db, Appoint
     {
         if (!Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var me)
             || !await matrix.CanAsync(user, AppointmentsModule.Access, AccessLevel.Read)
+            // Only people whose roles reach Clinical notes Write can be practitioners: everyone else (reception) is
+            // answered from the cached matrix, without a query on every dashboard.
+            || !await matrix.CanAsync(user, ClinicalNotesModule.Access, AccessLevel.Write)
             || !await db.Set<Practitioner>().AnyAsync(p => p.UserId == me, cancellationToken))
         {
             return null;
