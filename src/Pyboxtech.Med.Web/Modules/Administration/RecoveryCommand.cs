@@ -13,11 +13,15 @@ namespace Pyboxtech.Med.Web.Modules.Administration;
 /// </summary>
 public static class RecoveryCommand
 {
-    public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> arguments)
+    public static Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> arguments) =>
+        RunAsync(services, arguments, Console.Out, Console.Error);
+
+    /// <summary>Writes to the given writers, so a test reads its own output and not whatever else the process printed.</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> arguments, TextWriter output, TextWriter error)
     {
         if (arguments is not [var userName])
         {
-            Console.Error.WriteLine("usage: recover-access USERNAME");
+            await error.WriteLineAsync("usage: recover-access USERNAME");
             return 2;
         }
 
@@ -29,7 +33,7 @@ public static class RecoveryCommand
         var user = await users.FindByNameAsync(userName);
         if (user is null || matrix.Effective(await users.GetRolesAsync(user), user.Id, AdministrationModule.Access) < AccessLevel.Write)
         {
-            Console.Error.WriteLine($"No administrator named {userName}: only an account with Administration write access can be recovered.");
+            await error.WriteLineAsync($"No administrator named {userName}: only an account with Administration write access can be recovered.");
             return 3;
         }
 
@@ -46,7 +50,7 @@ public static class RecoveryCommand
             CancellationToken.None);
         await transaction.CommitAsync();
 
-        Console.WriteLine($"{user.UserName} is unlocked and active. Temporary password (shown once, must be changed at sign-in): {password}");
+        await output.WriteLineAsync($"{user.UserName} is unlocked and active. Temporary password (shown once, must be changed at sign-in): {password}");
         return 0;
     }
 }

@@ -301,24 +301,12 @@ public sealed class PasswordAndLockoutTests(PortalFactory portal) : IClassFixtur
         Assert.Contains(await portal.AuditRowsAsync(), r => r.Action == "recover-access command" && r.Details!.Contains("only.admin", StringComparison.Ordinal));
     }
 
-    private static readonly SemaphoreSlim ConsoleGate = new(1, 1);
-
     private async Task<(int Code, string Output)> RunRecoveryAsync(string userName)
     {
-        await ConsoleGate.WaitAsync();
-        var original = Console.Out;
-        try
-        {
-            using var captured = new StringWriter();
-            Console.SetOut(captured);
-            var code = await RecoveryCommand.RunAsync(portal.Services, [userName]);
-            return (code, captured.ToString());
-        }
-        finally
-        {
-            Console.SetOut(original);
-            ConsoleGate.Release();
-        }
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await RecoveryCommand.RunAsync(portal.Services, [userName], output, error);
+        return (code, output.ToString());
     }
 
     private async Task<string> AttemptAsync(string userName, string password)

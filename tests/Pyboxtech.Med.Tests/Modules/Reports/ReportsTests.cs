@@ -19,7 +19,16 @@ namespace Pyboxtech.Med.Tests.Modules.Reports;
 /// </summary>
 public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<ReportsTests.Portal>
 {
-    private const string Range = "From=2026-12-07&To=2026-12-20";
+    /// <summary>
+    /// The Monday the seeded fortnight starts, two weeks ahead of the real clock: the portal's fake clock starts at the
+    /// real time and can only move forward, so fixed dates would break once they had passed.
+    /// </summary>
+    private static readonly DateOnly Monday = NextMonday(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(14));
+    private static readonly string Range = $"From={Day(0)}&To={Day(13)}";
+    private static DateOnly NextMonday(DateOnly from) => from.AddDays(((int)DayOfWeek.Monday - (int)from.DayOfWeek + 7) % 7);
+
+    private static string Day(int offset) => Monday.AddDays(offset).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     private const string Formula = "=HYPERLINK(\"http://evil.example\",\"Dr Link\")";
 
     [Fact]
@@ -34,10 +43,10 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         var rows = Rows(document, 0);
         Assert.Equal(
             [
-                ["2026-12-08", "Dr Alpha Reports", "3", "2", "1", "0"],
-                ["2026-12-09", "Dr Alpha Reports", "0", "0", "0", "1"],
-                ["2026-12-10", Formula, "1", "1", "0", "0"],
-                ["2026-12-15", "Dr Alpha Reports", "1", "0", "0", "0"],
+                [Day(1), "Dr Alpha Reports", "3", "2", "1", "0"],
+                [Day(2), "Dr Alpha Reports", "0", "0", "0", "1"],
+                [Day(3), Formula, "1", "1", "0", "0"],
+                [Day(8), "Dr Alpha Reports", "1", "0", "0", "0"],
             ],
             rows);
         Assert.Equal(["Total", "", "5", "3", "1", "1"], Footer(document, 0));
@@ -50,9 +59,9 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         var weekly = Parse(await manager.GetStringAsync($"/Reports/Appointments?{Range}&Group=Week"));
         Assert.Equal(
             [
-                ["2026-12-07", Formula, "1", "1", "0", "0"],
-                ["2026-12-07", "Dr Alpha Reports", "3", "2", "1", "1"],
-                ["2026-12-14", "Dr Alpha Reports", "1", "0", "0", "0"],
+                [Day(0), Formula, "1", "1", "0", "0"],
+                [Day(0), "Dr Alpha Reports", "3", "2", "1", "1"],
+                [Day(7), "Dr Alpha Reports", "1", "0", "0", "0"],
             ],
             Rows(weekly, 0));
     }
@@ -83,8 +92,8 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         Assert.Equal(["Total", "3", "170.34"], Footer(document, 0));
         var days = Rows(document, 1);
         Assert.Equal(14, days.Count);
-        Assert.Equal(["2026-12-10", "50.25", "20.10", "0.00", "70.35"], days.Single(d => d[0] == "2026-12-10"));
-        Assert.Equal(["2026-12-11", "0.00", "0.00", "99.99", "99.99"], days.Single(d => d[0] == "2026-12-11"));
+        Assert.Equal([Day(3), "50.25", "20.10", "0.00", "70.35"], days.Single(d => d[0] == Day(3)));
+        Assert.Equal([Day(4), "0.00", "0.00", "99.99", "99.99"], days.Single(d => d[0] == Day(4)));
         Assert.Equal(["Total", "50.25", "20.10", "99.99", "170.34"], Footer(document, 1));
     }
 
@@ -129,7 +138,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         Assert.False(formula.StartsWith('=') || formula.StartsWith("\"=", StringComparison.Ordinal), formula);
 
         var takings = (await manager.GetStringAsync($"/Reports/Takings/Csv?{Range}&Table=1")).TrimStart('\uFEFF');
-        Assert.Contains("2026-12-10,50.25,20.10,0.00,70.35", takings);
+        Assert.Contains($"{Day(3)},50.25,20.10,0.00,70.35", takings);
     }
 
     [Fact]
@@ -148,7 +157,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         Assert.Equal(
             [(3801, "Appointments"), (3801, "NoShows"), (3801, "Takings"), (3801, "Outstanding"), (3802, "Appointments")],
             rows.Select(r => ((int)r.EventType, r.SubjectId)).ToList());
-        Assert.All(rows.Where(r => r.SubjectId != "Outstanding"), r => Assert.Contains("from=2026-12-07; to=2026-12-20", r.Details));
+        Assert.All(rows.Where(r => r.SubjectId != "Outstanding"), r => Assert.Contains($"from={Day(0)}; to={Day(13)}", r.Details));
         Assert.All(rows, r => Assert.DoesNotContain("Reportee", r.Details));
     }
 
@@ -264,32 +273,32 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
                 return (p.Id, f1.Id, f2.Id, f3.Id);
             });
 
-            // Appointments as the database holds them: Tuesday 8 December two completed and a no-show, 9 December a cancelled one,
-            // 15 December one still booked; the formula-named practitioner one completed on 10 December.
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 9, 0, "Completed", desk.Id);
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 9, 30, "Completed", desk.Id);
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 8), 10, 0, "DidNotAttend", desk.Id);
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 9), 9, 0, "Cancelled", desk.Id);
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 15), 9, 0, "Booked", desk.Id);
-            await AppointmentAsync(patient, link.Id, new(2026, 12, 10), 9, 0, "Completed", desk.Id);
+            // Appointments as the database holds them: on the Tuesday two completed and a no-show, Wednesday a cancelled one,
+            // the next Tuesday one still booked; the formula-named practitioner one completed on the Thursday.
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(1), 9, 0, "Completed", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(1), 9, 30, "Completed", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(1), 10, 0, "DidNotAttend", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(2), 9, 0, "Cancelled", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(8), 9, 0, "Booked", desk.Id);
+            await AppointmentAsync(patient, link.Id, Monday.AddDays(3), 9, 0, "Completed", desk.Id);
             // Outside the range: not counted.
-            await AppointmentAsync(patient, alpha.Id, new(2026, 12, 21), 9, 0, "DidNotAttend", desk.Id);
+            await AppointmentAsync(patient, alpha.Id, Monday.AddDays(14), 9, 0, "DidNotAttend", desk.Id);
 
-            // Payments on 10 December (cash and card, part of 110.55) and 11 December (EFT in full); a 45.00 invoice left unpaid.
-            Clock.SetUtcNow(new DateTimeOffset(2026, 12, 10, 1, 0, 0, TimeSpan.Zero));
+            // Payments on the Thursday (cash and card, part of 110.55) and the Friday (EFT in full); a 45.00 invoice left unpaid.
+            Clock.SetUtcNow(new DateTimeOffset(Monday.AddDays(3).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
             using (var scope = Services.CreateScope())
             {
                 var billing = scope.ServiceProvider.GetRequiredService<BillingService>();
                 var partly = await IssuedAsync(billing, patient, fee);
-                await PayAsync(billing, partly, 50.25m, PaymentMethod.Cash, new(2026, 12, 10));
-                await PayAsync(billing, partly, 20.10m, PaymentMethod.Card, new(2026, 12, 10));
+                await PayAsync(billing, partly, 50.25m, PaymentMethod.Cash, Monday.AddDays(3));
+                await PayAsync(billing, partly, 20.10m, PaymentMethod.Card, Monday.AddDays(3));
                 var full = await IssuedAsync(billing, patient, smallFee);
                 await IssuedAsync(billing, patient, otherFee);
-                Clock.SetUtcNow(new DateTimeOffset(2026, 12, 11, 1, 0, 0, TimeSpan.Zero));
-                await PayAsync(billing, full, 99.99m, PaymentMethod.Eft, new(2026, 12, 11));
+                Clock.SetUtcNow(new DateTimeOffset(Monday.AddDays(4).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
+                await PayAsync(billing, full, 99.99m, PaymentMethod.Eft, Monday.AddDays(4));
             }
 
-            Clock.SetUtcNow(new DateTimeOffset(2026, 12, 25, 1, 0, 0, TimeSpan.Zero));
+            Clock.SetUtcNow(new DateTimeOffset(Monday.AddDays(18).ToDateTime(new TimeOnly(1, 0)), TimeSpan.Zero));
         }
 
         private async Task<Guid> IssuedAsync(BillingService billing, Guid patient, Guid fee)
