@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Modules.Appointments;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Platform;
 
@@ -67,7 +68,7 @@ public sealed record InvoiceDetails(
 /// ids only in the details, no amounts, nothing clinical); a change and its audit row commit together. Code checks
 /// first for a clear message; the database (Sql/billing_rules.sql) is the last word.
 /// </summary>
-public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvider clock, IPatientDirectory patients, IOptions<ClinicOptions> clinic)
+public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvider clock, IPatientDirectory patients, IAppointmentBook appointments, IOptions<ClinicOptions> clinic)
 {
     public const int MaxLinesPerInvoice = 100;
 
@@ -256,6 +257,13 @@ public sealed class BillingService(MedDbContext db, AuditTrail audit, TimeProvid
     public async Task<Guid?> CreateDraftAsync(Guid patientId, Guid? appointmentId, Guid by, CancellationToken cancellationToken)
     {
         if (await patients.HeaderAsync(patientId, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        // An appointment id from the form must be this patient's: otherwise one patient's invoice would name (and the
+        // reports would count) another patient's visit.
+        if (appointmentId is { } appointment && (await appointments.FindAsync(appointment, cancellationToken))?.PatientId != patientId)
         {
             return null;
         }

@@ -487,6 +487,22 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Invoice_ForAnotherPatientsAppointment_Answers404AndCreatesNothing()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "15:30");
+        var other = await ClinicalAccessSetup.PatientAsync(portal, "Elsewhere" + Letters());
+        var invoice = await HtmlForm.LoadAsync(_reception, $"/Appointments/{id}", "[data-testid=invoice-appointment]");
+
+        var crossed = await invoice.SubmitAsync(new() { ["PatientId"] = other.ToString() });
+        var unknown = await invoice.SubmitAsync(new() { ["AppointmentId"] = Guid.NewGuid().ToString() });
+
+        Assert.Equal(HttpStatusCode.NotFound, crossed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.False(await portal.WithDbAsync(db => db.Set<Pyboxtech.Med.Web.Modules.Billing.Invoice>().AnyAsync(i => i.PatientId == other || i.AppointmentId == id)));
+    }
+
+    [Fact]
     public async Task Appointment_ThatDoesNotExist_Answers404()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
