@@ -28,6 +28,9 @@ public sealed class AuditOptions
     public TimeSpan HeadExportInterval { get; set; } = DefaultHeadExportInterval;
 
     public static readonly TimeSpan DefaultHeadExportInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>A second place for the heads, off the server (<c>Audit:HeadCopy:*</c>); none by default.</summary>
+    public AuditHeadCopyOptions HeadCopy { get; set; } = new();
 }
 
 /// <summary>Appends and reads saved chain heads: lines of <c>time sequence hash</c>.</summary>
@@ -100,13 +103,28 @@ public sealed record MalformedHeadLine(int LineNumber, string Text)
 public sealed partial class AuditHeadExporter(
     AuditChainVerifier chain,
     AuditHeadFile file,
+    AuditHeadCopy copy,
     IOptions<AuditOptions> options,
     TimeProvider clock,
     ILogger<AuditHeadExporter> logger) : BackgroundService
 {
     private long _lastExported = -1;
 
+    /// <summary>Appends the head when the trail has grown, then brings the second place (if any) up to the head file.</summary>
     public async Task<AuditHead?> ExportAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ExportHeadAsync(cancellationToken);
+        }
+        finally
+        {
+            // Also when the database is away: heads saved earlier that the second place missed still go.
+            await copy.CopyAsync(cancellationToken);
+        }
+    }
+
+    private async Task<AuditHead?> ExportHeadAsync(CancellationToken cancellationToken)
     {
         var head = await chain.ReadHeadAsync(cancellationToken);
         if (head is null || head.Sequence == Interlocked.Read(ref _lastExported))

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace Pyboxtech.Med.Web.Auditing;
 
@@ -10,11 +11,13 @@ public static class AuditRegistration
             .Bind(configuration.GetSection(AuditOptions.Section))
             .Validate(o => o.HeadExportInterval > TimeSpan.Zero, "Audit:HeadExportInterval must be a positive time, e.g. 00:01:00.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditHeadCopyValidation>();
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditWriter>());
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<AuditChainVerifier>();
         services.AddSingleton<AuditHeadFile>();
+        services.AddSingleton<AuditHeadCopy>();
         services.AddSingleton<AuditHeadExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditHeadExporter>());
         services.AddHostedService<AuditOwnerGuardCheck>();

@@ -19,25 +19,29 @@ public static class KeyRingProtection
 {
     public static IDataProtectionBuilder ProtectKeysOutsideTheDatabase(this IDataProtectionBuilder builder, IConfiguration configuration)
     {
-        var path = configuration["DataProtection:CertificatePath"];
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            path = Path.Combine(
-                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
-                "pyboxtech-med", "keyring.pfx");
-        }
-
         // A missing file is written only by KeyRingCheck, where the database holds no key yet: never beside keys made
         // under another certificate. Until then new keys cannot be encrypted (KeyRingEncryptor), so none is written.
-        var certificate = new KeyRingCertificate(path);
+        var certificate = new KeyRingCertificate(CertificatePath(configuration));
         builder.Services.AddSingleton(certificate);
-        builder.UnprotectKeysWithAnyCertificate(certificate.ForReading);
+        // Certificates retired by rotate-keyring-certificate still read the keys an instance made with them before its restart.
+        builder.UnprotectKeysWithAnyCertificate([certificate.ForReading, .. certificate.Retired]);
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<ILoggerFactory>((options, logs) => options.XmlEncryptor = new KeyRingEncryptor(certificate, logs));
         // Registered after AddDataProtection's own hosted service, but it checks in StartingAsync, which the host runs
         // for every lifecycle service before any StartAsync: before Data Protection warms up (and could write a key).
         builder.Services.AddHostedService<KeyRingCheck>();
         return builder;
+    }
+
+    /// <summary><c>DataProtection:CertificatePath</c>, or the default beside the user's local application data.</summary>
+    public static string CertificatePath(IConfiguration configuration)
+    {
+        var path = configuration["DataProtection:CertificatePath"];
+        return string.IsNullOrWhiteSpace(path)
+            ? Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "pyboxtech-med", "keyring.pfx")
+            : path;
     }
 
     /// <summary>Encrypts new keys with the certificate as it is when the key is made, not when options are built.</summary>
@@ -61,11 +65,12 @@ public sealed class KeyRingCertificate
     public KeyRingCertificate(string path)
     {
         Path = path;
+        (Retired, RetiredLoadFailures) = LoadRetired(path);
         if (File.Exists(path))
         {
             try
             {
-                _written = X509CertificateLoader.LoadPkcs12FromFile(path, password: null, X509KeyStorageFlags.EphemeralKeySet);
+                _written = Load(path);
                 return;
             }
             catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
@@ -83,6 +88,56 @@ public sealed class KeyRingCertificate
     }
 
     public string Path { get; }
+
+    /// <summary>Certificates replaced by <c>rotate-keyring-certificate</c> and not retired yet: used to read keys only.</summary>
+    public IReadOnlyList<X509Certificate2> Retired { get; }
+
+    /// <summary>Files in the retired folder that are not readable certificates, with the reason.</summary>
+    public IReadOnlyList<string> RetiredLoadFailures { get; }
+
+    /// <summary>
+    /// Where <c>rotate-keyring-certificate</c> keeps the certificates it replaced until they are retired: beside the
+    /// current one (<c>keyring.pfx</c> -> <c>keyring.retired/THUMBPRINT.pfx</c>), so it is on the same volume and backup.
+    /// </summary>
+    public static string RetiredFolder(string path) => System.IO.Path.Combine(
+        System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, System.IO.Path.GetFileNameWithoutExtension(path) + ".retired");
+
+    /// <summary>A PKCS#12 file without password, as the portal writes them; throws when it is not one.</summary>
+    public static X509Certificate2 Load(string file)
+    {
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(file, password: null, X509KeyStorageFlags.EphemeralKeySet);
+        if (!certificate.HasPrivateKey)
+        {
+            certificate.Dispose();
+            throw new CryptographicException("the file holds no private key");
+        }
+
+        return certificate;
+    }
+
+    /// <summary>The certificates in the retired folder, and the files there that are not readable ones.</summary>
+    internal static (IReadOnlyList<X509Certificate2> Retired, IReadOnlyList<string> Failures) LoadRetired(string path)
+    {
+        var folder = RetiredFolder(path);
+        var retired = new List<X509Certificate2>();
+        var failures = new List<string>();
+        if (Directory.Exists(folder))
+        {
+            foreach (var file in Directory.GetFiles(folder, "*.pfx").Order(StringComparer.Ordinal))
+            {
+                try
+                {
+                    retired.Add(Load(file));
+                }
+                catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+                {
+                    failures.Add($"{file} ({ex.Message})");
+                }
+            }
+        }
+
+        return (retired, failures);
+    }
 
     /// <summary>Why the file could not be read, when it exists but could not.</summary>
     public string? LoadFailure { get; }
@@ -177,6 +232,11 @@ public sealed partial class KeyRingCheck(
 
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
+        foreach (var retiredFailure in certificate.RetiredLoadFailures)
+        {
+            LogRetiredUnreadable(logger, retiredFailure);
+        }
+
         List<string> stored;
         try
         {
@@ -253,25 +313,33 @@ public sealed partial class KeyRingCheck(
     }
 
     /// <summary>" with thumbprint X" from the certificates named inside the stored keys, when they name one.</summary>
-    private static string Made(IEnumerable<string> stored)
+    internal static string Made(IEnumerable<string> stored)
     {
-        var thumbprints = stored.SelectMany(Certificates).Distinct(StringComparer.Ordinal).ToList();
+        var thumbprints = stored.SelectMany(Thumbprints).Distinct(StringComparer.Ordinal).ToList();
         return thumbprints.Count == 0 ? "" : $" with thumbprint {string.Join(" or ", thumbprints)}";
+    }
 
-        static IEnumerable<string> Certificates(string xml)
+    /// <summary>The thumbprints of the certificates a stored key names as the ones it is encrypted with.</summary>
+    internal static IReadOnlyList<string> Thumbprints(string xml)
+    {
+        try
         {
-            try
-            {
-                return XElement.Parse(xml).Descendants(XmlDsig + "X509Certificate")
-                    .Select(c => X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.Value.Trim())).Thumbprint)
-                    .ToList();
-            }
-            catch (Exception ex) when (ex is System.Xml.XmlException or FormatException or CryptographicException)
-            {
-                return [];
-            }
+            return XElement.Parse(xml).Descendants(XmlDsig + "X509Certificate")
+                .Select(c =>
+                {
+                    using var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(c.Value.Trim()));
+                    return certificate.Thumbprint;
+                })
+                .ToList();
+        }
+        catch (Exception ex) when (ex is System.Xml.XmlException or FormatException or CryptographicException)
+        {
+            return [];
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A retired key-ring certificate cannot be read and is not used: {Failure}. Keys that only it could read fail the start check below")]
+    private static partial void LogRetiredUnreadable(ILogger logger, string failure);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Refusal:l}")]
     private static partial void LogRefused(ILogger logger, string refusal);

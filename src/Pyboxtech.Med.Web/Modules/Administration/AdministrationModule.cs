@@ -1,3 +1,4 @@
+using Pyboxtech.Med.Web.Platform;
 using Pyboxtech.Med.Web.Platform.Modules;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -22,7 +23,11 @@ public sealed class AdministrationModule : MatrixModuleDeclaration<Administratio
     public override IReadOnlyList<string> AuditSubjects => [IdentityModel.UserSubject, RoleSubject, MatrixSubject, SecuritySettings.SubjectName];
 
     public override IReadOnlyDictionary<string, Func<IServiceProvider, string[], Task<int>>> Commands { get; } =
-        new Dictionary<string, Func<IServiceProvider, string[], Task<int>>> { ["recover-access"] = RecoveryCommand.RunAsync };
+        new Dictionary<string, Func<IServiceProvider, string[], Task<int>>>
+        {
+            ["recover-access"] = RecoveryCommand.RunAsync,
+            [KeyRingRotationCommand.Name] = KeyRingRotationCommand.RunAsync,
+        };
 
     public override void AddServices(IServiceCollection services, IConfiguration configuration) =>
         services

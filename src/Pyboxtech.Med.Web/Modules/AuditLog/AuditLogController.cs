@@ -20,6 +20,7 @@ public sealed class AuditLogController(
     AuditTrail audit,
     AuditChainVerifier verifier,
     AuditHeadFile heads,
+    AuditHeadCopy headCopy,
     IOptions<ClinicOptions> clinic,
     TimeProvider clock) : Controller
 {
@@ -34,7 +35,14 @@ public sealed class AuditLogController(
 
         await RecordAsync(AuditEventType.AuditViewed, AuditOutcome.Succeeded, filter.Describe(), cancellationToken);
         var page = await log.PageAsync(filter, cancellationToken);
-        return View(new AuditLogViewModel(filter, page.Rows.Select(e => Row(e, page.RecordNumbers)).ToList(), page.OlderBefore, VerificationNotice()));
+        return View(new AuditLogViewModel(filter, page.Rows.Select(e => Row(e, page.RecordNumbers)).ToList(), page.OlderBefore, VerificationNotice())
+        {
+            HeadCopies = [.. headCopy.Status.Select(c => new AuditHeadCopyRowViewModel(
+                c.Target,
+                c.LastSuccess is { } success ? log.ClinicTime(success) : null,
+                c.FailingSince is { } since ? log.ClinicTime(since) : null,
+                c.Failure))],
+        });
     }
 
     [HttpGet("Export")]

@@ -32,6 +32,9 @@ public sealed record AuditLogViewModel(
     long? OlderBefore,
     (bool? Intact, string Summary)? Verification)
 {
+    /// <summary>How the copy of the chain heads to each second place stands (Audit:HeadCopy); empty when there is none.</summary>
+    public IReadOnlyList<AuditHeadCopyRowViewModel> HeadCopies { get; init; } = [];
+
     /// <summary>The current filter as query values, for the paging and export links.</summary>
     public Dictionary<string, string> RouteValues(long? before = null)
     {
@@ -83,3 +86,6 @@ public sealed class ReportRangeForm
 }
 
 public sealed record AuditReportViewModel(ReportRangeForm Range, AuditReport? Report);
+
+/// <summary>One second place for the chain heads: where, the last successful copy, and why it fails if it does (clinic time).</summary>
+public sealed record AuditHeadCopyRowViewModel(string Target, DateTimeOffset? LastSuccess, DateTimeOffset? FailingSince, string? Failure);
