@@ -30,7 +30,7 @@ as_postgres "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C
 as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_connections=250" start >/dev/null
 "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE med_owner LOGIN PASSWORD 'bench'; CREATE ROLE med_app LOGIN PASSWORD 'bench'; CREATE DATABASE bench OWNER med_owner;"
+  -c "CREATE ROLE med_owner LOGIN PASSWORD 'bench'; CREATE ROLE med_app LOGIN PASSWORD 'bench';" -c "CREATE DATABASE bench OWNER med_owner"
 conn() { echo "Host=127.0.0.1;Port=$port;Database=bench;Username=$1;Password=bench;Maximum Pool Size=100"; }
 
 cd "$root"
