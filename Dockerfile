@@ -3,9 +3,12 @@
 #   default command      -> serves HTTP on :8080 (behind the compose reverse proxy)
 #   command `migrate`    -> applies EF migrations as the owner role, grants the runtime role, exits 0
 #
-# No HEALTHCHECK: the aspnet runtime image has neither curl nor wget, and installing one only for a probe would
-# widen the image. Compose orders startup with the db health check and the one-shot migrate service instead; the
-# app's GET /health (200 / 503) is there for an external monitor through the proxy.
+# Two stages: the SDK image builds and publishes; the runtime image (no SDK, no compiler) holds only the published
+# files, owned by root and run as the non-root `app` user. The root file system can be mounted read-only (compose
+# does): the app writes only to /var/lib/pyboxtech-med (a named volume) and /tmp (a tmpfs).
+# HEALTHCHECK: GET /health/live over bash's /dev/tcp (deploy/app/healthcheck.sh; the runtime image has neither curl
+# nor wget, and installing one only for a probe would widen the image). /health stays the readiness check (database
+# and audit writer) for an external monitor through the proxy.
 
 ############################ build ############################
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -37,6 +40,7 @@ ENV ASPNETCORE_ENVIRONMENT=Production \
 
 # Files stay owned by root, so the app cannot rewrite its own binaries.
 COPY --from=build /app/publish ./
+COPY --chmod=755 deploy/app/healthcheck.sh /usr/local/bin/pyboxtech-healthcheck
 
 # The one place the app writes: the audit chain heads (a named volume in compose, initialised with this owner).
 RUN mkdir -p /var/lib/pyboxtech-med && chown "$APP_UID" /var/lib/pyboxtech-med
@@ -46,4 +50,8 @@ RUN mkdir -p /var/lib/pyboxtech-med && chown "$APP_UID" /var/lib/pyboxtech-med
 USER $APP_UID
 
 EXPOSE 8080
+# Liveness, every 30 s after a minute of start-up: `docker compose ps` shows a process that stopped answering as
+# unhealthy (Docker itself restarts only a container that exits). The one-shot `migrate` service runs the same image
+# and switches this off (docker-compose.yml).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["/usr/local/bin/pyboxtech-healthcheck"]
 ENTRYPOINT ["dotnet", "Pyboxtech.Med.Web.dll"]

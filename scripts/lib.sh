@@ -52,3 +52,17 @@ as_postgres() {
     "$@"
   fi
 }
+
+# Caddy (Debian's package) is the real reverse proxy in front of the published portal in the Operations tests (started
+# from their own Caddyfile; Debian's caddy service is never started: no systemd). docker-compose (the Python one, no
+# daemon: --no-install-recommends) validates docker-compose.yml in the same tests, as `docker-compose config -q`.
+ensure_caddy() {
+  if [ ! -x /usr/bin/caddy ]; then
+    echo "Installing Caddy (apt) for the reverse-proxy tests..." >&2
+    apt_install caddy
+  fi
+  if ! command -v docker-compose >/dev/null; then
+    echo "Installing docker-compose (apt) to validate docker-compose.yml..." >&2
+    apt_install docker-compose
+  fi
+}

@@ -136,6 +136,7 @@ builder.Services.AddAntiforgery(antiforgery =>
     antiforgery.Cookie.Path = "/";
 });
 
+builder.Services.AddMedTempDataCookie(httpsOnly);
 builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
 builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");
 
