@@ -8,7 +8,9 @@
 #                                          command `docker compose exec app dotnet Pyboxtech.Med.Web.dll verify-audit`;
 #                                          its exit code is passed on: 0 intact, 2 broken, 3 intact but no saved head
 #                                          to compare (only internal consistency checked), 4 intact but the head file
-#                                          has malformed lines, 1 no trail or other failure, 64 options not understood
+#                                          has malformed lines, 5 the trail ends before the saved heads (an older
+#                                          backup restored, or rows removed from the end), 1 no trail or other
+#                                          failure, 64 options not understood
 #
 # psql and verify-audit use the cluster as it is while the portal runs; otherwise they start it for the command and
 # stop it afterwards. Whichever run.sh is the last one using the cluster stops it, however it ends: Ctrl-C, SIGTERM,
