@@ -10,6 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 postgres_bin >/dev/null
 ensure_chromium
 ensure_webdav
+ensure_age
 
 results="$root/TestResults"
 rm -rf "$results"
