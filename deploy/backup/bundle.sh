@@ -52,35 +52,41 @@ bundle_write() {
     bundle_error="cannot write to the backup folder $dest (permissions, or the disk is full)."
     return 1
   fi
+  # Error messages go to a temporary file elsewhere: on a full disk the destination cannot hold them.
   local -a stages
-  "$@" 2>"$partial/.dump-errors" | age "${bundle_age_args[@]}" -o "$partial/database.dump.age" 2>"$partial/.age-errors"
+  local errors free
+  errors=$(mktemp)
+  "$@" 2>"$errors.dump" | age "${bundle_age_args[@]}" -o "$partial/database.dump.age" 2>"$errors"
   stages=("${PIPESTATUS[@]}")
-  if [ "${stages[0]}" != 0 ]; then
-    bundle_error="pg_dump failed (exit ${stages[0]}): $(tail -n 3 "$partial/.dump-errors" | tr '\n' ' ')Nothing was kept."
-    rm -rf "$partial"
-    return 1
-  fi
+  free=$(df -h "$dest" 2>/dev/null | awk 'NR==2 {print $4 " free on " $6}')
+  # age first: when it cannot write, pg_dump fails too (its pipe closes), and the cause is the destination.
   if [ "${stages[1]}" != 0 ]; then
-    bundle_error="writing the encrypted dump to $dest failed: $(tail -n 2 "$partial/.age-errors" | tr '\n' ' ')(disk full? $(df -h "$dest" 2>/dev/null | awk 'NR==2 {print $4 " free on " $6}')). Nothing was kept."
-    rm -rf "$partial"
+    bundle_error="writing the encrypted dump to $dest failed: $(grep -v 'report unexpected' "$errors" | tail -n 2 | tr '\n' ' ')(disk full? $free). Nothing was kept."
+    rm -rf "$partial" "$errors" "$errors.dump"
     return 1
   fi
+  if [ "${stages[0]}" != 0 ]; then
+    bundle_error="pg_dump failed (exit ${stages[0]}): $(tail -n 3 "$errors.dump" | tr '\n' ' ')Nothing was kept."
+    rm -rf "$partial" "$errors" "$errors.dump"
+    return 1
+  fi
+  rm -f "$errors" "$errors.dump"
   status=0
-  age "${bundle_age_args[@]}" -o "$partial/keyring.pfx.age" "$cert" 2>>"$partial/.age-errors" || status=1
+  age "${bundle_age_args[@]}" -o "$partial/keyring.pfx.age" "$cert" 2>/dev/null || status=1
   if [ -f "$heads" ]; then
-    age "${bundle_age_args[@]}" -o "$partial/audit-heads.log.age" "$heads" 2>>"$partial/.age-errors" || status=1
+    age "${bundle_age_args[@]}" -o "$partial/audit-heads.log.age" "$heads" 2>/dev/null || status=1
   else
     # No head exported yet (a new install): an empty file says so, rather than a missing member.
-    age "${bundle_age_args[@]}" -o "$partial/audit-heads.log.age" </dev/null 2>>"$partial/.age-errors" || status=1
+    age "${bundle_age_args[@]}" -o "$partial/audit-heads.log.age" </dev/null 2>/dev/null || status=1
   fi
   {
     echo "$bundle_format"
     echo "created $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "database.dump.age $(stat -c %s "$partial/database.dump.age")"
     echo "heads-lines $( [ -f "$heads" ] && wc -l <"$heads" || echo 0)"
-  } >"$partial/MANIFEST" 2>>"$partial/.age-errors" || status=1
-  if [ "$status" != 0 ] || ! rm -f "$partial/.dump-errors" "$partial/.age-errors" || ! mv "$partial" "$dest/$name"; then
-    bundle_error="writing the backup to $dest failed (disk full? $(df -h "$dest" 2>/dev/null | awk 'NR==2 {print $4 " free on " $6}')). Nothing was kept."
+  } >"$partial/MANIFEST" 2>/dev/null || status=1
+  if [ "$status" != 0 ] || ! mv "$partial" "$dest/$name"; then
+    bundle_error="writing the backup to $dest failed (disk full? $free). Nothing was kept."
     rm -rf "$partial"
     return 1
   fi
