@@ -205,6 +205,8 @@ bundle_files() {
     echo "The key-ring certificate that was at $cert is kept as $cert.before-restore-$stamp." >&2
   fi
   mv "$tmp" "$cert"
+  # Owned like the folder it is in: in compose the app reads it as its own non-root user.
+  [ "$(id -u)" != 0 ] || chown --reference="$(dirname "$cert")" "$cert"
   if [ -s "$heads" ]; then
     age -d -i "$identity" -o "$heads.backup-$stamp" "$bundle/audit-heads.log.age" || { echo "could not write $heads.backup-$stamp" >&2; return 1; }
     echo "The head file $heads was kept (it may know rows newer than this backup); the backup's copy is $heads.backup-$stamp." >&2
@@ -213,4 +215,5 @@ bundle_files() {
     age -d -i "$identity" -o "$heads" "$bundle/audit-heads.log.age" || { echo "could not write $heads" >&2; return 1; }
     echo "$heads"
   fi
+  [ "$(id -u)" != 0 ] || chown --reference="$(dirname "$heads")" "$heads"*
 }

@@ -133,6 +133,43 @@ public sealed class BackupRestoreTests : IAsyncLifetime
 
         var rowsAtBackup = await FingerprintAsync(source, sourcePg);
 
+        // Retention: with --keep 2 a third backup removes the oldest; the newest two stay whole.
+        var kept = Path.Combine(_work, "kept");
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            var more = await ScriptAsync("backup.sh", source, sourcePg, ["--recipient", recipient, "--to", kept, "--keep", "2"]);
+            Assert.True(more.Exit == 0, more.Output);
+            await Task.Delay(1100); // bundles are named by the second
+        }
+
+        Assert.Equal(2, Directory.GetDirectories(kept, "pyboxtech-med-*").Length);
+        Assert.Empty(Directory.GetDirectories(kept, ".partial-*"));
+
+        // A full disk: a clear message, a non-zero exit, and no partial bundle that could pass for a backup.
+        if (System.Environment.UserName == "root")
+        {
+            var full = Path.Combine(_work, "full");
+            Directory.CreateDirectory(full);
+            await ShellAsync("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full);
+            try
+            {
+                var noSpace = await ScriptAsync("backup.sh", source, sourcePg, ["--recipient", recipient, "--to", full]);
+                Assert.Equal(1, noSpace.Exit);
+                Assert.Contains("no space left on device", noSpace.Output, StringComparison.Ordinal);
+                Assert.Contains("Nothing was kept.", noSpace.Output, StringComparison.Ordinal);
+                Assert.Empty(Directory.GetFileSystemEntries(full));
+            }
+            finally
+            {
+                await ShellAsync("umount", full);
+            }
+        }
+
+        // No recipient: refused before anything is written.
+        var noRecipient = await ScriptAsync("backup.sh", source, sourcePg, ["--to", Path.Combine(_work, "never")]);
+        Assert.Equal(64, noRecipient.Exit);
+        Assert.Contains("no age recipient", noRecipient.Output, StringComparison.Ordinal);
+
         // Bad input first, against a new install that must stay empty: a wrong key, a damaged dump.
         var target = Path.Combine(_work, "target");
         var targetPg = PostgresServer.FreePort();
