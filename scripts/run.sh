@@ -39,6 +39,7 @@ Usage: bash scripts/run.sh                      start the portal (Ctrl-C stops i
        bash scripts/run.sh psql [PSQL ARGS]     psql on the local database as med_owner
        bash scripts/run.sh verify-audit [--heads FILE] [--max-breaks N]
                                                 check the audit chain against .local/audit-heads.log (or FILE)
+       bash scripts/run.sh with-database CMD [ARGS] run CMD while the cluster is up (backup.sh, restore.sh)
 Environment: MED_URL (http://localhost:5000), MED_PG_PORT (55432), MED_STATE_DIR (.local/ in the checkout),
              MED_NO_BUILD=1 (start the portal as last built)
 EOF
