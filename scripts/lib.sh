@@ -66,3 +66,11 @@ ensure_caddy() {
     apt_install docker-compose
   fi
 }
+
+# age encrypts the backups (scripts/backup.sh, scripts/restore.sh, the compose backup service).
+ensure_age() {
+  if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
+    echo "Installing age (apt) for the backups..." >&2
+    apt_install age
+  fi
+}

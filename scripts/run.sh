@@ -8,7 +8,14 @@
 #                                          command `docker compose exec app dotnet Pyboxtech.Med.Web.dll verify-audit`;
 #                                          its exit code is passed on: 0 intact, 2 broken, 3 intact but no saved head
 #                                          to compare (only internal consistency checked), 4 intact but the head file
-#                                          has malformed lines, 1 no trail or other failure, 64 options not understood
+#                                          has malformed lines, 5 the trail ends before the saved heads (an older
+#                                          backup restored, or rows removed from the end), 1 no trail or other
+#                                          failure, 64 options not understood
+#   bash scripts/run.sh with-database CMD [ARGS]
+#                                          run CMD while the cluster is up (created first if need be: roles, empty
+#                                          database), with MED_PG_BIN, MED_PG_SOCKET, MED_PG_PORT, MED_PG_ADMIN (the
+#                                          superuser, over the socket with peer authentication: as_postgres) and
+#                                          MED_STATE_DIR set; used by scripts/backup.sh and scripts/restore.sh
 #
 # psql and verify-audit use the cluster as it is while the portal runs; otherwise they start it for the command and
 # stop it afterwards. Whichever run.sh is the last one using the cluster stops it, however it ends: Ctrl-C, SIGTERM,
@@ -32,6 +39,7 @@ Usage: bash scripts/run.sh                      start the portal (Ctrl-C stops i
        bash scripts/run.sh psql [PSQL ARGS]     psql on the local database as med_owner
        bash scripts/run.sh verify-audit [--heads FILE] [--max-breaks N]
                                                 check the audit chain against .local/audit-heads.log (or FILE)
+       bash scripts/run.sh with-database CMD [ARGS] run CMD while the cluster is up (backup.sh, restore.sh)
 Environment: MED_URL (http://localhost:5000), MED_PG_PORT (55432), MED_STATE_DIR (.local/ in the checkout),
              MED_NO_BUILD=1 (start the portal as last built)
 EOF
@@ -40,7 +48,7 @@ EOF
 command=serve
 if [ $# -gt 0 ]; then
   case $1 in
-    psql | verify-audit) command=$1; shift ;;
+    psql | verify-audit | with-database) command=$1; shift ;;
     -h | --help | help) usage; exit 0 ;;
     *) echo "run.sh: unknown command '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -341,6 +349,15 @@ build() {
     exit 1
   fi
 }
+
+# --- with-database (scripts/backup.sh, scripts/restore.sh) -------------------------------------------------------------
+if [ "$command" = with-database ]; then
+  trap 'stop_requested=1' INT
+  status=0
+  MED_PG_BIN=$bin MED_PG_SOCKET=$pg_dir MED_PG_PORT=$port MED_PG_ADMIN=$admin_role MED_STATE_DIR=$state_dir \
+    "$@" 8>&- || status=$?
+  exit "$status"
+fi
 
 # --- psql ------------------------------------------------------------------------------------------------------------
 if [ "$command" = psql ]; then

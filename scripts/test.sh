@@ -11,6 +11,7 @@ postgres_bin >/dev/null
 ensure_chromium
 ensure_webdav
 ensure_caddy
+ensure_age
 
 results="$root/TestResults"
 rm -rf "$results"

@@ -13,6 +13,23 @@ public sealed record AuditVerification(bool Intact, long RowsChecked, long LastS
     /// <summary>How many breaks there are in all; more than <see cref="Breaks"/> holds when the limit was reached.</summary>
     public long BreakCount { get; init; }
 
+    /// <summary>
+    /// The only break is that the trail ends before the furthest saved head, and every saved head up to its last row
+    /// matches: an intact prefix of what the heads describe. A restore of an older backup looks exactly like this, and
+    /// so does a tail cut off by someone with database access; the head file kept with the backup tells them apart.
+    /// </summary>
+    public bool EndsBeforeSavedHeads { get; init; }
+
+    /// <summary>The furthest row a saved head names, when <see cref="EndsBeforeSavedHeads"/>.</summary>
+    public long? FurthestSavedHead { get; init; }
+
+    /// <summary>
+    /// The rows the walk found are chained without a break and agree with the saved heads up to some row, and the only
+    /// breaks are saved heads the trail differs from beyond it: what a restore of an older backup looks like once the
+    /// portal has written new rows after it, as much as a tail rewritten by someone with database access.
+    /// </summary>
+    public bool DivergesFromSavedHeadsOnly { get; init; }
+
     public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsChecked / Elapsed.TotalSeconds : RowsChecked;
 }
 
@@ -123,6 +140,8 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
         }
 
         var last = expected - 1;
+        var walkBreaks = breakCount;
+        var headMismatches = 0;
         var cutOff = false;
         foreach (var (sequence, hash) in wanted.OrderBy(w => w.Key))
         {
@@ -132,7 +151,7 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
                 if (!cutOff)
                 {
                     var furthest = wanted.Keys.Max();
-                    Break(last + 1, $"Rows {last + 1} to {furthest} are missing: a head saved earlier reached row {furthest}, the trail now ends at row {last}. The tail was cut off.");
+                    Break(last + 1, $"Rows {last + 1} to {furthest} are missing: this trail ends at row {last}, saved heads go to {furthest}: a restore of an older backup, or rows cut off the end.");
                     cutOff = true;
                 }
             }
@@ -142,8 +161,17 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
             }
             else if (!stored.AsSpan().SequenceEqual(hash))
             {
+                headMismatches++;
                 Break(sequence, $"Row {sequence} differs from the head saved earlier: the chain was rewritten from this row or before.");
             }
+        }
+
+        if (breakCount == 1 && cutOff)
+        {
+            var furthest = wanted.Keys.Max();
+            return Done(false, rows, last, last + 1,
+                $"This trail ends at row {last}, saved heads go to {furthest}: a restore of an older backup, or rows removed from the end. Every row present matches the saved heads.")
+                with { EndsBeforeSavedHeads = true, FurthestSavedHead = furthest };
         }
 
         if (breakCount > 0)
@@ -151,11 +179,14 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
             var summary = breakCount == 1
                 ? breaks[0].Description
                 : $"{breaks[0].Description} {breakCount:N0} breaks in all{(breakCount > breaks.Count ? $", the first {breaks.Count:N0} listed" : "")}.";
-            return Done(false, rows, last, breaks[0].Sequence, summary);
+            return Done(false, rows, last, breaks[0].Sequence, summary) with { DivergesFromSavedHeadsOnly = walkBreaks == 0 && !cutOff && headMismatches == breakCount && MatchesSomeHead() };
         }
 
         return Done(true, rows, last, null,
             rows == 0 ? "Intact: the audit trail is empty." : $"Intact: {rows:N0} rows, 1 to {last}, chained without a break{(wanted.Count > 0 ? $", matching {wanted.Count} saved head(s)" : "")}.");
+
+        // At least one saved head is matched (the trail agrees with them up to some row) before the first mismatch.
+        bool MatchesSomeHead() => wanted.Any(w => found.TryGetValue(w.Key, out var stored) && stored.AsSpan().SequenceEqual(w.Value));
 
         void Break(long sequence, string description)
         {

@@ -7,8 +7,8 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// <summary>
 /// <c>verify-audit [--heads FILE] [--max-breaks N]</c>: walks the chain, compares it with the saved heads (the
 /// configured head file, or FILE), lists every break up to N (default 100; the count goes on past it), prints the
-/// verdict and exits <see cref="Intact"/>, <see cref="Broken"/>, <see cref="IntactWithoutHeads"/> or
-/// <see cref="HeadFileDamaged"/>. The run is itself recorded in the trail.
+/// verdict and exits <see cref="Intact"/>, <see cref="Broken"/>, <see cref="IntactWithoutHeads"/>,
+/// <see cref="HeadFileDamaged"/> or <see cref="EndsBeforeSavedHeads"/>. The run is itself recorded in the trail.
 /// </summary>
 public static class AuditCommands
 {
@@ -33,6 +33,17 @@ public static class AuditCommands
     /// would show a rewritten tail. Broken wins over this: a broken chain exits <see cref="Broken"/>.
     /// </summary>
     public const int HeadFileDamaged = 4;
+
+    /// <summary>
+    /// Every row present is chained and matches the saved heads, but the trail ends before the furthest one: a restore
+    /// of a backup older than the head file, or rows removed from the end. Not a pass: the head file saved in the
+    /// backup (scripts/restore.sh puts it back) is what shows which of the two it is.
+    /// </summary>
+    public const int EndsBeforeSavedHeads = 5;
+
+    /// <summary>What to do when the trail ends before, or departs from, the saved heads after a restore.</summary>
+    public const string CompareWithBackupHeads =
+        "If this database was restored from a backup, compare with the head file saved in that backup (scripts/restore.sh puts it back beside the database; the backup service keeps it in each bundle): verify-audit --heads FILE. Intact against it means the trail is that backup's, whole; the rows after it were lost with the restore, not hidden.";
 
     /// <summary>The command line was not understood.</summary>
     public const int Usage = 64;
@@ -108,6 +119,16 @@ public static class AuditCommands
             }
         }
 
+        if (result.EndsBeforeSavedHeads)
+        {
+            await output.WriteLineAsync(CompareWithBackupHeads);
+        }
+        else if (result.DivergesFromSavedHeadsOnly)
+        {
+            await output.WriteLineAsync("The trail agrees with the saved heads up to some row and departs from them after it: a tail rewritten from there, or an older backup restored after which the portal went on writing.");
+            await output.WriteLineAsync(CompareWithBackupHeads);
+        }
+
         await output.WriteLineAsync($"Checked {result.RowsChecked:N0} rows in {result.Elapsed.TotalSeconds:N2} s ({result.RowsPerSecond:N0} rows/s); {heads.Count} saved head(s) compared.");
         if (damaged is not null)
         {
@@ -128,7 +149,7 @@ public static class AuditCommands
             await output.WriteLineAsync(AuditOwnerGuard.Missing);
         }
 
-        return !result.Intact ? Broken : damaged is not null ? HeadFileDamaged : headless ? IntactWithoutHeads : Intact;
+        return result.EndsBeforeSavedHeads ? EndsBeforeSavedHeads : !result.Intact ? Broken : damaged is not null ? HeadFileDamaged : headless ? IntactWithoutHeads : Intact;
     }
 
     private static bool TryReadOptions(IReadOnlyList<string> options, out string? heads, out int maxBreaks)

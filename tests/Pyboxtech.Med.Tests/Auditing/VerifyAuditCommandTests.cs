@@ -111,6 +111,64 @@ public sealed class VerifyAuditCommandTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Verify_ATrailOlderThanTheHeadFile_IsReportedAsAnOlderBackup_ExitsFive_AndIsIntactAgainstTheBackupsHeads()
+    {
+        var exporter = _portal.Services.GetRequiredService<AuditHeadExporter>();
+        var atBackup = await exporter.ExportAsync(TestContext.Current.CancellationToken);
+        var backupHeads = Path.Combine(Path.GetTempPath(), $"pybox-backup-heads-{Guid.NewGuid():N}.log");
+        File.Copy(_portal.AuditHeadFile, backupHeads);
+        await AuditRows.InsertAsync(_portal.Database.RuntimeConnection, Enumerable.Range(0, 5).Select(i => new AuditRecord(
+            DateTimeOffset.UtcNow, null, $"after-backup{i}", null, null, AuditEventType.RequestGranted, "GET /", "Dashboard", AuditOutcome.Succeeded, null, null, null, null)));
+        var later = await exporter.ExportAsync(TestContext.Current.CancellationToken);
+        // The backup is restored: the database goes back to the row it held then, the head file still knows the later rows.
+        await PostgresServer.ExecuteAsync(_portal.Database.SuperuserConnection,
+            $"SET session_replication_role = replica; DELETE FROM audit.events WHERE sequence > {atBackup!.Sequence}");
+        var output = new StringWriter();
+
+        try
+        {
+            var exit = await AuditCommands.VerifyAsync(_portal.Services, [], output);
+
+            Assert.Equal(AuditCommands.EndsBeforeSavedHeads, exit);
+            Assert.Equal(5, exit);
+            var text = output.ToString();
+            Assert.Contains($"This trail ends at row {atBackup.Sequence}, saved heads go to {later!.Sequence}: a restore of an older backup, or rows removed from the end", text, StringComparison.Ordinal);
+            Assert.Contains("compare with the head file saved in that backup", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("rewritten", text, StringComparison.Ordinal);
+
+            // The verify-audit run above wrote one row after the backup's last: against the backup's heads, intact.
+            Assert.Equal(AuditCommands.Intact, await AuditCommands.VerifyAsync(_portal.Services, ["--heads", backupHeads], TextWriter.Null));
+        }
+        finally
+        {
+            File.Delete(backupHeads);
+        }
+    }
+
+    [Fact]
+    public async Task Verify_AnOlderTrailWrittenOnAfterARestore_StillExitsTwo_AndSuggestsTheBackupsHeads()
+    {
+        var exporter = _portal.Services.GetRequiredService<AuditHeadExporter>();
+        var atBackup = await exporter.ExportAsync(TestContext.Current.CancellationToken);
+        await AuditRows.InsertAsync(_portal.Database.RuntimeConnection, Enumerable.Range(0, 5).Select(i => new AuditRecord(
+            DateTimeOffset.UtcNow, null, $"after-backup{i}", null, null, AuditEventType.RequestGranted, "GET /", "Dashboard", AuditOutcome.Succeeded, null, null, null, null)));
+        await exporter.ExportAsync(TestContext.Current.CancellationToken);
+        await PostgresServer.ExecuteAsync(_portal.Database.SuperuserConnection,
+            $"SET session_replication_role = replica; DELETE FROM audit.events WHERE sequence > {atBackup!.Sequence}");
+        await AuditRows.InsertAsync(_portal.Database.RuntimeConnection, Enumerable.Range(0, 6).Select(i => new AuditRecord(
+            DateTimeOffset.UtcNow, null, $"after-restore{i}", null, null, AuditEventType.RequestGranted, "GET /", "Dashboard", AuditOutcome.Succeeded, null, null, null, null)));
+        var output = new StringWriter();
+
+        var exit = await AuditCommands.VerifyAsync(_portal.Services, [], output);
+
+        Assert.Equal(AuditCommands.Broken, exit);
+        var text = output.ToString();
+        Assert.Contains("rewritten", text, StringComparison.Ordinal);
+        Assert.Contains("or an older backup restored after which the portal went on writing", text, StringComparison.Ordinal);
+        Assert.Contains("compare with the head file saved in that backup", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--max-breaks", "0")]
     [InlineData("--max-breaks", "many")]
