@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Pyboxtech.Med.Web.Auditing.Streaming;
 
 namespace Pyboxtech.Med.Web.Auditing;
 
@@ -18,6 +19,7 @@ public static class AuditRegistration
         services.AddSingleton<AuditHeadExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditHeadExporter>());
         services.AddHostedService<AuditOwnerGuardCheck>();
+        services.AddMedAuditStreaming(configuration);
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }
