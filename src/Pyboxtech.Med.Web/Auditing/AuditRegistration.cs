@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Pyboxtech.Med.Web.Auditing.Streaming;
 
 namespace Pyboxtech.Med.Web.Auditing;
 
@@ -21,6 +22,7 @@ public static class AuditRegistration
         services.AddSingleton<AuditHeadExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<AuditHeadExporter>());
         services.AddHostedService<AuditOwnerGuardCheck>();
+        services.AddMedAuditStreaming(configuration);
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return services;
     }

@@ -27,6 +27,8 @@ public sealed partial class DatabaseMigrator(IConfiguration configuration, ILogg
         new(Security.PatientAccess.PatientAccessModel.Schema, "SELECT, INSERT, UPDATE, DELETE"),
         // The audit trail is append-only: the portal may add and read rows, never change or remove them.
         new(AuditEvent.Schema, "SELECT, INSERT"),
+        // The SIEM stream's delivered position moves forward; nothing in it is ever removed.
+        new(Auditing.Streaming.StreamPosition.Schema, "SELECT, INSERT, UPDATE"),
     ];
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)

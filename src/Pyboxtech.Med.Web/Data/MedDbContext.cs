@@ -39,6 +39,7 @@ public sealed class MedDbContext(DbContextOptions<MedDbContext> options)
         RecoveryCode.Configure(builder);
         UserSession.Configure(builder);
         AuditModel.Configure(builder);
+        Auditing.Streaming.StreamPosition.Configure(builder);
         PermissionModel.Configure(builder);
         SecuritySettings.Configure(builder);
         Platform.PortalSecret.Configure(builder);

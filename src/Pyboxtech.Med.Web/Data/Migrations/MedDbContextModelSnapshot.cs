@@ -294,6 +294,27 @@ namespace Pyboxtech.Med.Web.Data.Migrations
                     b.ToTable("events", "audit");
                 });
 
+            modelBuilder.Entity("Pyboxtech.Med.Web.Auditing.Streaming.StreamPosition", b =>
+                {
+                    b.Property<string>("Stream")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("stream");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_sequence");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Stream")
+                        .HasName("pk_stream_position");
+
+                    b.ToTable("stream_position", "siem");
+                });
+
             modelBuilder.Entity("Pyboxtech.Med.Web.Modules.Appointments.Appointment", b =>
                 {
                     b.Property<Guid>("Id")

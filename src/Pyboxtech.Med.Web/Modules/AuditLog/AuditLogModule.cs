@@ -23,6 +23,9 @@ public sealed class AuditLogModule : MatrixModuleDeclaration<AuditLogModule>, IM
 
     public override NavigationItem Navigation { get; } = new("Audit trail", "AuditLog", "Index", "shield", Access);
 
+    public override IReadOnlyDictionary<string, Func<IServiceProvider, string[], Task<int>>> Commands { get; } =
+        new Dictionary<string, Func<IServiceProvider, string[], Task<int>>> { ["export-audit-fhir"] = AuditFhirExport.RunAsync };
+
     public override void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<AuditLogService>();
