@@ -31,8 +31,11 @@ public sealed class HealthTests(PortalFactory portal) : IClassFixture<PortalFact
         // The readiness probe's insert was rolled back: nothing in the trail, from any of the three.
         Assert.Equal(before, await AuditRowCountAsync());
         // The count does see a request that is recorded: the same client opening the dashboard adds exactly one row.
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        var dashboard = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.Equal(before + 1, await AuditRowCountAsync());
+        // The same release in every page's footer.
+        Assert.Contains($"Pyboxtech-Med version {PortalVersion.Number}", await dashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
