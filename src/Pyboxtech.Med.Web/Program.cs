@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.AspNetCore.Mvc;
@@ -11,6 +10,7 @@ using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules;
 using Pyboxtech.Med.Web.Platform;
 using Pyboxtech.Med.Web.Platform.Localization;
+using Pyboxtech.Med.Web.Platform.Observability;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.Passwords;
 using Pyboxtech.Med.Web.Security.RateLimiting;
@@ -138,7 +138,7 @@ builder.Services.AddAntiforgery(antiforgery =>
 
 builder.Services.AddMedTempDataCookie(httpsOnly);
 builder.Services.AddHsts(hsts => hsts.MaxAge = TimeSpan.FromDays(365));
-builder.Services.AddHealthChecks().AddDbContextCheck<MedDbContext>("database");
+builder.AddMedObservability();
 
 var app = builder.Build();
 
@@ -193,7 +193,7 @@ app.UseRateLimiter();
 app.UseMiddleware<ConfinementMiddleware>();
 app.UseAuthorization();
 
-app.MapHealthChecks("/health", new HealthCheckOptions { AllowCachingResponses = false }).AllowAnonymous();
+app.MapMedHealthChecks();
 app.MapControllers();
 
 try

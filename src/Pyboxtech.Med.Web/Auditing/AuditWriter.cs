@@ -10,7 +10,7 @@ namespace Pyboxtech.Med.Web.Auditing;
 /// The hash chain stays correct with any number of writers and instances because the database trigger assigns
 /// sequence and hashes under a transaction-scoped lock.
 /// </summary>
-public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditWriter> logger) : BackgroundService
+public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditWriter> logger, Platform.Observability.PortalMetrics? metrics = null) : BackgroundService
 {
     private const int MaxBatch = 256;
 
@@ -21,6 +21,9 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
         SingleReader = true,
         FullMode = BoundedChannelFullMode.DropWrite,
     });
+
+    /// <summary>Rows accepted and not yet written (a gauge in the metrics).</summary>
+    public int Waiting => _queue.Reader.Count;
 
     public Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
     {
@@ -94,6 +97,7 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
 
     private async Task WriteAsync(List<Pending> batch)
     {
+        using var timing = metrics?.AuditBatch(batch.Count);
         await using var connection = await database.Background.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = new NpgsqlBatch(connection, transaction);
@@ -104,6 +108,7 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
 
         await insert.ExecuteNonQueryAsync();
         await transaction.CommitAsync();
+        timing?.Committed();
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Audit trail write failed; the request waiting for it fails")]

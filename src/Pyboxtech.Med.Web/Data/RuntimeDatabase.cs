@@ -12,8 +12,8 @@ public sealed class RuntimeDatabase : IAsyncDisposable
 {
     public RuntimeDatabase(IConfiguration configuration)
     {
-        _dataSource = new(() => Build(ConnectionString(configuration)));
-        _background = new(() => Build(ConnectionString(configuration), maxPoolSize: 4));
+        _dataSource = new(() => Build(ConnectionString(configuration), name: "requests"));
+        _background = new(() => Build(ConnectionString(configuration), maxPoolSize: 4, name: "background"));
         _backgroundOptions = new(() => DatabaseRegistration.UseMedDatabase(new DbContextOptionsBuilder<MedDbContext>(), Background).Options);
     }
 
@@ -43,9 +43,10 @@ public sealed class RuntimeDatabase : IAsyncDisposable
     /// its one session lock (the verifier's) with a release in <c>finally</c>. Without the reset, a checkout costs no
     /// statement and the prepared statements stay prepared. A connection string can still say otherwise.
     /// </summary>
-    public static NpgsqlDataSource Build(string connectionString, int? maxPoolSize = null)
+    public static NpgsqlDataSource Build(string connectionString, int? maxPoolSize = null, string? name = null)
     {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The pool's name in the metrics (db_client_connection_pool_name); unnamed, Npgsql shows the connection string.
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
         var settings = builder.ConnectionStringBuilder;
         if (maxPoolSize is { } size)
         {

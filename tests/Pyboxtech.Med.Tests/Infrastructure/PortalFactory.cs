@@ -84,6 +84,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Every in-memory request comes from one (unknown) address; the anonymous rate limit has its own test classes.
         builder.UseSetting("Security:AnonymousRateLimit:Burst", "1000000");
         builder.UseSetting("Security:AnonymousRateLimit:RequestsPerMinute", "1000000");
+        // Many portals run at once in one test process: each takes a free metrics port of its own (MetricsListener.Address).
+        builder.UseSetting("Metrics:Port", "0");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

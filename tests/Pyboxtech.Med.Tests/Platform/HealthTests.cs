@@ -1,26 +1,65 @@
 using System.Net;
+using System.Text.Json;
 using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Platform;
 
 namespace Pyboxtech.Med.Tests.Platform;
 
 public sealed class HealthTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     [Fact]
-    public async Task Health_DatabaseReachable_Answers200AndWritesNoAuditRow()
+    public async Task Health_DatabaseReachable_Answers200WithTheVersionAndWritesNoAuditRow()
     {
         await portal.CreateUserAsync("health.watcher", "Hal Watcher");
         var client = await portal.SignInAsync("health.watcher");
         var before = await AuditRowCountAsync();
 
-        var response = await client.GetAsync(new Uri("/health", UriKind.Relative));
+        var health = await HealthAsync(client, "/health");
+        var ready = await HealthAsync(client, "/health/ready");
+        var live = await HealthAsync(client, "/health/live");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (health.Status, health.Overall));
+        Assert.Equal("Healthy", health.Checks["database"]);
+        Assert.Equal("Healthy", health.Checks["audit-trail"]);
+        // The release running, as the footer shows it: what an IT person checks after an upgrade.
+        Assert.Equal(PortalVersion.Number, health.Version);
+        Assert.Matches(@"^\d+\.\d+\.\d+", health.Version);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (ready.Status, ready.Overall));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (live.Status, live.Overall));
+        Assert.Empty(live.Checks);
+        // The readiness probe's insert was rolled back: nothing in the trail, from any of the three.
         Assert.Equal(before, await AuditRowCountAsync());
         // The count does see a request that is recorded: the same client opening the dashboard adds exactly one row.
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        var dashboard = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         Assert.Equal(before + 1, await AuditRowCountAsync());
+        // The same release in every page's footer.
+        Assert.Contains($"Pyboxtech-Med version {PortalVersion.Number}", await dashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_Anonymous_AnswersWithoutASignIn()
+    {
+        var anonymous = portal.CreateBrowser();
+
+        Assert.Equal(HttpStatusCode.OK, (await HealthAsync(anonymous, "/health/live")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await HealthAsync(anonymous, "/health/ready")).Status);
+    }
+
+    internal sealed record HealthAnswer(HttpStatusCode Status, string Overall, string Version, Dictionary<string, string> Checks);
+
+    internal static async Task<HealthAnswer> HealthAsync(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        return new HealthAnswer(
+            response.StatusCode,
+            root.GetProperty("status").GetString()!,
+            root.GetProperty("version").GetString()!,
+            root.GetProperty("checks").EnumerateObject().ToDictionary(c => c.Name, c => c.Value.GetString()!));
     }
 
     /// <summary>Counted in SQL, as stored: what the trail holds whatever the application thinks it wrote.</summary>
@@ -37,12 +76,20 @@ public sealed class HealthTests(PortalFactory portal) : IClassFixture<PortalFact
 public sealed class HealthWithoutDatabaseTests(UnreachableDatabasePortal portal) : IClassFixture<UnreachableDatabasePortal>
 {
     [Fact]
-    public async Task Health_DatabaseUnreachable_Answers503()
+    public async Task Health_DatabaseUnreachable_ReadinessAnswers503AndLivenessStays200()
     {
-        var response = await portal.CreateBrowser().GetAsync(new Uri("/health", UriKind.Relative));
+        var client = portal.CreateBrowser();
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("Unhealthy", await response.Content.ReadAsStringAsync());
+        var health = await HealthTests.HealthAsync(client, "/health");
+        var ready = await HealthTests.HealthAsync(client, "/health/ready");
+        var live = await HealthTests.HealthAsync(client, "/health/live");
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), (health.Status, health.Overall));
+        Assert.Equal("Unhealthy", health.Checks["database"]);
+        Assert.Equal("Unhealthy", health.Checks["audit-trail"]);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
+        // The process itself is fine: restarting it would not bring the database back.
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (live.Status, live.Overall));
     }
 
     [Fact]

@@ -27,6 +27,8 @@ public sealed class EndpointAccessTests(PortalFactory portal) : IClassFixture<Po
         "GET /Error/{statusCode:int?}",
         "POST /Error/{statusCode:int?}",
         "GET /health",
+        "GET /health/live",
+        "GET /health/ready",
     ];
 
     public async ValueTask InitializeAsync()

@@ -35,7 +35,7 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
     private const string NewPassword = "Quiet-lantern-58-orbit";
 
     /// <summary>Endpoints mapped in Program.cs rather than by a controller: reflection cannot find them.</summary>
-    private static readonly string[] MappedOutsideControllers = ["GET /health"];
+    private static readonly string[] MappedOutsideControllers = ["GET /health", "GET /health/live", "GET /health/ready"];
 
     /// <summary>
     /// How to use each endpoint as a person would, where a plain GET of its path is not enough: the page that carries
@@ -80,6 +80,8 @@ public sealed class EndpointPermissionTests(EndpointPermissionTests.Portal porta
         ["GET /Error/{statusCode:int?}"] = new() { Allowed = new(HttpStatusCode.NotFound, NotFoundHeading) },
         ["POST /Error/{statusCode:int?}"] = new() { Allowed = new(HttpStatusCode.NotFound, NotFoundHeading) },
         ["GET /health"] = new() { Allowed = new(HttpStatusCode.OK, "Healthy") },
+        ["GET /health/live"] = new() { Allowed = new(HttpStatusCode.OK, "Healthy") },
+        ["GET /health/ready"] = new() { Allowed = new(HttpStatusCode.OK, "Healthy") },
         ["GET /Account/KeepAlive"] = new() { Allowed = new(HttpStatusCode.NoContent) },
         // The refusal page itself: open to anyone signed in, and it says 403.
         ["GET /Account/AccessDenied"] = new() { Allowed = new(HttpStatusCode.Forbidden, AccessDeniedHeading) },

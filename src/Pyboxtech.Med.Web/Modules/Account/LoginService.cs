@@ -45,7 +45,8 @@ public sealed class LoginService(
     Platform.PortalSecrets secrets,
     RefusedRequests refusals,
     IOptionsMonitor<CookieAuthenticationOptions> cookies,
-    TimeProvider clock)
+    TimeProvider clock,
+    Platform.Observability.PortalMetrics metrics)
 {
     // A hash of a random password, made once per process with the configured hasher, to spend the same work on unknown names.
     private static readonly Lazy<MedUser> DummyUser = new(() => new MedUser());
@@ -417,8 +418,11 @@ public sealed class LoginService(
         await signInManager.SignOutAsync();
     }
 
-    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName, string? details = null) =>
-        audit.RecordAsync(new AuditEntry(type, outcome) { Module = IdentityModel.AuditModule, UserId = userId, UserName = userName, Details = details });
+    private Task RecordAsync(AuditEventType type, AuditOutcome outcome, Guid? userId, string? userName, string? details = null)
+    {
+        metrics.SignInStep(type);
+        return audit.RecordAsync(new AuditEntry(type, outcome) { Module = IdentityModel.AuditModule, UserId = userId, UserName = userName, Details = details });
+    }
 
     private string DummyHash() =>
         _dummyHash ??= passwordHasher.HashPassword(DummyUser.Value, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
