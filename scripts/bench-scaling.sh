@@ -51,29 +51,6 @@ serve 5631 "$dir/first.log"
 serve 5632 "$dir/second.log"
 sed -n 's/^COOKIE=//p' "$dir/first.log" >"$dir/cookies.txt"
 export COOKIES="$dir/cookies.txt"
-cat >"$dir/load.lua" <<'LUA'
-local cookies = {}
-for line in io.lines(os.getenv("COOKIES")) do cookies[#cookies + 1] = line end
-local paths = { "/", "/Account/Sessions", "/Account/ChangePassword", "/Account/TwoFactor" }
-local threads = {}
-local n = 0
-function setup(thread) table.insert(threads, thread) end
-function init() counts = {} end
-function request()
-  n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1], { ["Cookie"] = cookies[(n % #cookies) + 1] })
-end
-function response(status) counts[status] = (counts[status] or 0) + 1 end
-function done()
-  local total = {}
-  for _, t in ipairs(threads) do
-    for status, count in pairs(t:get("counts")) do total[status] = (total[status] or 0) + count end
-  end
-  local line = "statuses:"
-  for status, count in pairs(total) do line = line .. " " .. status .. "=" .. count end
-  print(line)
-end
-LUA
 
 cat >"$dir/Caddyfile" <<EOF
 {
@@ -103,7 +80,7 @@ for _ in $(seq 1 50); do curl -sk -o /dev/null https://localhost:5642/health && 
 
 run() { # TITLE URL
   echo "== $1 (wrk -t2 -c50 -d${seconds}s; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-  wrk -t2 -c50 -d"${seconds}s" -s "$dir/load.lua" "$2" | grep -E "Requests/sec|Latency|statuses|Non-2xx|errors"
+  wrk -t2 -c50 -d"${seconds}s" -s "$root/scripts/bench-load.lua" "$2" | grep -E "Requests/sec|Latency|statuses|Non-2xx|errors"
 }
 echo "Machine: $(nproc) cores; the load generator, Caddy, PostgreSQL and the portals all share them."
 run "one instance, no proxy" http://127.0.0.1:5631/

@@ -148,30 +148,6 @@ if [ "$mode" = all ] || [ "$mode" = load ]; then
   make_db bench_load
   PYBOX_BENCH_RUNTIME=$(conn bench_load med_app)
   sql_load() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d bench_load -qAt -c "$1"; }
-  cat >"$dir/load.lua" <<'LUA'
--- Each request is one of 50 signed-in people (their own session cookie) opening one of their pages.
-local cookies = {}
-for line in io.lines(os.getenv("COOKIES")) do cookies[#cookies + 1] = line end
-local paths = { "/", "/Account/Sessions", "/Account/ChangePassword", "/Account/TwoFactor" }
-local threads = {}
-local n = 0
-function setup(thread) table.insert(threads, thread) end
-function init() counts = {} end
-function request()
-  n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1], { ["Cookie"] = cookies[(n % #cookies) + 1] })
-end
-function response(status) counts[status] = (counts[status] or 0) + 1 end
-function done()
-  local total = {}
-  for _, t in ipairs(threads) do
-    for status, count in pairs(t:get("counts")) do total[status] = (total[status] or 0) + count end
-  end
-  local line = "statuses:"
-  for status, count in pairs(total) do line = line .. " " .. status .. "=" .. count end
-  print(line)
-end
-LUA
   start_load_server() { # PORT LOG
     (sleep 100000 | dotnet "$bench" serve on "$1" 50 >"$2" 2>&1) >/dev/null 2>&1 &
     for _ in $(seq 1 240); do grep -q READY "$2" 2>/dev/null && break; sleep 0.5; done
@@ -184,7 +160,7 @@ LUA
 
   echo "== issue 7: 50 signed-in users browsing for 2 minutes (wrk -t2 -c50 -d120s)"
   before=$(granted)
-  wrk -t2 -c50 -d120s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|Requests/sec|Latency|statuses|Non-2xx|errors"
+  wrk -t2 -c50 -d120s -s "$root/scripts/bench-load.lua" http://127.0.0.1:5621/ | grep -E "requests in|Requests/sec|Latency|statuses|Non-2xx|errors"
   sleep 2
   echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
 
@@ -194,7 +170,7 @@ LUA
    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=2GB -c max_connections=200" start >/dev/null;
    echo "  postgres started at $(date +%T)") &
   outage=$!
-  wrk -t2 -c50 -d40s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
+  wrk -t2 -c50 -d40s -s "$root/scripts/bench-load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
   wait "$outage"
   sleep 2
   echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
@@ -204,7 +180,7 @@ LUA
   (sleep 10; pkill -f "Benchmarks.dll serve on 5621" ; echo "  portal stopped at $(date +%T)";
    start_load_server 5621 "$dir/load-2.log"; echo "  portal serving again at $(date +%T)") &
   restart=$!
-  wrk -t2 -c50 -d40s -s "$dir/load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
+  wrk -t2 -c50 -d40s -s "$root/scripts/bench-load.lua" http://127.0.0.1:5621/ | grep -E "requests in|statuses|errors"
   wait "$restart"
   sleep 2
   echo "audit rows (request granted) written during the run: $(( $(granted) - before ))"
