@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
@@ -12,8 +13,10 @@ namespace Pyboxtech.Med.Tests.Platform;
 /// <summary>
 /// What Prometheus scrapes, on the portal's metrics port (never the public one): requests, the audit writer, sign-in
 /// failures and lockouts, sessions and the connection pools, as they happen. The numbers are read as a monitoring
-/// person would read them: before and after something happens in the portal.
+/// person would read them: before and after something happens in the portal. OpenTelemetry listens to meters by name
+/// in the whole process, so another test portal's sign-ins would count here too: these tests run alone.
 /// </summary>
+[Collection(nameof(ProcessWideMetrics))]
 public sealed class MetricsTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     [Fact]
@@ -151,13 +154,16 @@ public sealed class MetricsTests(PortalFactory portal) : IClassFixture<PortalFac
     /// <summary>Prometheus text: <c>name{label="value",...} number</c> per line.</summary>
     internal sealed record Scrape(string Text)
     {
+        // A label value may hold '}' or spaces (a route template such as "Records/{id}"), so labels are read as
+        // quoted strings, not up to the first brace.
+        private static readonly Regex Sample = new(@"^(?<name>[A-Za-z_:][A-Za-z0-9_:]*)(?<labels>\{(?:[^""}]|""(?:[^""\\]|\\.)*"")*\})?\s+(?<value>\S+)", RegexOptions.CultureInvariant);
+
         private IEnumerable<(string Name, string Labels, double Value)> Samples() =>
             from line in Text.Split('\n')
             where line.Length > 0 && line[0] != '#'
-            let nameEnd = line.IndexOfAny(['{', ' '])
-            let labelsEnd = line[nameEnd] == '{' ? line.IndexOf('}', nameEnd) + 1 : nameEnd
-            let value = line[(labelsEnd + 1)..].Split(' ')[0]
-            select (line[..nameEnd], line[nameEnd..labelsEnd], double.Parse(value, CultureInfo.InvariantCulture));
+            let match = Sample.Match(line)
+            where match.Success
+            select (match.Groups["name"].Value, match.Groups["labels"].Value, double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture));
 
         public bool Has(string name, params string[] labels) =>
             Samples().Any(s => s.Name == name && labels.All(l => s.Labels.Contains(l, StringComparison.Ordinal)));
@@ -167,3 +173,7 @@ public sealed class MetricsTests(PortalFactory portal) : IClassFixture<PortalFac
             Samples().Where(s => s.Name == name && labels.All(l => s.Labels.Contains(l, StringComparison.Ordinal))).Sum(s => s.Value);
     }
 }
+
+/// <summary>Runs alone: the counts read here are process-wide.</summary>
+[CollectionDefinition(nameof(ProcessWideMetrics), DisableParallelization = true)]
+public sealed class ProcessWideMetrics;
