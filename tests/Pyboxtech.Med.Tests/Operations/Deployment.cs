@@ -94,6 +94,28 @@ public sealed class Deployment : IAsyncLifetime
             	header -Server
             }
             """);
+        await WaitUntilCaddyServesAsync();
+    }
+
+    /// <summary>
+    /// Caddy's internal CA issues the site's certificate a moment after it starts; until then a handshake ends in
+    /// "tlsv1 alert internal error" (seen in a CI run). A browser would retry; the tests start once it succeeds.
+    /// </summary>
+    private async Task WaitUntilCaddyServesAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var probe = await BrowserAsync();
+                (await probe.GetAsync(new Uri("/health/live", UriKind.Relative))).EnsureSuccessStatusCode();
+                return;
+            }
+            catch (HttpRequestException) when (attempt < 150)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

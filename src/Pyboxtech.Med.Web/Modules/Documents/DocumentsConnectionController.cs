@@ -150,6 +150,10 @@ public sealed class DocumentsConnectionController(
     {
         if (progress.TryStart())
         {
+            // Without the request's execution context: otherwise the check's audit rows would read this request's
+            // HttpContext after the response had ended (ObjectDisposedException, seen in a browser run). The request's
+            // own audit row names who started it; the check's rows are the portal's, as for the daily run.
+            using var detached = ExecutionContext.SuppressFlow();
             _ = Task.Run(async () =>
             {
                 IReadOnlyList<IntegrityFinding> findings = [];
