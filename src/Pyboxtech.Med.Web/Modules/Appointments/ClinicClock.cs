@@ -31,15 +31,21 @@ public static class ClinicClock
     /// </summary>
     public static DateTimeOffset Lenient(DateOnly date, TimeOnly time, TimeZoneInfo zone)
     {
-        for (var shift = 0; shift <= 120; shift += 15)
+        if (ToInstant(date, time, zone) is { } instant)
         {
-            if (ToInstant(date, time.AddMinutes(shift), zone) is { } instant && time.AddMinutes(shift) >= time)
-            {
-                return instant;
-            }
+            return instant;
         }
 
-        return new DateTimeOffset(date.ToDateTime(time), zone.BaseUtcOffset).ToUniversalTime();
+        // Read with the offset in force just before the gap: that instant is the same time moved on by the gap's length.
+        var local = date.ToDateTime(time, DateTimeKind.Unspecified);
+        var before = local;
+        do
+        {
+            before = before.AddMinutes(-15);
+        }
+        while (zone.IsInvalidTime(before));
+
+        return new DateTimeOffset(local, zone.GetUtcOffset(before)).ToUniversalTime();
     }
 
     /// <summary>The start of a local date (midnight, or the first instant after it if midnight falls in a gap).</summary>

@@ -87,24 +87,6 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal(hours, rows.Length);
     }
 
-    [Fact]
-    public void WorkingHours_NineToFiveOnDaylightSavingDays_MapToTheRightInstants()
-    {
-        var sunday = new[] { new WorkingHours { DayOfWeek = DayOfWeek.Sunday, StartsAt = new(9, 0), EndsAt = new(17, 0) } };
-
-        // 5 Apr 2026: clocks went back at 03:00 (AEDT +11 -> AEST +10); 09:00 is +10.
-        var april = Assert.Single(AppointmentBook.AvailableRanges(new DateOnly(2026, 4, 5), sunday, [], Sydney));
-        Assert.Equal(new DateTimeOffset(2026, 4, 4, 23, 0, 0, TimeSpan.Zero), april.Start);
-        Assert.Equal(new DateTimeOffset(2026, 4, 5, 7, 0, 0, TimeSpan.Zero), april.End);
-        // 4 Oct 2026: clocks went forward at 02:00 (AEST +10 -> AEDT +11); 09:00 is +11.
-        var october = Assert.Single(AppointmentBook.AvailableRanges(new DateOnly(2026, 10, 4), sunday, [], Sydney));
-        Assert.Equal(new DateTimeOffset(2026, 10, 3, 22, 0, 0, TimeSpan.Zero), october.Start);
-        Assert.Equal(new DateTimeOffset(2026, 10, 4, 6, 0, 0, TimeSpan.Zero), october.End);
-        // 02:30 on 4 Oct does not exist; 02:30 on 5 Apr happens twice and is read as the first (the +11 one).
-        Assert.Null(ClinicClock.ToInstant(new DateOnly(2026, 10, 4), new TimeOnly(2, 30), Sydney));
-        Assert.Equal(new DateTimeOffset(2026, 4, 4, 15, 30, 0, TimeSpan.Zero), ClinicClock.ToInstant(new DateOnly(2026, 4, 5), new TimeOnly(2, 30), Sydney));
-    }
-
     [Theory]
     [InlineData("gap")]
     [InlineData("past")]

@@ -34,23 +34,6 @@ public sealed class BillingTests(PortalFactory portal) : IClassFixture<PortalFac
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    [Theory]
-    [InlineData(1, "0.05", true, "0.01")] // 0.005 rounds away from zero
-    [InlineData(1, "0.25", true, "0.03")] // 0.025: banker's rounding would say 0.02
-    [InlineData(3, "33.33", true, "10.00")] // 9.999
-    [InlineData(7, "19.99", true, "13.99")] // 13.993
-    [InlineData(2, "80.00", false, "0.00")]
-    public void Gst_PerLine_RoundsHalvesAwayFromZero(int quantity, string fee, bool gst, string expected) =>
-        Assert.Equal(decimal.Parse(expected, CultureInfo.InvariantCulture), Money.Gst(quantity, decimal.Parse(fee, CultureInfo.InvariantCulture), gst));
-
-    [Theory]
-    [InlineData("51 824 753 556", true)]
-    [InlineData("51824753556", true)]
-    [InlineData("51 824 753 557", false)]
-    [InlineData("5182475355", false)]
-    [InlineData("5182475355a", false)]
-    public void Abn_Checksum_IsChecked(string abn, bool valid) => Assert.Equal(valid, Abn.IsValid(abn));
-
     [Fact]
     public async Task Invoice_LinesWithAndWithoutGst_TotalsExactlyAndShowsThemOnThePage()
     {
