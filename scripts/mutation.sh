@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Mutation testing of the files that hold the security rules (the list is in tests/Pyboxtech.Med.Tests/stryker-config.json):
-# Stryker.NET changes one thing at a time in them (a > for a >=, a removed call...) and runs the tests that cover
-# it; a change no test notices is a rule no test guards. Not part of .ci/run: about 30 minutes on 2 cores.
+# Mutation testing of the files that hold the security and clinic rules: Stryker.NET changes one thing at a time in
+# them (a > for a >=, a removed call...) and runs the tests that cover it; a change no test notices is a rule no test
+# guards. The files and the test classes that guard each are listed in tests/Pyboxtech.Med.Tests/mutation-rules.json;
+# only those tests run. Not part of .ci/run: about 30 minutes for every file on 2 cores, a few for one.
 #
 #   bash scripts/mutation.sh                     every file in the config
 #   bash scripts/mutation.sh Auditing/AuditHash.cs   only the files given (paths under src/Pyboxtech.Med.Web/)
@@ -23,10 +24,22 @@ output="$root/artifacts/mutation"
 rm -rf "$output"
 mkdir -p "$output"
 
-mutate=()
-for file in "$@"; do
-  mutate+=(--mutate "**/$file")
-done
+# The run's configuration: Stryker's options, the files asked for (all by default) and a filter naming their guards.
+python3 - "$root/tests/Pyboxtech.Med.Tests" "$output/stryker-config.json" "$@" <<'PY'
+import json, sys
+folder, target, asked = sys.argv[1], sys.argv[2], sys.argv[3:]
+rules = json.load(open(f"{folder}/mutation-rules.json"))["rules"]
+unknown = [f for f in asked if f not in {r["file"] for r in rules}]
+if unknown:
+    sys.exit(f"Not a rule file in mutation-rules.json: {', '.join(unknown)}")
+chosen = [r for r in rules if not asked or r["file"] in asked]
+tests = sorted({t for r in chosen for t in r["tests"]})
+config = json.load(open(f"{folder}/stryker-config.json"))
+config["stryker-config"]["mutate"] = ["**/" + r["file"] for r in chosen]
+config["stryker-config"]["test-case-filter"] = "|".join(f"FullyQualifiedName~.{t}." for t in tests)
+json.dump(config, open(target, "w"), indent=2)
+print(f"{len(chosen)} rule files, guarded by {len(tests)} test classes")
+PY
 
 # The test project builds for the Microsoft Testing Platform only here (see its .csproj): Stryker needs it for
 # per-test coverage of xunit v3, while dotnet test stays on VSTest.
@@ -34,7 +47,7 @@ export PYBOX_TEST_RUNNER=mtp
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 started=$(date +%s)
 status=0
-(cd tests/Pyboxtech.Med.Tests && dotnet stryker --skip-version-check --output "$output" "${mutate[@]}") || status=$?
+(cd tests/Pyboxtech.Med.Tests && dotnet stryker --skip-version-check --config-file "$output/stryker-config.json" --output "$output") || status=$?
 elapsed=$(($(date +%s) - started))
 if [ "$status" != 0 ] || [ ! -f "$output/reports/mutation-report.json" ]; then
   echo "Stryker failed (exit $status); its log: $output/logs/" >&2
