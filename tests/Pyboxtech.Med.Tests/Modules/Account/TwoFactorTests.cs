@@ -6,6 +6,7 @@ using OtpNet;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
+using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Modules.Account;
@@ -175,6 +176,12 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         Assert.Equal(3, rows.Count(r => r.EventType == AuditEventType.TwoFactorCodeRejected && r.UserName == "dr.stolen"));
         Assert.Contains(rows, r => r.EventType == AuditEventType.AccountLockedOut && r.UserName == "dr.stolen");
         Assert.DoesNotContain(rows, r => r.EventType == AuditEventType.TwoFactorRecoveryCodesRegenerated && r.SubjectId == user.Id.ToString());
+        // Ended, not merely refused by the lock: no session is left to revive, the browser's cookie is cleared on the
+        // spot, and the trail says why every session ended.
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Set<UserSession>().CountAsync(s => s.UserId == user.Id && s.EndedAt == null)));
+        Assert.Contains(guesses[2].Headers.GetValues("Set-Cookie"), cookie => cookie.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(rows, r => r.EventType == AuditEventType.SessionsEnded && r.UserName == "dr.stolen"
+            && r.Details == "all sessions ended: the account locked after wrong answers given from inside a session");
     }
 
     [Fact]
