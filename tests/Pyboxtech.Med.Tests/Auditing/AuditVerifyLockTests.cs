@@ -31,4 +31,31 @@ public sealed class AuditVerifyLockTests
         await using var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AuditChainVerifier.VerificationLockKey})", otherInstance);
         Assert.Equal(true, await take.ExecuteScalarAsync(TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task VerifyUnlessRunning_WhileAnotherInstanceVerifies_AnswersAlreadyRunning_AndRunsOnceItIsDone()
+    {
+        var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
+        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
+        }).Build());
+        await using var otherInstance = new NpgsqlConnection(db.SuperuserConnection);
+        await otherInstance.OpenAsync(TestContext.Current.CancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({AuditChainVerifier.VerificationLockKey})", otherInstance))
+        {
+            await take.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Null(await new AuditChainVerifier(audit).VerifyUnlessRunningAsync([]));
+
+        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({AuditChainVerifier.VerificationLockKey})", otherInstance))
+        {
+            await release.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+        }
+
+        var after = await new AuditChainVerifier(audit).VerifyUnlessRunningAsync([]);
+        Assert.NotNull(after);
+        Assert.True(after.Intact, after.Summary);
+    }
 }

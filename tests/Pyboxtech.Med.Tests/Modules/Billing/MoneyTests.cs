@@ -64,6 +64,8 @@ public sealed class MoneyTests
     {
         Assert.Equal("51824753556", Abn.Digits(" 51 824 753 556 "));
         Assert.Null(Abn.Digits("51-824-753-556"));
+        Assert.Null(Abn.Digits("5182475355a"));
+        Assert.Null(Abn.Digits("5182475355"));
         Assert.Equal("51 824 753 556", Abn.Format("51824753556"));
         Assert.Equal("5182", Abn.Format("5182"));
     }
