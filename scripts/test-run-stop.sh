@@ -11,7 +11,10 @@
 # the .NET tests, which have built it).
 set -uo pipefail
 # Job control: every run.sh started in the background gets its own process group, and SIGINT is not ignored in it,
-# exactly as for a command typed in a terminal (Ctrl-C and a closed terminal signal the whole group).
+# exactly as for a command typed in a terminal (Ctrl-C and a closed terminal signal the whole group). run.sh itself is
+# started through `env --default-signal`: a signal ignored when this script started (a CI runner or a shell that
+# launched it in the background ignores SIGINT, nohup ignores SIGHUP) stays ignored in every child, and bash cannot
+# trap a signal ignored on entry, so the Ctrl-C and closed-terminal cases would test the launcher, not run.sh.
 set -m
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -189,7 +192,7 @@ end() {
 }
 expect_output() { grep -qF -- "$2" "$1" 2>/dev/null || problem "no '$2' in $(basename "$1")"; }
 start_portal() {
-  bash "$run_sh" >"$out" 2>"$err" </dev/null &
+  env --default-signal bash "$run_sh" >"$out" 2>"$err" </dev/null &
   job=$!
   groups+=("$job")
   wait_portal "$job" || problem "the portal did not answer"
@@ -201,7 +204,7 @@ start_in_terminal() {
   local i
   rm -f "$work/tty-in"
   mkfifo "$work/tty-in"
-  SHELL=/bin/bash script -qfec "bash '$run_sh'" /dev/null <"$work/tty-in" >"$out" 2>"$err" &
+  SHELL=/bin/bash script -qfec "env --default-signal bash '$run_sh'" /dev/null <"$work/tty-in" >"$out" 2>"$err" &
   job=$!
   exec 6>"$work/tty-in"
   groups+=("$job")

@@ -330,7 +330,9 @@ public sealed class BackupRestoreTests : IAsyncLifetime
         public static RunSh Start(string root, string state, int pgPort)
         {
             var url = new Uri($"http://127.0.0.1:{PostgresServer.FreePort()}");
-            var start = new ProcessStartInfo("bash", [Path.Combine(root, "scripts", "run.sh")])
+            // Signals back to their defaults: a test process started in the background ignores SIGINT, its children
+            // inherit that, and run.sh could not then be stopped as Ctrl-C stops it.
+            var start = new ProcessStartInfo("env", ["--default-signal", "bash", Path.Combine(root, "scripts", "run.sh")])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
