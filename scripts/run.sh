@@ -182,9 +182,9 @@ finish() {
     unlock
   fi
   if [ -n "$relay" ]; then
-    # Let the relay print the last lines before the shell prompt comes back.
+    # Let the relay print the last lines before the shell prompt comes back (at most 5 s on a loaded machine).
     exec >&- 5>&-
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$relay" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$relay" 2>/dev/null || break; sleep 0.1; done
   fi
   exit "$status"
 }

@@ -143,14 +143,14 @@ check_clean() {
   [ ! -e "$dir/postmaster.pid" ] || problem "postmaster.pid is still there"
   left=$(pgrep -f -- "$dir" || true)
   [ -z "$left" ] || problem "PostgreSQL processes left: $(pgrep -af -- "$dir" | tr '\n' ';')"
-  # A child can still be on its way out the moment run.sh itself is gone (a CI run saw one listed and already gone
-  # when ps looked): left means still there two seconds later.
-  for _ in 1 2 3 4; do
-    left=$(pgrep -g "$group" || true)
+  # A child can still be on its way out the moment run.sh itself is gone (on a loaded CI machine one was listed two
+  # seconds later and gone when ps looked): left means ps still lists it ten seconds later.
+  for _ in $(seq 20); do
+    left=$(ps -o pid=,args= -g "$group" | tr '\n' ';' || true)
     [ -z "$left" ] && break
     sleep 0.5
   done
-  [ -z "$left" ] || problem "processes of run.sh left: $(ps -o pid=,args= -g "$group" | tr '\n' ';')"
+  [ -z "$left" ] || problem "processes of run.sh left: $left"
   [ -z "$(ss -Hltn "sport = :$pg_port")" ] || problem "something still listens on PostgreSQL's port $pg_port"
   [ -z "$(ss -Hltn "sport = :$web_port")" ] || problem "something still listens on the portal's port $web_port"
   if compgen -G "$state/credentials.env.*" >/dev/null; then problem "temporary credentials left: $(ls "$state"/credentials.env.*)"; fi
