@@ -89,7 +89,12 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBreaks, 1);
         var stopwatch = Stopwatch.StartNew();
-        var wanted = savedHeads.GroupBy(h => h.Sequence).ToDictionary(g => g.Key, g => g.Last().Hash);
+        // Every distinct saved head counts: a head file that names one row twice with different hashes says the chain at
+        // that row was replaced after the first was saved (a restore without its head file, or a rewrite), and the head
+        // the trail no longer matches is a break, whichever of the two was saved last.
+        var wanted = savedHeads.DistinctBy(h => (h.Sequence, h.HashHex)).OrderBy(h => h.Sequence).ToList();
+        var wantedRows = wanted.Select(h => h.Sequence).ToHashSet();
+        var rowsWithConflictingHeads = wanted.CountBy(h => h.Sequence).Where(c => c.Value > 1).Select(c => c.Key).ToHashSet();
         var found = new Dictionary<long, byte[]>();
         var breaks = new List<AuditBreak>();
         long breakCount = 0;
@@ -129,7 +134,7 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
                     Break(row.Sequence, $"Row {row.Sequence} was altered: its content no longer matches its hash.");
                 }
 
-                if (wanted.ContainsKey(row.Sequence))
+                if (wantedRows.Contains(row.Sequence))
                 {
                     found[row.Sequence] = hash;
                 }
@@ -143,14 +148,14 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
         var walkBreaks = breakCount;
         var headMismatches = 0;
         var cutOff = false;
-        foreach (var (sequence, hash) in wanted.OrderBy(w => w.Key))
+        foreach (var (sequence, hash) in wanted)
         {
             if (sequence > last)
             {
                 // One break for the cut, named by the furthest head: the heads between say nothing more.
                 if (!cutOff)
                 {
-                    var furthest = wanted.Keys.Max();
+                    var furthest = wanted[^1].Sequence;
                     Break(last + 1, $"Rows {last + 1} to {furthest} are missing: this trail ends at row {last}, saved heads go to {furthest}: a restore of an older backup, or rows cut off the end.");
                     cutOff = true;
                 }
@@ -162,13 +167,15 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
             else if (!stored.AsSpan().SequenceEqual(hash))
             {
                 headMismatches++;
-                Break(sequence, $"Row {sequence} differs from the head saved earlier: the chain was rewritten from this row or before.");
+                Break(sequence, rowsWithConflictingHeads.Contains(sequence)
+                    ? $"Row {sequence} differs from one of the heads saved for it: the head file names this row with different hashes, so the chain at this row was replaced after a head was saved (a restore without its head file, or a rewrite)."
+                    : $"Row {sequence} differs from the head saved earlier: the chain was rewritten from this row or before.");
             }
         }
 
         if (breakCount == 1 && cutOff)
         {
-            var furthest = wanted.Keys.Max();
+            var furthest = wanted[^1].Sequence;
             return Done(false, rows, last, last + 1,
                 $"This trail ends at row {last}, saved heads go to {furthest}: a restore of an older backup, or rows removed from the end. Every row present matches the saved heads.")
                 with { EndsBeforeSavedHeads = true, FurthestSavedHead = furthest };
@@ -186,7 +193,7 @@ public sealed class AuditChainVerifier(RuntimeDatabase database)
             rows == 0 ? "Intact: the audit trail is empty." : $"Intact: {rows:N0} rows, 1 to {last}, chained without a break{(wanted.Count > 0 ? $", matching {wanted.Count} saved head(s)" : "")}.");
 
         // At least one saved head is matched (the trail agrees with them up to some row) before the first mismatch.
-        bool MatchesSomeHead() => wanted.Any(w => found.TryGetValue(w.Key, out var stored) && stored.AsSpan().SequenceEqual(w.Value));
+        bool MatchesSomeHead() => wanted.Any(w => found.TryGetValue(w.Sequence, out var stored) && stored.AsSpan().SequenceEqual(w.Hash));
 
         void Break(long sequence, string description)
         {

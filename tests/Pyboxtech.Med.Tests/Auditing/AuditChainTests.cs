@@ -211,6 +211,32 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_AHeadFileNamingOneRowWithTwoHashes_ReportsTheOneTheTrailNoLongerMatches()
+    {
+        await AppendAsync(10);
+        var before = await new AuditChainVerifier(_audit).ReadHeadAsync();
+
+        // The tail rewritten from row 8 and a head saved again for row 10, now of the new chain: the newer head agrees
+        // with the trail, the older one does not, and the older one is what shows the rewrite.
+        await AsSuperuserWithoutTriggersAsync($"DELETE FROM audit.events WHERE sequence > {Row(7)}");
+        await AppendAsync(3);
+        var after = await new AuditChainVerifier(_audit).ReadHeadAsync();
+        Assert.Equal(before!.Sequence, after!.Sequence);
+
+        foreach (var heads in new[] { new[] { before, after }, [after, before] })
+        {
+            var result = await VerifyAsync(heads);
+            Assert.False(result.Intact);
+            Assert.Equal(1, result.BreakCount);
+            Assert.Equal(Row(10), result.ProblemSequence);
+            Assert.Contains("names this row with different hashes", result.Summary, StringComparison.Ordinal);
+        }
+
+        // The same head saved twice is one head, not a conflict.
+        Assert.True((await VerifyAsync(after, after)).Intact);
+    }
+
+    [Fact]
     public async Task Verify_AfterASuperuserInsertsARowOutOfOrder_ReportsThatRow()
     {
         await AppendAsync(5);
