@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
@@ -22,10 +21,7 @@ public sealed class AuditChainTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        _audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = _db.RuntimeConnection,
-        }).Build());
+        _audit = _db.OpenRuntime();
         _migrated = (await new AuditChainVerifier(_audit).ReadHeadAsync())?.Sequence ?? 0;
     }
 

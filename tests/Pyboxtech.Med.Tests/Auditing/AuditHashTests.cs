@@ -1,6 +1,5 @@
 using System.Net;
 using AngleSharp.Html.Parser;
-using Microsoft.Extensions.Configuration;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
@@ -47,10 +46,7 @@ public sealed class AuditHashTests(PortalFactory portal) : IClassFixture<PortalF
     {
         // A database of its own: the verifier's buffer, once grown for a longer row, would hide a short one.
         var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
-        }).Build());
+        await using var audit = db.OpenRuntime();
         var verifier = new AuditChainVerifier(audit);
         var before = (await verifier.ReadHeadAsync())?.Sequence ?? 0;
         // Small, large, small: the verifier reuses one buffer from row to row, so it must grow, and still fit after.

@@ -24,10 +24,7 @@ public sealed class AuditOwnerGuardTests : IAsyncLifetime
         var server = await PostgresServer.InstanceAsync();
         _guarded = server.OwnerGuard;
         _db = await server.CreateDatabaseAsync();
-        _audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = _db.RuntimeConnection,
-        }).Build());
+        _audit = _db.OpenRuntime();
         await AuditRows.InsertAsync(_db.RuntimeConnection, Enumerable.Range(0, 5).Select(i => Record($"user{i}", DateTimeOffset.UtcNow)));
     }
 

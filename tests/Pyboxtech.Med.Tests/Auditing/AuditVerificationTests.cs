@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
 
@@ -23,10 +23,7 @@ public sealed class AuditVerificationTests
     public async Task Verify_WithNoRoomForABreak_IsRefusedBeforeReadingAnything(int maxBreaks)
     {
         // No database behind it: a refusal must come from the argument check, not from a failed connection.
-        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = "Host=127.0.0.1;Port=1;Database=none;Username=none;Timeout=1",
-        }).Build());
+        await using var audit = TestDatabase.RuntimeDatabaseAt("Host=127.0.0.1;Port=1;Database=none;Username=none;Timeout=1");
 
         var refusal = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new AuditChainVerifier(audit).VerifyAsync([], maxBreaks));
         Assert.Equal("maxBreaks", refusal.ParamName);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Tests.Infrastructure;
@@ -17,10 +16,7 @@ public sealed class AuditVerifyLockTests
     public async Task VerifyUnlessRunning_WhenDone_LetsAnotherInstanceVerifyAtOnce()
     {
         var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
-        }).Build());
+        await using var audit = db.OpenRuntime();
 
         var first = await new AuditChainVerifier(audit).VerifyUnlessRunningAsync([]);
 
@@ -36,10 +32,7 @@ public sealed class AuditVerifyLockTests
     public async Task VerifyUnlessRunning_WhileAnotherInstanceVerifies_AnswersAlreadyRunning_AndRunsOnceItIsDone()
     {
         var db = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        await using var audit = new RuntimeDatabase(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runtime"] = db.RuntimeConnection,
-        }).Build());
+        await using var audit = db.OpenRuntime();
         await using var otherInstance = new NpgsqlConnection(db.SuperuserConnection);
         await otherInstance.OpenAsync(TestContext.Current.CancellationToken);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({AuditChainVerifier.VerificationLockKey})", otherInstance))

@@ -239,4 +239,12 @@ public sealed class PostgresServer
     }
 }
 
-public sealed record TestDatabase(string Name, string OwnerConnection, string RuntimeConnection, string SuperuserConnection);
+public sealed record TestDatabase(string Name, string OwnerConnection, string RuntimeConnection, string SuperuserConnection)
+{
+    /// <summary>The runtime role's data source on this database, as the audit writer and verifier get it in the portal.</summary>
+    public RuntimeDatabase OpenRuntime() => RuntimeDatabaseAt(RuntimeConnection);
+
+    /// <summary>A runtime data source on any connection string (a relay in between, a server that is not there).</summary>
+    public static RuntimeDatabase RuntimeDatabaseAt(string connection) =>
+        new(new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Runtime", connection)]).Build());
+}

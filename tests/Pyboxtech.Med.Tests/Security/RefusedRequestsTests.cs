@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -39,8 +38,7 @@ public sealed class RefusedRequestsTests : IAsyncLifetime
         _database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
         _relay = new CuttableRelay(new NpgsqlConnectionStringBuilder(_database.RuntimeConnection).Port);
         var throughRelay = new NpgsqlConnectionStringBuilder(_database.RuntimeConnection) { Port = _relay.Port, Pooling = false }.ConnectionString;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:Runtime", throughRelay)]).Build();
-        _auditDatabase = new RuntimeDatabase(configuration);
+        _auditDatabase = TestDatabase.RuntimeDatabaseAt(throughRelay);
         _writer = new AuditWriter(_auditDatabase, NullLogger<AuditWriter>.Instance);
         await _writer.StartAsync(CancellationToken.None);
         _refusals = new RefusedRequests(_writer, Options.Create(_options), _clock, _logging.CreateLogger<RefusedRequests>());
