@@ -108,6 +108,63 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     }
 
     [Fact]
+    public async Task TestConnection_ReadOnlyFolderSilentServerOrUntrustedCertificate_SaysWhichAndWhatToDo()
+    {
+        var admin = await portal.SignInAsync("sys.docs");
+        // A root folder to be made inside a folder the server's account may read but not write: Apache (as www-data)
+        // answers its MKCOL with 403, as Nextcloud does in a share without write permission. (A PUT there gets 500 from
+        // Apache, where Nextcloud says 403.)
+        var readOnly = Path.Combine(portal.Dav.FilesRoot, "read-only");
+        Directory.CreateDirectory(readOnly);
+#pragma warning disable CA1416 // Linux only: Apache httpd from Debian, as in WebDavServer.
+        File.SetUnixFileMode(readOnly, (UnixFileMode)Convert.ToInt32("555", 8));
+#pragma warning restore CA1416
+        // A server that accepts the connection and never answers, and one whose certificate nobody trusts.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start(backlog: 8);
+        using var untrusted = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        untrusted.Start(backlog: 8);
+        using var certificate = Auditing.Streaming.SyslogCollector.CreateCertificate("nextcloud.invalid");
+        using var stop = new CancellationTokenSource();
+        var handshakes = ServeTlsAsync(untrusted, certificate, stop.Token);
+
+        var forbidden = await TestConnectionAsync(admin, portal.Dav.ServerUrl.ToString(), WebDavServer.Password, root: "read-only/clinic");
+        var noAnswer = await TestConnectionAsync(admin, $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/", "whatever", requestTimeoutSeconds: 5);
+        var tls = await TestConnectionAsync(admin, $"https://127.0.0.1:{((IPEndPoint)untrusted.LocalEndpoint).Port}/", "whatever");
+        await stop.CancelAsync();
+        await handshakes;
+
+        Assert.Contains("refused to let this account write there (403)", forbidden, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(readOnly));
+        Assert.Contains("did not answer in time", noAnswer, StringComparison.Ordinal);
+        Assert.Contains("The secure connection to Nextcloud failed", tls, StringComparison.Ordinal);
+    }
+
+    /// <summary>Offers TLS with <paramref name="certificate"/> to every connection until stopped; the handshakes fail on the client's side.</summary>
+    private static async Task ServeTlsAsync(System.Net.Sockets.TcpListener listener, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync(stop);
+                await using var tls = new System.Net.Security.SslStream(client.GetStream());
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(certificate);
+                }
+                catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+                {
+                    // The portal refused the certificate: what the test wants.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [Fact]
     public async Task ConnectionPage_ForADoctor_IsRefused()
     {
         var response = await _doctor.GetAsync("/Documents/Connection");
@@ -425,14 +482,14 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     private Task<HttpResponseMessage> SaveConnectionAsync(HttpClient admin, string password) =>
         PostConnectionAsync(admin, "/Documents/Connection", portal.Dav.ServerUrl.ToString(), password);
 
-    private static async Task<string> TestConnectionAsync(HttpClient admin, string url, string password)
+    private static async Task<string> TestConnectionAsync(HttpClient admin, string url, string password, string root = Root, int requestTimeoutSeconds = 10)
     {
-        var response = await PostConnectionAsync(admin, "/Documents/Connection/Test", url, password);
+        var response = await PostConnectionAsync(admin, "/Documents/Connection/Test", url, password, root, requestTimeoutSeconds);
         var html = await response.Content.ReadAsStringAsync();
         return new HtmlParser().ParseDocument(html).QuerySelector("[data-testid=diagnosis]")?.TextContent ?? html;
     }
 
-    private static async Task<HttpResponseMessage> PostConnectionAsync(HttpClient admin, string action, string url, string password)
+    private static async Task<HttpResponseMessage> PostConnectionAsync(HttpClient admin, string action, string url, string password, string root = Root, int requestTimeoutSeconds = 10)
     {
         var form = await HtmlForm.LoadAsync(admin, "/Documents/Connection", "form[data-testid=connection-form]");
         var values = new Dictionary<string, string>
@@ -440,9 +497,9 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
             ["BaseUrl"] = url,
             ["UserName"] = WebDavServer.User,
             ["Password"] = password,
-            ["RootFolder"] = Root,
+            ["RootFolder"] = root,
             ["MaxUploadMegabytes"] = "50",
-            ["RequestTimeoutSeconds"] = "10",
+            ["RequestTimeoutSeconds"] = requestTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["TransferTimeoutSeconds"] = "120",
             ["DailyIntegrityCheck"] = "true",
         };
