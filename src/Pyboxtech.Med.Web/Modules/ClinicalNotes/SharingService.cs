@@ -62,7 +62,19 @@ public sealed class SharingService(
         }
 
         var decision = await access.CheckAsync(user, patientId, ClinicalNotesModule.Access, AccessLevel.Read);
-        return decision.Outcome == PatientAccessOutcome.Granted && decision.Basis.Kind == AccessBasisKind.CareTeam ? header : null;
+        if (decision.Outcome != PatientAccessOutcome.Granted)
+        {
+            return null;
+        }
+
+        if (decision.Basis.Kind != AccessBasisKind.CareTeam)
+        {
+            // The record may be opened, but not shared: the trail must say refused, not granted.
+            await access.RefuseAsync(patientId, ClinicalNotesModule.Access, $"only a member of the patient's care team may share the record; {decision.Basis.Kind} access does not");
+            return null;
+        }
+
+        return header;
     }
 
     /// <summary>Active people other than <paramref name="me"/> whose roles reach Clinical notes Read in the matrix, by name.</summary>

@@ -27,28 +27,36 @@ public sealed class PatientAccessService(IAuthorizationService authorization, Pa
         // Emergency access is offered only to those who may write in the module (a Read-only role such as a student does
         // not break the glass), for a record that allows it, to someone with no basis at all.
         var offer = basis.Kind == AccessBasisKind.None && basis.EmergencyAllowed && memo.MatrixLevel(patientId, requirement) >= AccessLevel.Write;
-        await RecordRefusalAsync(patientId, module, basis, offer);
+        await RefuseAsync(patientId, module, RefusalReason(basis));
         return new PatientAccessDecision(offer ? PatientAccessOutcome.EmergencyAvailable : PatientAccessOutcome.Refused, basis);
     }
 
     /// <summary>
     /// The matrix let the request in, the patient did not: the request owes a Denied row with the patient as subject
     /// instead of "request granted". What the endpoint then records itself (the emergency-access offer, the start of
-    /// emergency access) is more specific and settles it; a plain 404 leaves this row.
+    /// emergency access) is more specific and settles it; a plain 404 leaves this row. Also for a service that needs
+    /// more than the basis it was granted (sharing needs a care team), with its own reason.
     /// </summary>
-    private Task RecordRefusalAsync(Guid patientId, MatrixModule module, AccessBasis basis, bool offered)
+    public Task RefuseAsync(Guid patientId, MatrixModule module, string reason)
     {
         var refusal = new AuditEntry(AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied)
         {
             Module = module.Key,
             SubjectType = SubjectType,
             SubjectId = patientId.ToString(),
-            Details = basis.Kind != AccessBasisKind.None ? $"{basis.Kind} access allows {basis.Level} only"
-                : offered ? "no care team, grant or emergency access for this patient; emergency access offered"
-                : "no care team or grant for this restricted record",
+            Details = reason,
         };
         return OwedAuditRow.Of(http.HttpContext)?.Instead(refusal) == true ? Task.CompletedTask : audit.RecordAsync(refusal);
     }
+
+    /// <summary>
+    /// Why, in words an auditor can check against the record. Whether emergency access was offered is not said here:
+    /// only the record page offers it, and it records the offer as a row of its own.
+    /// </summary>
+    private static string RefusalReason(AccessBasis basis) =>
+        basis.Kind != AccessBasisKind.None ? $"{basis.Kind} access allows {basis.Level} only"
+        : basis.EmergencyAllowed ? "no care team, grant or emergency access for this patient"
+        : "no care team or grant for this restricted record";
 
     /// <summary>What patient-level rows are about: a patient's clinical record, by patient id.</summary>
     public const string SubjectType = "ClinicalRecord";

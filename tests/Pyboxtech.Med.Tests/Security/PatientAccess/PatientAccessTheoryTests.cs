@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -180,11 +181,56 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
     {
         var (client, patient) = await portal.CaseAsync(relationship, role);
         var path = endpoint["GET ".Length..].Replace("{id}", patient.ToString(), StringComparison.Ordinal);
+        var before = await portal.LastAuditSequenceAsync();
 
         var response = await client.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(expected, Answer(response, patient));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        var aboutPatient = rows.Where(r => r.SubjectType == PatientAccessService.SubjectType && r.SubjectId == patient.ToString()).ToList();
+        switch (expected)
+        {
+            case "page" when !endpoint.StartsWith("GET /Emergency", StringComparison.Ordinal):
+                // The trail says how the record was reached and for what purpose (HL7 ActReason): treatment, or the
+                // purpose given when the glass was broken. (The emergency form is the offer, reached with no basis.)
+                var basis = BasisOf(relationship);
+                Assert.Contains(rows, r => r.AccessBasis == basis && r.PurposeOfUse == (basis == "Emergency" ? "ETREAT" : "TREAT"));
+                break;
+            case "none":
+                // One refusal row about this patient, saying why in words an auditor can check against the record.
+                var refusal = Assert.Single(aboutPatient);
+                Assert.Equal((AuditEventType.RequestDeniedForbidden, AuditOutcome.Denied, "ClinicalNotes"), (refusal.EventType, refusal.Outcome, refusal.Module));
+                if (RefusalReasons.TryGetValue((relationship, role, endpoint), out var reason))
+                {
+                    Assert.Equal(reason, refusal.Details);
+                }
+
+                break;
+        }
     }
+
+    private static string BasisOf(string relationship) => relationship switch
+    {
+        _ when relationship.StartsWith("TeamMember", StringComparison.Ordinal) => "CareTeam",
+        "WriteGrantee" or "ReadGrantee" => "Grant",
+        "EmergencyWithin" => "Emergency",
+        _ => relationship,
+    };
+
+    /// <summary>What the refusal row says, for the cases that tell the reasons apart.</summary>
+    private static readonly Dictionary<(string Relationship, string Role, string Endpoint), string> RefusalReasons = new()
+    {
+        [("ReadGrantee", Doctor, "GET /Records/{id}/Notes/New")] = "Grant access allows Read only",
+        [("NoneRestricted", Doctor, "GET /Records/{id}")] = "no care team or grant for this restricted record",
+        [("WholePracticeRestricted", Doctor, "GET /Records/{id}")] = "no care team or grant for this restricted record",
+        [("None", Doctor, "GET /Records/{id}/Notes/New")] = "no care team, grant or emergency access for this patient",
+        // A student may not break the glass, but the record is not restricted: the row must not say it is.
+        [("None", Student, "GET /Records/{id}")] = "no care team, grant or emergency access for this patient",
+        [("ExpiredGrantee", Student, "GET /Records/{id}")] = "no care team, grant or emergency access for this patient",
+        // Opening is not sharing: a grantee is refused the share form, and the row says why instead of "granted".
+        [("WriteGrantee", Doctor, "GET /Sharing/{id}/New")] = "only a member of the patient's care team may share the record; Grant access does not",
+        [("WholePractice", Doctor, "GET /Sharing/{id}/New")] = "only a member of the patient's care team may share the record; WholePractice access does not",
+    };
 
     private static string Answer(HttpResponseMessage response, Guid patient)
     {
