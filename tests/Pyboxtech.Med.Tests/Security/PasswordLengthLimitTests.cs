@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
@@ -28,17 +26,6 @@ public sealed class PasswordLengthLimitTests(PortalFactory portal) : IClassFixtu
         Assert.Equal(refusal is null ? [] : [refusal], await ErrorsAsync(password));
     }
 
-    private async Task<List<string>> ErrorsAsync(string password)
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
-        var user = MedUser.Create("length.user", "Lena Length", DateTimeOffset.UtcNow);
-        var errors = new List<string>();
-        foreach (var validator in users.PasswordValidators)
-        {
-            errors.AddRange((await validator.ValidateAsync(users, user, password)).Errors.Select(e => e.Description));
-        }
-
-        return errors;
-    }
+    private Task<List<string>> ErrorsAsync(string password) =>
+        PasswordValidation.ErrorsAsync(portal, MedUser.Create("length.user", "Lena Length", DateTimeOffset.UtcNow), password);
 }
