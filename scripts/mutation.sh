@@ -47,7 +47,10 @@ export PYBOX_TEST_RUNNER=mtp
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 started=$(date +%s)
 status=0
-(cd tests/Pyboxtech.Med.Tests && dotnet stryker --skip-version-check --config-file "$output/stryker-config.json" --output "$output") || status=$?
+# PYBOX_STRYKER_ARGS passes more options to Stryker, e.g. "--verbosity debug --log-to-file" to see, in
+# artifacts/mutation/logs/, which test covered what and why a test's coverage was not captured.
+read -ra extra <<<"${PYBOX_STRYKER_ARGS:-}"
+(cd tests/Pyboxtech.Med.Tests && dotnet stryker --skip-version-check --config-file "$output/stryker-config.json" --output "$output" "${extra[@]}") || status=$?
 elapsed=$(($(date +%s) - started))
 if [ "$status" != 0 ] || [ ! -f "$output/reports/mutation-report.json" ]; then
   echo "Stryker failed (exit $status); its log: $output/logs/" >&2

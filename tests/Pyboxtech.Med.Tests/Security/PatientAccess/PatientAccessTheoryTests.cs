@@ -1,4 +1,5 @@
 using System.Net;
+using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
@@ -91,6 +92,10 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
                     case "EmergencyWithin":
                         db.Add(Emergency(record.Id, person.Id, now.AddMinutes(-10), now.AddMinutes(50)));
                         break;
+                    case "ReadGranteeInEmergency":
+                        db.Add(Grant(record.Id, person.Id, colleague, AccessLevel.Read, now.AddDays(-1), now.AddDays(29)));
+                        db.Add(Emergency(record.Id, person.Id, now.AddMinutes(-10), now.AddMinutes(50)));
+                        break;
                     case "EmergencyAfter":
                         db.Add(Emergency(record.Id, person.Id, now.AddMinutes(-70), now.AddMinutes(-10)));
                         break;
@@ -149,6 +154,8 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
         ["ExpiredGrantee"] = Row(doctor: ["offer", "none", "none", "page"], student: ["none", "denied", "denied", "none"]),
         ["RevokedGrantee"] = Row(doctor: ["offer", "none", "none", "page"], student: ["none", "denied", "denied", "none"]),
         ["EmergencyWithin"] = Row(doctor: ["page", "page", "none", "record"], student: ["page", "denied", "denied", "record"]),
+        // Two bases: the stronger one decides (a read-only grantee who broke the glass may write).
+        ["ReadGranteeInEmergency"] = Row(doctor: ["page", "page", "none", "record"], student: ["page", "denied", "denied", "record"]),
         ["EmergencyAfter"] = Row(doctor: ["offer", "none", "none", "page"], student: ["none", "denied", "denied", "none"]),
         ["None"] = Row(doctor: ["offer", "none", "none", "page"], student: ["none", "denied", "denied", "none"]),
         ["NoneRestricted"] = Row(doctor: ["none", "none", "none", "none"], student: ["none", "denied", "denied", "none"]),
@@ -195,6 +202,13 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
                 // purpose given when the glass was broken. (The emergency form is the offer, reached with no basis.)
                 var basis = BasisOf(relationship);
                 Assert.Contains(rows, r => r.AccessBasis == basis && r.PurposeOfUse == (basis == "Emergency" ? "ETREAT" : "TREAT"));
+                if (endpoint == "GET /Records/{id}")
+                {
+                    // And the page says it to the person, with who gave the grant.
+                    var banner = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).QuerySelector("[data-testid=basis]")?.TextContent ?? "";
+                    Assert.Contains(Banners[basis](relationship, role), banner, StringComparison.Ordinal);
+                }
+
                 break;
             case "none":
                 // One refusal row about this patient, saying why in words an auditor can check against the record.
@@ -209,11 +223,19 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
         }
     }
 
+    private static readonly Dictionary<string, Func<string, string, string>> Banners = new()
+    {
+        ["CareTeam"] = (relationship, role) => $"as a member of Team {$"{relationship}.{role}".Replace(' ', '-').ToLowerInvariant()}.",
+        ["Grant"] = (_, _) => "by a grant from Dr Colleague until",
+        ["Emergency"] = (_, _) => "Emergency access",
+        ["WholePractice"] = (_, _) => "Your role opens every patient's record.",
+    };
+
     private static string BasisOf(string relationship) => relationship switch
     {
         _ when relationship.StartsWith("TeamMember", StringComparison.Ordinal) => "CareTeam",
         "WriteGrantee" or "ReadGrantee" => "Grant",
-        "EmergencyWithin" => "Emergency",
+        "EmergencyWithin" or "ReadGranteeInEmergency" => "Emergency",
         _ => relationship,
     };
 
