@@ -210,6 +210,11 @@ public sealed class PatientAccessTheoryTests(PatientAccessTheoryTests.Portal por
                 }
 
                 break;
+            case "offer":
+                // The offer is the request's one row about the patient: the refusal it stands in for is not written too.
+                var offered = Assert.Single(aboutPatient);
+                Assert.NotEqual(AuditEventType.RequestDeniedForbidden, offered.EventType);
+                break;
             case "none":
                 // One refusal row about this patient, saying why in words an auditor can check against the record.
                 var refusal = Assert.Single(aboutPatient);
