@@ -21,6 +21,7 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
     private MedUser _outsider = null!;
     private MedUser _nurse = null!;
     private MedUser _gone = null!;
+    private MedUser _student = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -29,6 +30,7 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         _outsider = await UserAsync(portal, "dr.outsider", "Otto Outsider", DefaultRoles.Doctor);
         _nurse = await UserAsync(portal, "nurse.nia", "Nia Nurse", DefaultRoles.Nurse);
         _gone = await UserAsync(portal, "dr.gone", "Gil Gone", DefaultRoles.Doctor);
+        _student = await UserAsync(portal, "stu.dent", "Stu Student", DefaultRoles.StudentOrResearcher);
         await UserAsync(portal, "front.desk", "Fran Desk", DefaultRoles.Receptionist);
         await UserAsync(portal, "practice.manager", "Pat Manager", DefaultRoles.PracticeManager);
         await portal.WithDbAsync(async db =>
@@ -169,6 +171,11 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
 
         Assert.Contains(_nurse.Id.ToString(), options);
         Assert.Contains(_lead.Id.ToString(), options);
+        // Read on Clinical notes is enough to be given a read grant (a student on placement).
+        Assert.Contains(_student.Id.ToString(), options);
+        // In name order, as a person looks for a colleague in a list.
+        var names = new HtmlParser().ParseDocument(html).QuerySelectorAll("#GranteeId option").Where(o => !string.IsNullOrEmpty(o.GetAttribute("value"))).Select(o => o.TextContent.Trim()).ToList();
+        Assert.Equal(names.Order(StringComparer.CurrentCultureIgnoreCase), names);
         Assert.DoesNotContain(_member.Id.ToString(), options);
         Assert.DoesNotContain(_gone.Id.ToString(), options);
         var reception = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "front.desk"));
@@ -182,8 +189,14 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
     {
         var patient = await TeamPatientAsync();
         var member = await portal.SignInAsync("dr.member");
+        // Another patient's grant, which this patient's page must not list.
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, await TeamPatientAsync(), Grant(_nurse.Id))).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, patient, Grant(_nurse.Id))).StatusCode);
         var client = revoker == "dr.member" ? member : await portal.SignInAsync(revoker);
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync(new Uri($"/Sharing/{patient}/New", UriKind.Relative)));
+        var listed = Assert.Single(page.QuerySelectorAll("[data-testid=grant-row]"));
+        Assert.Equal(["Nia Nurse", "Mel Member"], listed.QuerySelectorAll("td").Take(2).Select(c => c.TextContent.Trim()));
+        var before = await portal.LastAuditSequenceAsync();
 
         var response = await (await HtmlForm.LoadAsync(client, $"/Sharing/{patient}/New", "[data-testid=revoke-form]")).SubmitAsync([]);
 
@@ -193,6 +206,12 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         var grant = await portal.WithDbAsync(db => db.Set<AccessGrant>().SingleAsync(g => g.PatientId == patient));
         Assert.NotNull(grant.RevokedAt);
         Assert.Equal(revoker == "dr.member" ? _member.Id : _lead.Id, grant.RevokedBy);
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3252);
+        Assert.Equal((patient.ToString(), $"grant {grant.Id} revoked"), (row.SubjectId, row.Details));
+        // Gone from the grantee's "Shared with me" at once; the other patient's grant is still there.
+        var shared = await (await portal.SignInAsync("nurse.nia")).GetStringAsync(new Uri("/Sharing/SharedWithMe", UriKind.Relative));
+        Assert.DoesNotContain($"/Records/{patient}", shared, StringComparison.Ordinal);
+        Assert.Contains("/Records/", shared, StringComparison.Ordinal);
     }
 
     [Fact]
