@@ -100,5 +100,8 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         Assert.Equal(HttpStatusCode.Redirect, endPhone.StatusCode);
         Assert.StartsWith("/Account/Login", (await phone.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await laptop.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        // Listed now: this session only. Not the phone's, ended a moment ago, and not someone else's open one.
+        var after = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await laptop.GetStringAsync(new Uri("/Account/Sessions", UriKind.Relative)));
+        Assert.Single(after.QuerySelectorAll("[data-testid=sessions] tbody tr"));
     }
 }
