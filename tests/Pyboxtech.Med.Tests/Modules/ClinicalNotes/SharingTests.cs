@@ -215,6 +215,25 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
     }
 
     [Fact]
+    public async Task GrantLists_ShowTheGrantEndingSoonestFirst()
+    {
+        var patient = await TeamPatientAsync();
+        var other = await TeamPatientAsync();
+        var member = await portal.SignInAsync("dr.member");
+        // Given in the other order: the longer first.
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, patient, Grant(_nurse.Id, days: "60"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, patient, Grant(_lead.Id, days: "5"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, other, Grant(_nurse.Id, days: "90"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, await TeamPatientAsync(), Grant(_nurse.Id, days: "3"))).StatusCode);
+
+        var page = new HtmlParser().ParseDocument(await member.GetStringAsync(new Uri($"/Sharing/{patient}/New", UriKind.Relative)));
+        var shared = await (await portal.SignInAsync("nurse.nia")).GetStringAsync(new Uri("/Sharing/SharedWithMe", UriKind.Relative));
+
+        Assert.Equal(["Lee Lead", "Nia Nurse"], page.QuerySelectorAll("[data-testid=grant-row]").Select(r => r.QuerySelector("td")!.TextContent.Trim()));
+        Assert.True(shared.IndexOf($"/Records/{patient}", StringComparison.Ordinal) < shared.IndexOf($"/Records/{other}", StringComparison.Ordinal), "the 60-day grant before the 90-day one");
+    }
+
+    [Fact]
     public async Task Revoke_ByAnUnrelatedDoctor_IsNotFoundAndChangesNothing()
     {
         var patient = await TeamPatientAsync();
