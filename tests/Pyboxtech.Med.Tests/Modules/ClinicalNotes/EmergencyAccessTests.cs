@@ -1,7 +1,12 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.PatientAccess;
 using static Pyboxtech.Med.Tests.Modules.ClinicalNotes.ClinicalAccessSetup;
@@ -186,9 +191,70 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         Assert.Contains("Restricted record", restricted.QuerySelector("[data-testid=restricted]")?.TextContent, StringComparison.Ordinal);
         Assert.Equal("Lift the restriction", restricted.QuerySelector("[data-testid=restrict]")?.TextContent);
 
+        Assert.Equal("The record is restricted: emergency access is no longer offered.", Notice(restricted));
+        Assert.Equal("record restricted: no emergency access, no whole-practice access", (await portal.AuditRowsAfterAsync(before)).Single(r => (int)r.EventType == 3253).Details);
+
         // Lifted again, the offer returns.
         var lift = await HtmlForm.LoadAsync(lead, $"/Sharing/{patient}/Restrict", "[data-testid=unrestrict-form]");
+        before = await portal.LastAuditSequenceAsync();
         Assert.Equal(HttpStatusCode.Redirect, (await lift.SubmitAsync([])).StatusCode);
+        Assert.Equal("The restriction is lifted.", Notice(await RecordAsync(lead, patient)));
+        Assert.Contains(await portal.AuditRowsAfterAsync(before), r => r.SubjectId == patient.ToString() && r.Details == "restriction lifted");
         Assert.Equal(HttpStatusCode.OK, (await outsider.GetAsync(new Uri($"/Emergency/{patient}", UriKind.Relative))).StatusCode);
     }
+
+    [Fact]
+    public async Task Restriction_ReplayedOrLiftedTwice_SaysNothingChanged_AndAddsNoRow()
+    {
+        var patient = await TeamPatientAsync();
+        var lead = await portal.SignInAsync("dr.lead");
+        var restrict = await HtmlForm.LoadAsync(lead, $"/Sharing/{patient}/Restrict", "[data-testid=restrict-form]");
+        await restrict.SubmitAsync(new() { ["Reason"] = "Staff member who is also a patient" });
+        var lift = await HtmlForm.LoadAsync(lead, $"/Sharing/{patient}/Restrict", "[data-testid=unrestrict-form]");
+        var before = await portal.LastAuditSequenceAsync();
+
+        Assert.Equal(HttpStatusCode.Redirect, (await restrict.SubmitAsync(new() { ["Reason"] = "Staff member who is also a patient" })).StatusCode);
+        Assert.Equal("The record was already restricted: nothing was changed.", Notice(await RecordAsync(lead, patient)));
+        Assert.Equal(1, await portal.WithDbAsync(db => db.Set<RestrictedRecord>().CountAsync(r => r.PatientId == patient)));
+        await lift.SubmitAsync([]);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await lift.SubmitAsync([])).StatusCode);
+        Assert.Equal("The record was not restricted: nothing was changed.", Notice(await RecordAsync(lead, patient)));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.DoesNotContain(rows, r => (int)r.EventType == 3253);
+        Assert.Single(rows, r => r.Details == "restriction lifted");
+    }
+
+    /// <summary>
+    /// Within the request that opened the window, what comes next already sees it: a later check of the same record is
+    /// granted by the emergency basis (not the "no basis" found before), and a later audit row says break-the-glass.
+    /// </summary>
+    [Fact]
+    public async Task Start_TheRestOfTheSameRequest_SeesTheWindow_AndItsRowsSayBreakTheGlass()
+    {
+        var patient = await TeamPatientAsync();
+        using var scope = portal.Services.CreateScope();
+        var services = scope.ServiceProvider;
+        var user = await services.GetRequiredService<SignInManager<MedUser>>().CreateUserPrincipalAsync(_outsider);
+        var accessor = services.GetRequiredService<IHttpContextAccessor>();
+        accessor.HttpContext = new DefaultHttpContext { User = user, RequestServices = services };
+        var access = services.GetRequiredService<PatientAccessService>();
+        Assert.Equal(PatientAccessOutcome.EmergencyAvailable, (await access.CheckAsync(user, patient, ClinicalNotesModule.Access, AccessLevel.Read)).Outcome);
+
+        var started = await services.GetRequiredService<EmergencyAccessService>().StartAsync(user, patient, new EmergencyForm { Reason = GoodReason, Purpose = PurposeOfUse.EmergencyTreatment }, default);
+        var before = await portal.LastAuditSequenceAsync();
+        await services.GetRequiredService<ClinicalRecordService>().RecordAsync(patient, _outsider.Id, 1, null, default);
+        var after = await access.CheckAsync(user, patient, ClinicalNotesModule.Access, AccessLevel.Read);
+        accessor.HttpContext = null;
+
+        Assert.Equal(EmergencyOffer.Offered, started);
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AccessBasisName.Emergency, PurposeOfUse.EmergencyTreatment), (row.AccessBasis, row.PurposeOfUse));
+        Assert.Equal((PatientAccessOutcome.Granted, AccessBasisKind.Emergency), (after.Outcome, after.Basis.Kind));
+    }
+
+    private static async Task<AngleSharp.Html.Dom.IHtmlDocument> RecordAsync(HttpClient client, Guid patient) =>
+        new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await client.GetStringAsync(new Uri($"/Records/{patient}", UriKind.Relative)));
+
+    private static string? Notice(AngleSharp.Html.Dom.IHtmlDocument page) => page.QuerySelector("[data-testid=notice]")?.TextContent;
 }
