@@ -167,6 +167,42 @@ public sealed class CareTeamsTests(PortalFactory portal) : IClassFixture<PortalF
     }
 
     [Fact]
+    public async Task WholePracticeFlag_OnTheDoctorRole_FindsEveryRecordButRestrictedOnes_InMyPatients()
+    {
+        await portal.CreateUserAsync("dr.wide", "Wyn Wide", PortalFactory.StrongPassword, "Doctor");
+        var (open, _) = await RegisterPatientAsync("Wideopen");
+        var (closed, _) = await RegisterPatientAsync("Wideshut");
+        await portal.WithDbAsync(async db =>
+        {
+            db.Set<RestrictedRecord>().Add(new RestrictedRecord { PatientId = closed, Reason = "Staff member", RestrictedAt = DateTimeOffset.UtcNow, RestrictedBy = Guid.Empty });
+            return await db.SaveChangesAsync();
+        });
+        var doctor = await portal.SignInAsync("dr.wide");
+        Assert.Empty(await FoundAsync(doctor, "Wide"));
+
+        var roleId = await portal.WithDbAsync(db => db.Roles.Where(r => r.Name == "Doctor").Select(r => r.Id).SingleAsync());
+        var form = await HtmlForm.LoadAsync(_manager, "/CareTeams/WholePractice", "form[action='/CareTeams/WholePractice']");
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["RoleIds"] = roleId.ToString() })).StatusCode);
+        try
+        {
+            Assert.Equal([open], await FoundAsync(doctor, "Wide"));
+        }
+        finally
+        {
+            form = await HtmlForm.LoadAsync(_manager, "/CareTeams/WholePractice", "form[action='/CareTeams/WholePractice']");
+            await HtmlForm.Parse(_manager, "<form method='post' action='/CareTeams/WholePractice'></form>", "/CareTeams/WholePractice")
+                .SubmitAsync(form.Fields.Where(f => f.Key != "RoleIds").ToDictionary());
+        }
+    }
+
+    /// <summary>The patients a search of "My patients" lists, by the record links it shows.</summary>
+    private static async Task<List<Guid>> FoundAsync(HttpClient client, string query) =>
+        new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await client.GetStringAsync(new Uri($"/Records?q={query}", UriKind.Relative)))
+            .QuerySelectorAll("main a[href^='/Records/']")
+            .Select(a => Guid.TryParse(a.GetAttribute("href")!["/Records/".Length..], out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty).Distinct().ToList();
+
+    [Fact]
     public async Task BadInput_IsRefusedWithAMessage_AndChangesNothing()
     {
         var id = await CreateTeamAsync("South clinic");
