@@ -79,6 +79,8 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         var row = Assert.Single(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3250);
         Assert.Equal(patient.ToString(), row.SubjectId);
         Assert.DoesNotContain("diabetes", row.Details!, StringComparison.Ordinal);
+        var grant = await portal.WithDbAsync(db => db.Set<AccessGrant>().SingleAsync(g => g.PatientId == patient));
+        Assert.Equal($"shared with Nia Nurse (nurse.nia): Write, until {grant.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)}Z; grant {grant.Id}", row.Details);
         Assert.Equal(AccessBasisName.CareTeam, row.AccessBasis);
 
         // The grantee sees it on their list, with the grantor and a link to the record.
@@ -176,6 +178,8 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         // In name order, as a person looks for a colleague in a list.
         var names = new HtmlParser().ParseDocument(html).QuerySelectorAll("#GranteeId option").Where(o => !string.IsNullOrEmpty(o.GetAttribute("value"))).Select(o => o.TextContent.Trim()).ToList();
         Assert.Equal(names.Order(StringComparer.CurrentCultureIgnoreCase), names);
+        // Named with the user name too, so that two colleagues of one name can be told apart.
+        Assert.Contains("Nia Nurse (nurse.nia)", names);
         Assert.DoesNotContain(_member.Id.ToString(), options);
         Assert.DoesNotContain(_gone.Id.ToString(), options);
         var reception = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "front.desk"));
