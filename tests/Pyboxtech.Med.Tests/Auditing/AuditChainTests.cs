@@ -95,6 +95,17 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_AnIntactTrail_SaysWhichRowsAndHowManySavedHeadsItChecked()
+    {
+        await AppendAsync(4);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+        await AppendAsync(2);
+
+        Assert.Equal($"Intact: {Row(6)} rows, 1 to {Row(6)}, chained without a break, matching 1 saved head(s).", (await VerifyAsync(head!)).Summary);
+        Assert.Equal($"Intact: {Row(6)} rows, 1 to {Row(6)}, chained without a break.", (await VerifyAsync()).Summary);
+    }
+
+    [Fact]
     public async Task Insert_WithChosenSequenceAndHash_GetsTheChainsOwnInstead()
     {
         await AppendAsync(2);
@@ -168,6 +179,8 @@ public sealed class AuditChainTests : IAsyncLifetime
         Assert.False(result.EndsBeforeSavedHeads);
         Assert.Equal(2, result.BreakCount);
         Assert.Equal(Row(3), result.ProblemSequence);
+        // The cut is listed at the first row that is missing.
+        Assert.Equal([Row(3), Row(8)], result.Breaks.Select(b => b.Sequence));
     }
 
     [Fact]
