@@ -14,12 +14,17 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
 {
     private const int MaxBatch = 256;
 
+    /// <summary>How many rows may wait for the database before new requests are refused.</summary>
+    public const int QueueCapacity = 20_000;
+
     // Bounded, so that a flood of requests while the database is slow cannot grow memory without end: when the
     // queue is full, new requests fail (503) instead of waiting for rows that may never be written.
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(20_000)
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.DropWrite,
+        // Wait, not DropWrite: with DropWrite a full queue drops the row and TryWrite still says true, so the request
+        // waited for a row that would never be written. With Wait, TryWrite (which never waits) says false at once.
+        FullMode = BoundedChannelFullMode.Wait,
     });
 
     /// <summary>Rows accepted and not yet written (a gauge in the metrics).</summary>
