@@ -2,11 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
-using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.ClinicalNotes;
-using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.PatientAccess;
+using static Pyboxtech.Med.Tests.Modules.ClinicalNotes.ClinicalAccessSetup;
 
 namespace Pyboxtech.Med.Tests.Modules.ClinicalNotes;
 
@@ -25,15 +25,9 @@ public sealed class ClinicalRecordRulesTests(PortalFactory portal) : IClassFixtu
 
     public async ValueTask InitializeAsync()
     {
-        if (await portal.UserCountAsync() == 0)
-        {
-            await portal.CreateUserAsync("rules.author", "Dr Ada Author", PortalFactory.StrongPassword, "Doctor");
-            await portal.CreateUserAsync("rules.colleague", "Dr Cole Colleague", PortalFactory.StrongPassword, "Doctor");
-            await portal.CreateUserAsync("rules.nurse", "Nia Nurse", PortalFactory.StrongPassword, "Nurse");
-        }
-
-        (_author, _colleague, _nurse) = await portal.WithDbAsync(async db => (
-            await IdOfAsync(db, "rules.author"), await IdOfAsync(db, "rules.colleague"), await IdOfAsync(db, "rules.nurse")));
+        _author = (await UserAsync(portal, "rules.author", "Dr Ada Author", DefaultRoles.Doctor)).Id;
+        _colleague = (await UserAsync(portal, "rules.colleague", "Dr Cole Colleague", DefaultRoles.Doctor)).Id;
+        _nurse = (await UserAsync(portal, "rules.nurse", "Nia Nurse", DefaultRoles.Nurse)).Id;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -321,21 +315,8 @@ public sealed class ClinicalRecordRulesTests(PortalFactory portal) : IClassFixtu
         return grant.Id;
     });
 
-    private Task<Guid> NewPatientAsync() => portal.WithDbAsync(async db =>
-    {
-        var patient = Patient.Register(DateTimeOffset.UtcNow, _author);
-        patient.FamilyName = "Rules";
-        patient.GivenNames = "Pat";
-        patient.DateOfBirth = new DateOnly(1980, 5, 17);
-        patient.Sex = Sex.Male;
-        db.Add(patient);
-        await db.SaveChangesAsync();
-        return patient.Id;
-    });
+    private Task<Guid> NewPatientAsync() => PatientAsync(portal, "Rules");
 
     private async Task<AuditEvent> LastRowAsync(AuditEventType? type = null) =>
         (await portal.AuditRowsAsync()).Last(r => type is null || r.EventType == type);
-
-    private static Task<Guid> IdOfAsync(MedDbContext db, string userName) =>
-        db.Users.Where(u => u.UserName == userName).Select(u => u.Id).SingleAsync();
 }
