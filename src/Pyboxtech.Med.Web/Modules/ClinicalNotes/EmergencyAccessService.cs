@@ -56,16 +56,14 @@ public sealed class EmergencyAccessService(
             return (EmergencyOffer.NotFound, null);
         }
 
-        var decision = await access.CheckAsync(user, patientId, ClinicalNotesModule.Access, AccessLevel.Read);
-        if (decision.Outcome == PatientAccessOutcome.Granted)
+        // EmergencyAvailable already takes the matrix's Write for the module (PatientAccessService.CheckAsync), whatever
+        // level is asked: one check answers both "may they read it now" and "may they break the glass".
+        return (await access.CheckAsync(user, patientId, ClinicalNotesModule.Access, AccessLevel.Read)).Outcome switch
         {
-            return (EmergencyOffer.AlreadyOpen, header);
-        }
-
-        var write = await access.CheckAsync(user, patientId, ClinicalNotesModule.Access, AccessLevel.Write);
-        return decision.Outcome == PatientAccessOutcome.EmergencyAvailable && write.Outcome == PatientAccessOutcome.EmergencyAvailable
-            ? (EmergencyOffer.Offered, header)
-            : (EmergencyOffer.NotFound, null);
+            PatientAccessOutcome.Granted => (EmergencyOffer.AlreadyOpen, header),
+            PatientAccessOutcome.EmergencyAvailable => (EmergencyOffer.Offered, header),
+            _ => (EmergencyOffer.NotFound, null),
+        };
     }
 
     /// <summary>Opens the window (unless one is open already: then nothing is added) and returns the offer it answered.</summary>
