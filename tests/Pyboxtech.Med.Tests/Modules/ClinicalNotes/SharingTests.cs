@@ -96,6 +96,29 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         Assert.Equal(AccessBasisKind.None, (await BasisAsync(portal, _nurse.Id, patient)).Kind);
     }
 
+    /// <summary>
+    /// A grant "until" an instant has ended at that instant, on every page that lists it and for a new grant. The clock
+    /// is moved to the expiry as stored (PostgreSQL keeps microseconds), so that now equals it exactly.
+    /// </summary>
+    [Fact]
+    public async Task Grant_AtTheInstantItExpires_HasEnded_OnEveryListAndForANewGrant()
+    {
+        var patient = await TeamPatientAsync();
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(await portal.SignInAsync("dr.member"), patient, Grant(_nurse.Id, days: "1"))).StatusCode);
+        var expires = await portal.WithDbAsync(db => db.Set<AccessGrant>().Where(g => g.PatientId == patient).Select(g => g.ExpiresAt).SingleAsync());
+
+        portal.Clock.Advance(expires - portal.Clock.GetUtcNow());
+        // A day on, the sessions above have ended: sign in afresh.
+        var member = await portal.SignInAsync("dr.member");
+        var nurse = await portal.SignInAsync("nurse.nia");
+
+        Assert.Equal(AccessBasisKind.None, (await BasisAsync(portal, _nurse.Id, patient)).Kind);
+        Assert.DoesNotContain($"/Records/{patient}", await nurse.GetStringAsync(new Uri("/Sharing/SharedWithMe", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.Empty(new HtmlParser().ParseDocument(await member.GetStringAsync(new Uri($"/Records/{patient}", UriKind.Relative))).QuerySelectorAll("[data-testid=grant]"));
+        Assert.Empty(new HtmlParser().ParseDocument(await member.GetStringAsync(new Uri($"/Sharing/{patient}/New", UriKind.Relative))).QuerySelectorAll("[data-testid=grant-row]"));
+        Assert.Equal(HttpStatusCode.Redirect, (await GrantAsync(member, patient, Grant(_nurse.Id))).StatusCode);
+    }
+
     [Fact]
     public async Task Grant_ToSomeoneWhoAlreadyHasOne_IsRefusedAndTheFirstStands()
     {
