@@ -50,6 +50,44 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
         Assert.Contains(await portal.AuditRowsAsync(), r => r.EventType == AuditEventType.SessionExpired && r.UserName == "busy.user" && r.Details!.Contains("open for 12 hours", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The limits to the microsecond PostgreSQL keeps: a session is still good at exactly fifteen idle minutes (or twelve
+    /// hours open) and ended one microsecond later. Two sessions of one sign-in instant, so that asking with the first
+    /// does not move the second's last use. The clock is set from the stored instants, not from its own ticks.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Session_AtItsLimitExactly_IsStillGood_AMicrosecondLaterItHasEnded(bool lifetime)
+    {
+        var userName = lifetime ? "exact.lifetime" : "exact.idle";
+        await portal.CreateUserAsync(userName, "Ezra Exact");
+        var first = await portal.SignInAsync(userName);
+        var second = await portal.SignInAsync(userName);
+        var sessions = await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.EndedAt == null)
+            .Join(db.Users.Where(u => u.UserName == userName), s => s.UserId, u => u.Id, (s, u) => s).ToListAsync());
+        Assert.Equal(2, sessions.Count);
+        Assert.Single(sessions.Select(s => (s.StartedAt, s.LastSeenAt)).Distinct());
+        var limit = sessions[0].LastSeenAt + TimeSpan.FromMinutes(15);
+        if (lifetime)
+        {
+            // Both kept busy (a request every ten minutes), so only the twelve hours can end them.
+            for (var at = sessions[0].StartedAt.AddMinutes(10); at < sessions[0].StartedAt.AddHours(12); at = at.AddMinutes(10))
+            {
+                portal.Clock.Advance(at - portal.Clock.GetUtcNow());
+                Assert.Equal(HttpStatusCode.OK, (await first.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await second.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+            }
+
+            limit = sessions[0].StartedAt.AddHours(12);
+        }
+
+        portal.Clock.Advance(limit - portal.Clock.GetUtcNow());
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+        portal.Clock.Advance(TimeSpan.FromMicroseconds(1));
+        Assert.StartsWith("/Account/Login", (await second.GetAsync(new Uri("/", UriKind.Relative))).Headers.Location?.PathAndQuery, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SignOut_WithAnotherSessionOpen_EndsThisOneOnlyAndTheCookieHoldsNoTicket()
     {
