@@ -15,7 +15,23 @@ public sealed class TotpRulesTests
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero));
     private readonly TotpService _totp;
 
-    public TotpRulesTests() => _totp = new TotpService(new EphemeralDataProtectionProvider(), _clock);
+    private readonly EphemeralDataProtectionProvider _protection = new();
+
+    public TotpRulesTests() => _totp = new TotpService(_protection, _clock);
+
+    /// <summary>
+    /// The protector's purpose is part of every stored secret: a secret enrolled by any earlier release (under
+    /// "Pyboxtech.Med.Totp.v1") must still open, and one protected for another purpose must not.
+    /// </summary>
+    [Fact]
+    public void StoredSecrets_OpenOnlyUnderTheTotpPurpose()
+    {
+        var enrolledEarlier = new MedUser { UserName = "dr.enrolled", TotpSecret = _protection.CreateProtector("Pyboxtech.Med.Totp.v1").Protect("JBSWY3DPEHPK3PXP") };
+        var otherPurpose = new MedUser { UserName = "dr.other", TotpSecret = _protection.CreateProtector("Pyboxtech.Med.Something.else").Protect("JBSWY3DPEHPK3PXP") };
+
+        Assert.Equal("JBSWY3DPEHPK3PXP", _totp.Base32Secret(enrolledEarlier));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => _totp.Base32Secret(otherPurpose));
+    }
 
     [Fact]
     public async Task CheckAndConsume_WithoutASecretOrWithoutSixDigits_IsRejectedBeforeAnyLookup()
