@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Account;
 using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Security;
@@ -42,6 +46,46 @@ public sealed class PasswordRulesTests(PortalFactory portal) : IClassFixture<Por
     [Fact]
     public async Task AGuessablePassword_ThatMeetsEveryOtherRule_IsRefused() =>
         Assert.Equal([Guessable], await PasswordValidation.ErrorsAsync(portal, Person("guess.user", "Gus Guess"), "Password123!"));
+
+    [Theory]
+    // zxcvbn is told the person's user name and whole name, and the product's own words, as words a guesser tries
+    // first: each password below scores 3 or 4 without them and under 3 with them (scores checked one by one).
+    [InlineData("qzvkrt.mwpx", "Vera Vet", "qzvkrt.mwpx1!", new[] { HasName, Guessable })]
+    [InlineData("dn.user", "Qzvkrt Mwpxj", "Qzvkrt Mwpxj7!", new[] { HasName, Guessable })]
+    [InlineData("word.user", "Wendy Word", "Pyboxtech2026!", new[] { Guessable })]
+    [InlineData("word.user", "Wendy Word", "Clinic#2026!x", new[] { Guessable })]
+    [InlineData("word.user", "Wendy Word", "Medical#2026!x", new[] { Guessable })]
+    // A score of exactly 3, the least accepted, passes.
+    [InlineData("word.user", "Wendy Word", "Horse#Battery7", new string[0])]
+    public async Task Guessable_CountsThePersonsNamesAndTheProductsWords_AndAcceptsAScoreOfThree(string userName, string displayName, string password, string[] expected) =>
+        Assert.Equal(expected, await PasswordValidation.ErrorsAsync(portal, Person(userName, displayName), password));
+
+    [Theory]
+    // What the trail keeps of a refused change: each broken rule by its code, in the order the page names them, and
+    // never the password.
+    [InlineData("tara", "PasswordTooShort, PasswordRequiresDigit, PasswordRequiresNonAlphanumeric, PasswordContainsName, PasswordTooGuessable")]
+    [InlineData("1234567", "PasswordTooShort, PasswordRequiresLetter, PasswordRequiresNonAlphanumeric, PasswordTooGuessable")]
+    [InlineData(PortalFactory.StrongPassword, "PasswordReused")]
+    [InlineData(null, "PasswordTooLong")]
+    public async Task ARefusedChange_IsInTheTrail_NamingEachBrokenRuleByItsCode(string? newPassword, string codes)
+    {
+        // Null: a password over the limit, made of base-64 text and a digit and a symbol so no other rule is broken.
+        newPassword ??= Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData([1, 2, 3])).Replace("/", "k").Replace("+", "q") + "7!" + new string('x', 40);
+        var userName = "trail." + Guid.NewGuid().ToString("N")[..8];
+        await portal.CreateUserAsync(userName, "Tara Trail");
+        var before = await portal.LastAuditSequenceAsync();
+
+        using (var scope = portal.Services.CreateScope())
+        {
+            var user = (await scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>().FindByNameAsync(userName))!;
+            var form = new ChangePasswordForm { CurrentPassword = PortalFactory.StrongPassword, NewPassword = newPassword, ConfirmNewPassword = newPassword };
+            Assert.NotEmpty(await scope.ServiceProvider.GetRequiredService<PasswordChangeService>().ChangeAsync(user, form));
+        }
+
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AuditEventType.PasswordChangeFailed, AuditOutcome.Failed, userName, codes), (row.EventType, row.Outcome, row.UserName, row.Details));
+        Assert.DoesNotContain(newPassword, row.Details, StringComparison.OrdinalIgnoreCase);
+    }
 
     [Fact]
     public async Task ThePersonsCurrentPassword_IsRefusedAsUsedBefore_AnotherIsNot()
