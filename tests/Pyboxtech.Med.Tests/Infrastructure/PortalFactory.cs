@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Data;
@@ -23,6 +25,9 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string StrongPassword = "Correct-horse-7-battery";
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpClient, CookieContainer> _cookieJars = [];
+
+    // The file providers of every host this factory made (itself and its WithWebHostBuilder copies), disposed with it.
+    private readonly List<IFileProvider> _fileProviders = [];
 
     public TestDatabase Database { get; protected set; } = null!;
 
@@ -68,9 +73,25 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public new virtual async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        // A host does not dispose its environment's file providers. The web root's watches the files asp-append-version
+        // hashes with an inotify instance, and the kernel allows 128 per user: in a test process that outlives many
+        // portals (Stryker runs the suite again and again in one) the 129th portal's pages then fail with an IOException.
+        foreach (var provider in _fileProviders.OfType<IDisposable>())
+        {
+            provider.Dispose();
+        }
+
         File.Delete(AuditHeadFile);
         File.Delete(KeyRingCertificate);
         GC.SuppressFinalize(this);
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        var environment = host.Services.GetRequiredService<IWebHostEnvironment>();
+        _fileProviders.AddRange([environment.WebRootFileProvider, environment.ContentRootFileProvider]);
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
