@@ -1,0 +1,172 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Appointments;
+
+namespace Pyboxtech.Med.Tests.Modules.Appointments;
+
+/// <summary>
+/// The appointment book's rules asked of <see cref="AppointmentBook"/> without HTTP (the pages are tested in
+/// <see cref="AppointmentsTests"/>): the audit row of each booking, move and status change, which an auditor reads to
+/// know what happened to whose appointment (never reception's words), and the free slots of one practitioner, which
+/// another practitioner's hours and bookings never change.
+/// </summary>
+public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+    private Guid _desk;
+    private Guid _patient;
+
+    public async ValueTask InitializeAsync()
+    {
+        _desk = (await ClinicalAccessSetup.UserAsync(portal, "rules.desk", "Rae Desk", "Receptionist")).Id;
+        _patient = await ClinicalAccessSetup.PatientAsync(portal, "Booked" + ClinicalAccessSetup.Suffix());
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task Book_ItsRow_NamesTheAppointmentThePractitionerItsSpanAndType_AndNothingMore()
+    {
+        var practitioner = await PractitionerAsync();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var id = await BookedAsync(Request(practitioner, 10, 0, 15));
+
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AppointmentsModule.Booked, "Patient", _patient.ToString()), (row.EventType, row.SubjectType, row.SubjectId));
+        Assert.Equal($"appointment {id}; practitioner {practitioner}; {Utc(10, 0)} to {Utc(10, 15)}; type Standard", row.Details);
+    }
+
+    [Fact]
+    public async Task Book_OutsideHoursAnyway_AndWithThePatientElsewhere_SaySoInTheirRows()
+    {
+        var practitioner = await PractitionerAsync();
+        var other = await PractitionerAsync();
+        await BookedAsync(Request(other, 11, 0, 30));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var outside = await BookedAsync(Request(practitioner, 18, 0, 15) with { BookAnyway = true });
+        var elsewhere = await BookedAsync(Request(practitioner, 11, 15, 15) with { ConfirmPatientElsewhere = true });
+
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(
+            [
+                (AppointmentsModule.BookedOutsideHours, $"appointment {outside}; practitioner {practitioner}; {Utc(18, 0)} to {Utc(18, 15)}; type Standard"),
+                (AppointmentsModule.Booked, $"appointment {elsewhere}; practitioner {practitioner}; {Utc(11, 15)} to {Utc(11, 30)}; type Standard; booked although the patient has 1 overlapping appointment(s) with another practitioner"),
+            ],
+            rows.Select(r => (r.EventType, r.Details)));
+    }
+
+    [Fact]
+    public async Task Move_ItsRow_SaysFromWhenToWhen_AndWhenItIsOutsideHours()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var version = await VersionAsync(id);
+        Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.MoveAsync(id, Request(practitioner, 14, 0, 15), version, _desk, ct)))!.Problem);
+        version = await VersionAsync(id);
+        Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.MoveAsync(id, Request(practitioner, 19, 0, 15) with { BookAnyway = true }, version, _desk, ct)))!.Problem);
+
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(
+            [
+                (AppointmentsModule.Moved, $"appointment {id}; from {Utc(9, 0)}; to {Utc(14, 0)} to {Utc(14, 15)}; practitioner {practitioner}"),
+                (AppointmentsModule.Moved, $"appointment {id}; from {Utc(14, 0)}; to {Utc(19, 0)} to {Utc(19, 15)}; practitioner {practitioner}; outside working hours (book anyway)"),
+            ],
+            rows.Select(r => (r.EventType, r.Details)));
+    }
+
+    [Fact]
+    public async Task StatusChange_ItsRow_SaysFromWhichToWhich_AndOnlyACancellationKeepsAReason()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var version = await VersionAsync(id);
+        Assert.Equal(BookingProblem.None, await BookAsync((book, ct) => book.ChangeStatusAsync(id, AppointmentStatus.Arrived, version, "words typed into a stale field", _desk, ct)));
+        version = await VersionAsync(id);
+        Assert.Equal(BookingProblem.None, await BookAsync((book, ct) => book.ChangeStatusAsync(id, AppointmentStatus.Cancelled, version, "  Patient unwell  ", _desk, ct)));
+
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(
+            [(AppointmentsModule.StatusChanged, $"appointment {id}; Booked -> Arrived"), (AppointmentsModule.Cancelled, $"appointment {id}; Arrived -> Cancelled")],
+            rows.Select(r => (r.EventType, r.Details)));
+        var history = await portal.WithDbAsync(db => db.Set<AppointmentStatusChange>().Where(c => c.AppointmentId == id && c.FromStatus != null).OrderBy(c => c.ChangedAt).Select(c => new { c.ToStatus, c.CancelReason }).ToListAsync());
+        Assert.Equal([(AppointmentStatus.Arrived, (string?)null), (AppointmentStatus.Cancelled, "Patient unwell")], history.Select(h => (h.ToStatus, h.CancelReason)));
+    }
+
+    [Fact]
+    public async Task FreeSlots_FollowOnlyThisPractitionersHoursAndBookings()
+    {
+        var practitioner = await PractitionerAsync();
+        // Another practitioner who starts at 07:00 and is booked at 09:00: neither changes the first one's day.
+        var other = await PractitionerAsync(startsAt: 7);
+        await BookedAsync(Request(other, 9, 0, 30));
+        await BookedAsync(Request(practitioner, 9, 30, 15));
+
+        var slots = await BookAsync((book, ct) => book.FreeSlotsAsync(practitioner, Monday, 15, 4, null, ct));
+
+        Assert.Equal([Instant(9, 0), Instant(9, 15), Instant(9, 45), Instant(10, 0)], slots.Select(s => s.ToUniversalTime()));
+    }
+
+    /// <summary>A Monday five weeks or more ahead in the clinic's calendar: always future, always a working day.</summary>
+    private static DateOnly Monday { get; } = NextMonday();
+
+    private static DateOnly NextMonday()
+    {
+        var day = ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney).AddDays(35);
+        while (day.DayOfWeek != DayOfWeek.Monday)
+        {
+            day = day.AddDays(1);
+        }
+
+        return day;
+    }
+
+    private static DateTimeOffset Instant(int hour, int minute) => ClinicClock.ToInstant(Monday, new TimeOnly(hour, minute), Sydney)!.Value.ToUniversalTime();
+
+    private static string Utc(int hour, int minute) => Instant(hour, minute).UtcDateTime.ToString("u", CultureInfo.InvariantCulture);
+
+    private BookingRequest Request(Guid practitioner, int hour, int minute, int minutes) =>
+        new(_patient, practitioner, Monday, new TimeOnly(hour, minute), minutes, AppointmentType.Standard, "Repeat prescription", BookAnyway: false, ConfirmPatientElsewhere: false);
+
+    private Task<uint> VersionAsync(Guid id) => portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+
+    private async Task<Guid> BookedAsync(BookingRequest request)
+    {
+        var outcome = await BookAsync((book, ct) => book.BookAsync(request, _desk, ct));
+        Assert.Equal(BookingProblem.None, outcome.Problem);
+        return outcome.AppointmentId!.Value;
+    }
+
+    private async Task<T> BookAsync<T>(Func<AppointmentBook, CancellationToken, Task<T>> use)
+    {
+        using var scope = portal.Services.CreateScope();
+        return await use(scope.ServiceProvider.GetRequiredService<AppointmentBook>(), CancellationToken.None);
+    }
+
+    /// <summary>A doctor who is a practitioner working Monday to Friday from <paramref name="startsAt"/> to 17:00, each test its own.</summary>
+    private async Task<Guid> PractitionerAsync(int startsAt = 9)
+    {
+        var suffix = ClinicalAccessSetup.Suffix();
+        var user = await portal.CreateUserAsync("dr.rules" + suffix, "Dr Rules " + suffix, PortalFactory.StrongPassword, "Doctor");
+        await portal.WithDbAsync(async db =>
+        {
+            db.Add(new Practitioner { UserId = user.Id, DisplayName = user.DisplayName, IsActive = true, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = _desk });
+            foreach (var day in new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday })
+            {
+                db.Add(new WorkingHours { PractitionerId = user.Id, DayOfWeek = day, StartsAt = new(startsAt, 0), EndsAt = new(17, 0) });
+            }
+
+            return await db.SaveChangesAsync();
+        });
+        return user.Id;
+    }
+}
