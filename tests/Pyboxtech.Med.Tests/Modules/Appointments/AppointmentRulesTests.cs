@@ -116,6 +116,73 @@ public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<
         Assert.Equal([Instant(9, 0), Instant(9, 15), Instant(9, 45), Instant(10, 0)], slots.Select(s => s.ToUniversalTime()));
     }
 
+    [Fact]
+    public async Task Book_BackToBack_BothWin_AndAnOverlapOrAMoveOntoIt_IsTakenWithoutAnErrorInTheLog()
+    {
+        var practitioner = await PractitionerAsync();
+        await BookedAsync(Request(practitioner, 9, 0, 15));
+        await BookedAsync(Request(practitioner, 9, 15, 15));
+        var early = await BookedAsync(Request(practitioner, 8, 45, 15) with { BookAnyway = true });
+        var logged = portal.Log.Entries.Count;
+
+        var overlap = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 9, 10, 15), _desk, ct));
+        var move = await BookAsync((book, ct) => book.MoveAsync(early, Request(practitioner, 9, 5, 15), 0, _desk, ct));
+        var version = await VersionAsync(early);
+        var moveOnto = await BookAsync((book, ct) => book.MoveAsync(early, Request(practitioner, 9, 5, 15) with { BookAnyway = true }, version, _desk, ct));
+
+        Assert.Equal((BookingProblem.SlotTaken, Instant(9, 30)), (overlap.Problem, overlap.NextFree[0].ToUniversalTime()));
+        Assert.Equal(BookingProblem.Stale, move!.Problem);
+        Assert.Equal(BookingProblem.SlotTaken, moveOnto!.Problem);
+        // The portal's own check answers; PostgreSQL's constraint (the last word) is never reached, so nothing is logged as an error.
+        Assert.DoesNotContain(portal.Log.Entries.Skip(logged), e => e.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Book_ASlotBothTakenAndOutsideHours_IsAnsweredAsTaken()
+    {
+        var practitioner = await PractitionerAsync();
+        await BookedAsync(Request(practitioner, 18, 0, 15) with { BookAnyway = true });
+
+        Assert.Equal(BookingProblem.SlotTaken, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 18, 0, 15), _desk, ct))).Problem);
+    }
+
+    [Theory]
+    [InlineData(4, BookingProblem.BadLength)]
+    [InlineData(5, BookingProblem.None)]
+    [InlineData(24 * 60 - 1, BookingProblem.None)]
+    [InlineData(24 * 60, BookingProblem.BadLength)]
+    public async Task Book_ALength_FromFiveMinutesToADayLessAMinute(int minutes, BookingProblem expected)
+    {
+        var practitioner = await PractitionerAsync();
+
+        Assert.Equal(expected, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 0, minutes) with { BookAnyway = true }, _desk, ct))).Problem);
+    }
+
+    [Fact]
+    public async Task Book_InsideHoursWithALunchBreak_UpToTheLastMinute_NeedsNoBookAnyway()
+    {
+        var practitioner = await PractitionerAsync(lunch: true);
+
+        Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 14, 0, 15), _desk, ct))).Problem);
+        Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 16, 45, 15), _desk, ct))).Problem);
+        Assert.Equal(BookingProblem.OutsideHours, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 12, 0, 15), _desk, ct))).Problem);
+        Assert.Equal(BookingProblem.OutsideHours, (await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 17, 0, 15), _desk, ct))).Problem);
+    }
+
+    [Fact]
+    public async Task FreeSlots_LookFourWeeksAhead_NoFurther_AndNotBeforeTheTimeAsked()
+    {
+        // Hours on Mondays only, 09:00 to 09:30: two slots a week.
+        var practitioner = await PractitionerAsync(days: [DayOfWeek.Monday], endsAt: new TimeOnly(9, 30));
+
+        var all = await BookAsync((book, ct) => book.FreeSlotsAsync(practitioner, Monday, 15, 20, null, ct));
+        var later = await BookAsync((book, ct) => book.FreeSlotsAsync(practitioner, Monday, 15, 2, Instant(9, 15), ct));
+
+        Assert.Equal(8, all.Count);
+        Assert.Equal(ClinicClock.ToInstant(Monday.AddDays(21), new TimeOnly(9, 15), Sydney)!.Value.ToUniversalTime(), all[^1].ToUniversalTime());
+        Assert.Equal([Instant(9, 15), ClinicClock.ToInstant(Monday.AddDays(7), new TimeOnly(9, 0), Sydney)!.Value.ToUniversalTime()], later.Select(s => s.ToUniversalTime()));
+    }
+
     /// <summary>A Monday five weeks or more ahead in the clinic's calendar: always future, always a working day.</summary>
     private static DateOnly Monday { get; } = NextMonday();
 
@@ -152,17 +219,24 @@ public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<
         return await use(scope.ServiceProvider.GetRequiredService<AppointmentBook>(), CancellationToken.None);
     }
 
-    /// <summary>A doctor who is a practitioner working Monday to Friday from <paramref name="startsAt"/> to 17:00, each test its own.</summary>
-    private async Task<Guid> PractitionerAsync(int startsAt = 9)
+    /// <summary>
+    /// A doctor who is a practitioner, each test its own: Monday to Friday (or <paramref name="days"/>) from
+    /// <paramref name="startsAt"/> o'clock to 17:00 (or <paramref name="endsAt"/>), with a 12:00-13:00 break when asked.
+    /// </summary>
+    private async Task<Guid> PractitionerAsync(int startsAt = 9, bool lunch = false, DayOfWeek[]? days = null, TimeOnly? endsAt = null)
     {
         var suffix = ClinicalAccessSetup.Suffix();
         var user = await portal.CreateUserAsync("dr.rules" + suffix, "Dr Rules " + suffix, PortalFactory.StrongPassword, "Doctor");
+        TimeOnly[][] stretches = lunch ? [[new(startsAt, 0), new(12, 0)], [new(13, 0), new(17, 0)]] : [[new(startsAt, 0), endsAt ?? new(17, 0)]];
         await portal.WithDbAsync(async db =>
         {
             db.Add(new Practitioner { UserId = user.Id, DisplayName = user.DisplayName, IsActive = true, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = _desk });
-            foreach (var day in new[] { DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday })
+            foreach (var day in days ?? [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday])
             {
-                db.Add(new WorkingHours { PractitionerId = user.Id, DayOfWeek = day, StartsAt = new(startsAt, 0), EndsAt = new(17, 0) });
+                foreach (var stretch in stretches)
+                {
+                    db.Add(new WorkingHours { PractitionerId = user.Id, DayOfWeek = day, StartsAt = stretch[0], EndsAt = stretch[1] });
+                }
             }
 
             return await db.SaveChangesAsync();

@@ -117,6 +117,16 @@ public sealed class ClinicClockTests
     }
 
     [Fact]
+    public void AvailableRanges_ExtraHoursInsideTheUsualOnes_NeverShortenTheDay()
+    {
+        var monday = new DateOnly(2026, 6, 1);
+
+        var ranges = AppointmentBook.AvailableRanges(monday, [Hours(DayOfWeek.Monday, 9, 17)], [Change(monday, HoursChangeKind.ExtraHours, 10, 12)], Sydney);
+
+        Assert.Equal([(Utc(2026, 5, 31, 23), Utc(2026, 6, 1, 7))], ranges);
+    }
+
+    [Fact]
     public void AvailableRanges_ExtraHoursAndLeave_OnThatDateOnly()
     {
         var monday = new DateOnly(2026, 6, 1);
