@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Data;
+using Pyboxtech.Med.Web.Security;
+
+namespace Pyboxtech.Med.Tests.Security;
+
+/// <summary>
+/// The session store's rules asked of <see cref="SessionStore"/> directly, on a clock the test sets (the pages are
+/// tested in <see cref="SessionTests"/>): ending one person's sessions never touches a colleague's or moves the end of
+/// one already ended; the open-sessions list stops at the idle and lifetime limits to the microsecond, newest use first.
+/// </summary>
+public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixture<FakeClockPortal>
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
+
+    [Fact]
+    public async Task EndAll_EndsOnlyThatPersonsOpenSessions_ButTheOneKept()
+    {
+        var now = Stored(portal.Clock.GetUtcNow());
+        portal.Clock.SetUtcNow(now);
+        var me = (await portal.CreateUserAsync("end.me", "Eve End")).Id;
+        var colleague = (await portal.CreateUserAsync("end.colleague", "Col League")).Id;
+        await AddAsync(Session("mine.1", me, now.AddMinutes(-5)), Session("mine.kept", me, now.AddMinutes(-4)),
+            Session("mine.ended", me, now.AddMinutes(-30), endedAt: now.AddMinutes(-20)), Session("theirs", colleague, now.AddMinutes(-3)));
+        portal.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await UseAsync((store, db) => store.EndAllAsync(db, me, except: "mine.kept"));
+
+        var ended = await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.Id.StartsWith("mine.") || s.Id == "theirs").ToDictionaryAsync(s => s.Id, s => s.EndedAt));
+        Assert.Equal(now.AddMinutes(1), ended["mine.1"]);
+        Assert.Null(ended["mine.kept"]);
+        Assert.Equal(now.AddMinutes(-20), ended["mine.ended"]);
+        Assert.Null(ended["theirs"]);
+    }
+
+    [Fact]
+    public async Task OpenSessions_StopAtTheIdleAndLifetimeLimitsExactly_NewestUseFirst()
+    {
+        var now = Stored(portal.Clock.GetUtcNow());
+        portal.Clock.SetUtcNow(now);
+        var me = (await portal.CreateUserAsync("open.me", "Oren Open")).Id;
+        var tick = TimeSpan.FromTicks(10);
+        await AddAsync(
+            Session("open.older", me, now.AddMinutes(-10)),
+            Session("open.newer", me, now.AddMinutes(-1)),
+            Session("open.idleJustNot", me, now - Idle + tick),
+            Session("open.idleExactly", me, now - Idle),
+            Session("open.oldJustNot", me, now.AddMinutes(-2), startedAt: now - Lifetime + tick),
+            Session("open.oldExactly", me, now.AddMinutes(-2), startedAt: now - Lifetime));
+
+        var open = await UseAsync((store, db) => store.OpenSessionsAsync(db, me));
+
+        Assert.Equal(["open.newer", "open.oldJustNot", "open.older", "open.idleJustNot"], open.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task StoredTickets_OpenOnlyUnderTheSessionsPurpose()
+    {
+        await portal.CreateUserAsync("purpose.user", "Pia Purpose");
+        await portal.SignInAsync("purpose.user");
+        var ticket = await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.EndedAt == null).OrderByDescending(s => s.StartedAt).Select(s => s.Ticket).FirstAsync());
+        var protection = portal.Services.GetRequiredService<IDataProtectionProvider>();
+
+        Assert.NotEmpty(protection.CreateProtector("Pyboxtech.Med.Sessions.v1").Unprotect(ticket));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => protection.CreateProtector("Pyboxtech.Med.Totp.v1").Unprotect(ticket));
+    }
+
+    /// <summary>The next instant PostgreSQL can keep (whole microseconds), so the clock can stand exactly on a stored one.</summary>
+    private static DateTimeOffset Stored(DateTimeOffset instant) => new(instant.UtcTicks + (10 - instant.UtcTicks % 10) % 10, TimeSpan.Zero);
+
+    private static UserSession Session(string id, Guid user, DateTimeOffset lastSeen, DateTimeOffset? startedAt = null, DateTimeOffset? endedAt = null) =>
+        new() { Id = id, UserId = user, Ticket = [1, 2, 3], StartedAt = startedAt ?? lastSeen, LastSeenAt = lastSeen, EndedAt = endedAt };
+
+    private Task<int> AddAsync(params UserSession[] sessions) => portal.WithDbAsync(db =>
+    {
+        db.AddRange(sessions);
+        return db.SaveChangesAsync();
+    });
+
+    private async Task<T> UseAsync<T>(Func<SessionStore, MedDbContext, Task<T>> use)
+    {
+        using var scope = portal.Services.CreateScope();
+        return await use(scope.ServiceProvider.GetRequiredService<SessionStore>(), scope.ServiceProvider.GetRequiredService<MedDbContext>());
+    }
+
+    private Task<int> UseAsync(Func<SessionStore, MedDbContext, Task> use) => UseAsync(async (store, db) =>
+    {
+        await use(store, db);
+        return 0;
+    });
+}
