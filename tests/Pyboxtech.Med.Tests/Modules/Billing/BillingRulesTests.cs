@@ -1,0 +1,239 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Billing;
+
+namespace Pyboxtech.Med.Tests.Modules.Billing;
+
+/// <summary>
+/// Billing's rules asked of <see cref="BillingService"/> without HTTP (the pages are tested in <see cref="BillingTests"/>):
+/// the audit row of every step, which names the invoice and what changed but never an amount paid or a void reason;
+/// a patient's invoices with their own totals; the fee schedule's list and its edits; the limits of an invoice; when a
+/// payment may be recorded.
+/// </summary>
+public sealed class BillingRulesTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+{
+    private Guid _desk;
+
+    public async ValueTask InitializeAsync() =>
+        _desk = (await ClinicalAccessSetup.UserAsync(portal, "rules.billing", "Rob Billing", "Receptionist")).Id;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task EveryStep_IsInTheTrail_NamingTheInvoiceAndItsLines_NeverAnAmountPaidOrAReason()
+    {
+        var patient = await PatientAsync();
+        var before = await portal.LastAuditSequenceAsync();
+        var code = Code();
+        var fee = await NewFeeAsync(code, 12.50m, gst: true);
+        var version = await VersionAsync(fee);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(fee, Fee(code, 20m, gst: false, active: false, version), default)));
+        version = await VersionAsync(fee);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(fee, Fee(code, 20m, gst: false, active: true, version), default)));
+        var invoice = await DraftAsync(patient);
+        await AddLineAsync(invoice, fee, 2);
+        var removed = await AddLineAsync(invoice, fee, 1);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RemoveLineAsync(invoice, removed, default)));
+        await IssueAsync(invoice);
+        var number = Invoice.NumberText(await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => i.Number).SingleAsync()));
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(15m, PaymentMethod.Card, b.Today), _desk, default)));
+        await UseAsync(b => b.ViewAsync(invoice, printed: false, default));
+        await UseAsync(b => b.ViewAsync(invoice, printed: true, default));
+        await UseAsync(b => b.PatientInvoicesAsync(patient, default));
+        var voided = await DraftAsync(patient);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.VoidAsync(voided, "  Billed in error  ", _desk, default)));
+
+        var rows = await portal.AuditRowsAfterAsync(before);
+        var line = await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == invoice).Select(l => l.Id).SingleAsync());
+        var payment = await portal.WithDbAsync(db => db.Set<Payment>().Where(p => p.InvoiceId == invoice).Select(p => p.Id).SingleAsync());
+        Assert.Equal(
+            [
+                (BillingService.FeeItemCreated, BillingService.FeeScheduleSubject, fee.ToString(), $"item {code}: fee 12.50, GST applies"),
+                (BillingService.FeeItemChanged, BillingService.FeeScheduleSubject, fee.ToString(), $"item {code}: changed Active, Fee, GstApplicable; now fee 20.00, GST does not apply, inactive"),
+                (BillingService.FeeItemChanged, BillingService.FeeScheduleSubject, fee.ToString(), $"item {code}: changed Active; now fee 20.00, GST does not apply, active"),
+                (BillingService.InvoiceCreated, "Patient", patient.ToString(), $"draft invoice {invoice}"),
+                (BillingService.LineAdded, "Patient", patient.ToString(), $"draft invoice {invoice}: line {line} ({code} × 2)"),
+                (BillingService.LineAdded, "Patient", patient.ToString(), $"draft invoice {invoice}: line {removed} ({code} × 1)"),
+                (BillingService.LineRemoved, "Patient", patient.ToString(), $"draft invoice {invoice}: line {removed} ({code}) removed"),
+                (BillingService.InvoiceIssued, "Patient", patient.ToString(), $"invoice {number} ({invoice})"),
+                (BillingService.PaymentRecorded, "Patient", patient.ToString(), $"invoice {number} ({invoice}): payment {payment} (Card)"),
+                (BillingService.InvoiceViewed, "Patient", patient.ToString(), $"invoice {number} ({invoice})"),
+                (BillingService.InvoicePrinted, "Patient", patient.ToString(), $"invoice {number} ({invoice})"),
+                (BillingService.InvoicesListed, "Patient", patient.ToString(), "1 invoice(s) listed"),
+                (BillingService.InvoiceCreated, "Patient", patient.ToString(), $"draft invoice {voided}"),
+                (BillingService.InvoiceVoided, "Patient", patient.ToString(), $"draft invoice {voided} voided with a reason"),
+            ],
+            rows.Select(r => (r.EventType, r.SubjectType, r.SubjectId, r.Details)));
+        Assert.All(rows, r => Assert.Equal(BillingModule.Access.Key, r.Module));
+        Assert.Equal("Billed in error", await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == voided).Select(i => i.VoidReason).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task APatientsInvoices_NewestFirst_EachWithItsOwnTotalAndPayments()
+    {
+        var patient = await PatientAsync();
+        var other = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 40m, gst: false);
+        var first = await DraftAsync(patient);
+        await AddLineAsync(first, fee, 1);
+        await AddLineAsync(first, fee, 2);
+        await IssueAsync(first);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(first, Payment(50m, PaymentMethod.Cash, b.Today), _desk, default)));
+        var second = await DraftAsync(patient);
+        await AddLineAsync(second, fee, 1);
+        await AddLineAsync(await DraftAsync(other), fee, 5);
+
+        var list = (await UseAsync(b => b.PatientInvoicesAsync(patient, default)))!.Value.Invoices;
+
+        Assert.Equal([(second, 40m, 0m), (first, 120m, 50m)], list.Select(i => (i.Id, i.Total, i.Paid)));
+    }
+
+    [Fact]
+    public async Task FeeSchedule_ListsInCodeOrder_ActiveOnlyWhenAsked_KeepsItsOwnCode_AndRefusesAStaleEdit()
+    {
+        var prefix = "Z" + Code()[..5];
+        var b2 = await NewFeeAsync(prefix + "B2", 10m, gst: false);
+        var a1 = await NewFeeAsync(prefix + "A1", 10m, gst: false);
+        var c3 = await NewFeeAsync(prefix + "C3", 10m, gst: false);
+        var version = await VersionAsync(c3);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(c3, Fee(prefix + "C3", 11m, gst: false, active: false, version), default)));
+
+        var all = (await UseAsync(b => b.FeesAsync(activeOnly: false, default))).Where(f => f.Code.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f.Id);
+        var active = (await UseAsync(b => b.FeesAsync(activeOnly: true, default))).Where(f => f.Code.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f.Id);
+        var stale = await UseAsync(b => b.SaveFeeAsync(c3, Fee(prefix + "C3", 12m, gst: false, active: true, version), default));
+        var taken = await UseAsync(b => b.SaveFeeAsync(b2, Fee(prefix + "A1", 12m, gst: false, active: true, null), default));
+
+        Assert.Equal([a1, b2, c3], all);
+        Assert.Equal([a1, b2], active);
+        Assert.Equal(ChangeResult.Conflict, stale.Result);
+        Assert.Equal((ChangeResult.Refused, "Another fee item already has this code. Each code is used once."), (taken.Result, taken.Message));
+        Assert.Equal(11m, (await UseAsync(b => b.FeeAsync(c3, default)))!.Fee);
+    }
+
+    [Fact]
+    public async Task AnInvoice_TakesAHundredLines_AndNoTotalOverTheLimit_OtherInvoicesLinesNotCounted()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 1m, gst: false);
+        var big = await NewFeeAsync(Code(), 6_000_000_000m, gst: false);
+        await AddLineAsync(await DraftAsync(patient), fee, 1);
+        var invoice = await DraftAsync(patient);
+        for (var i = 0; i < BillingService.MaxLinesPerInvoice; i++)
+        {
+            await AddLineAsync(invoice, fee, 1);
+        }
+
+        var hundredAndFirst = await UseAsync(b => b.AddLineAsync(invoice, new AddLineForm { FeeItemId = fee, Quantity = 1 }, default));
+        var large = await DraftAsync(patient);
+        await AddLineAsync(large, big, 1);
+        var another = await DraftAsync(patient);
+        var overOneLine = await UseAsync(b => b.AddLineAsync(another, new AddLineForm { FeeItemId = big, Quantity = 2 }, default));
+        var overTheTotal = await UseAsync(b => b.AddLineAsync(large, new AddLineForm { FeeItemId = big, Quantity = 1 }, default));
+
+        Assert.Equal((ChangeResult.Refused, "An invoice has at most 100 lines."), (hundredAndFirst.Result, hundredAndFirst.Message));
+        Assert.Equal(ChangeResult.Refused, overOneLine.Result);
+        Assert.Equal((ChangeResult.Refused, "The invoice total would be more than 9,999,999,999.99. Check the quantity."), (overTheTotal.Result, overTheTotal.Message));
+        Assert.Equal(6_000_000_000m, await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == large).SumAsync(l => l.LineTotal)));
+    }
+
+    [Fact]
+    public async Task APayment_WaitsForTheIssue_AndIsDatedFromTheDayOfIssueToToday()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 30m, gst: false);
+        var invoice = await DraftAsync(patient);
+        await AddLineAsync(invoice, fee, 1);
+
+        var draft = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(10m, PaymentMethod.Eft, b.Today), _desk, default));
+        await IssueAsync(invoice);
+        var dayBefore = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(10m, PaymentMethod.Eft, b.Today.AddDays(-1)), _desk, default));
+        var tomorrow = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(10m, PaymentMethod.Eft, b.Today.AddDays(1)), _desk, default));
+        var today = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(30m, PaymentMethod.Eft, b.Today), _desk, default));
+        var paid = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(1m, PaymentMethod.Eft, b.Today), _desk, default));
+
+        Assert.Equal((ChangeResult.Refused, "Issue the invoice before recording a payment."), (draft.Result, draft.Message));
+        Assert.Equal((ChangeResult.Refused, "The payment date must be between the day the invoice was issued and today."), (dayBefore.Result, dayBefore.Message));
+        Assert.Equal(ChangeResult.Refused, tomorrow.Result);
+        Assert.Equal(ChangeOutcome.Done, today);
+        Assert.Equal((ChangeResult.Refused, "This invoice is paid or void: it takes no more payments."), (paid.Result, paid.Message));
+    }
+
+    [Fact]
+    public async Task AReportsRow_NamesThePatientsItShowed_OrNone()
+    {
+        var (one, two) = (Guid.NewGuid(), Guid.NewGuid());
+        var before = await portal.LastAuditSequenceAsync();
+
+        await UseAsync(async b => { await b.RecordReportAsync(BillingService.OutstandingViewed, "outstanding balances", [one, two], default); return 0; });
+        await UseAsync(async b => { await b.RecordReportAsync(BillingService.TakingsViewed, "takings of 2026-12-04", [], default); return 0; });
+
+        Assert.Equal(
+            [
+                (BillingService.OutstandingViewed, BillingService.ReportSubject, $"outstanding balances; 2 patient(s) named: {one} {two}"),
+                (BillingService.TakingsViewed, BillingService.ReportSubject, "takings of 2026-12-04"),
+            ],
+            (await portal.AuditRowsAfterAsync(before)).Select(r => (r.EventType, r.SubjectType, r.Details)));
+    }
+
+    [Fact]
+    public async Task PracticeDetails_TheirRowKeepsBeforeAndAfter_BlankPhoneAndEmailKeptAsNone()
+    {
+        var before = await portal.LastAuditSequenceAsync();
+        var first = new EditPracticeForm { PracticeName = " North Clinic ", Abn = "51 824 753 556", Address = "1 Main St", Phone = "   ", Email = " desk@north.example " };
+
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SavePracticeAsync(first, _desk, default)));
+        var version = await portal.WithDbAsync(db => db.Set<PracticeDetails>().Select(p => p.Version).SingleAsync());
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SavePracticeAsync(new EditPracticeForm { PracticeName = "South Clinic", Abn = "51824753556", Address = "2 Side St", Phone = "02 9999 0000", Version = version }, _desk, default)));
+
+        var practice = await UseAsync(b => b.PracticeViewAsync(default));
+        Assert.Equal(new PracticeView("South Clinic", "51824753556", "2 Side St", "02 9999 0000", null), practice);
+        Assert.Equal(
+            [
+                "before: none; after: name 'North Clinic', ABN 51824753556, address '1 Main St', phone '', email 'desk@north.example'",
+                "before: name 'North Clinic', ABN 51824753556, address '1 Main St', phone '', email 'desk@north.example'; after: name 'South Clinic', ABN 51824753556, address '2 Side St', phone '02 9999 0000', email ''",
+            ],
+            (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == BillingService.PracticeDetailsChanged).Select(r => r.Details));
+    }
+
+    private static string Code() => "R" + ClinicalAccessSetup.Suffix().ToUpperInvariant();
+
+    private static EditFeeItemForm Fee(string code, decimal fee, bool gst, bool active, uint? version) =>
+        new() { Code = code, Description = "Consultation " + code, Fee = fee, GstApplicable = gst, Active = active, Version = version };
+
+    private static RecordPaymentForm Payment(decimal amount, PaymentMethod method, DateOnly on) => new() { Amount = amount, Method = method, PaidOn = on };
+
+    private Task<Guid> PatientAsync() => ClinicalAccessSetup.PatientAsync(portal, "Billed" + ClinicalAccessSetup.Suffix());
+
+    private async Task<Guid> NewFeeAsync(string code, decimal fee, bool gst)
+    {
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(null, Fee(code, fee, gst, active: true, null), default)));
+        return await portal.WithDbAsync(db => db.Set<FeeItem>().Where(f => f.Code == code).Select(f => f.Id).SingleAsync());
+    }
+
+    private Task<uint> VersionAsync(Guid fee) => portal.WithDbAsync(db => db.Set<FeeItem>().Where(f => f.Id == fee).Select(f => f.Version).SingleAsync());
+
+    private async Task<Guid> DraftAsync(Guid patient) => (await UseAsync(b => b.CreateDraftAsync(patient, null, _desk, default)))!.Value;
+
+    /// <summary>Adds a line and answers its id.</summary>
+    private async Task<Guid> AddLineAsync(Guid invoice, Guid fee, int quantity)
+    {
+        var known = await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == invoice).Select(l => l.Id).ToListAsync());
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.AddLineAsync(invoice, new AddLineForm { FeeItemId = fee, Quantity = quantity }, default)));
+        return await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == invoice && !known.Contains(l.Id)).Select(l => l.Id).SingleAsync());
+    }
+
+    private async Task IssueAsync(Guid invoice)
+    {
+        var version = await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => i.Version).SingleAsync());
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.IssueAsync(invoice, version, _desk, default)));
+    }
+
+    private async Task<T> UseAsync<T>(Func<BillingService, Task<T>> use)
+    {
+        using var scope = portal.Services.CreateScope();
+        return await use(scope.ServiceProvider.GetRequiredService<BillingService>());
+    }
+}
