@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +57,30 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
         var open = await UseAsync((store, db) => store.OpenSessionsAsync(db, me));
 
         Assert.Equal(["open.newer", "open.oldJustNot", "open.older", "open.idleJustNot"], open.Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task Renewal_TouchesOnlyThatOpenSessionOfItsOwnAccount_AndAnotherAccountsTicketEndsIt()
+    {
+        var now = Stored(portal.Clock.GetUtcNow());
+        portal.Clock.SetUtcNow(now);
+        var me = (await portal.CreateUserAsync("renew.me", "Ren Ewal")).Id;
+        var colleague = (await portal.CreateUserAsync("renew.colleague", "Col Renew")).Id;
+        await AddAsync(Session("renew.mine", me, now.AddMinutes(-5)), Session("renew.mine.other", me, now.AddMinutes(-5)),
+            Session("renew.mine.ended", me, now.AddMinutes(-30), endedAt: now.AddMinutes(-20)), Session("renew.theirs", colleague, now.AddMinutes(-5)));
+        portal.Clock.Advance(TimeSpan.FromMinutes(2));
+        var store = portal.Services.GetRequiredService<SessionStore>();
+        var mine = new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, me.ToString())], "test")), "Identity.Application");
+
+        await store.RenewAsync("renew.mine", mine);
+        await store.RenewAsync("renew.mine.ended", mine);
+        await store.RenewAsync("renew.theirs", mine);
+
+        var sessions = await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.Id.StartsWith("renew.")).ToDictionaryAsync(s => s.Id, s => (s.LastSeenAt, s.EndedAt, s.Ticket.Length > 3)));
+        Assert.Equal((now.AddMinutes(2), (DateTimeOffset?)null, true), sessions["renew.mine"]);
+        Assert.Equal((now.AddMinutes(-5), (DateTimeOffset?)null, false), sessions["renew.mine.other"]);
+        Assert.Equal((now.AddMinutes(-30), now.AddMinutes(-20), false), sessions["renew.mine.ended"]);
+        Assert.Equal((now.AddMinutes(-5), now.AddMinutes(2), false), sessions["renew.theirs"]);
     }
 
     [Fact]
