@@ -198,6 +198,9 @@ public sealed class BackupRestoreTests : IAsyncLifetime
         Assert.Equal(2, corrupted.Exit);
         Assert.Contains("database.dump.age is damaged", corrupted.Output, StringComparison.Ordinal);
 
+        // The port is chosen again just before the cluster is made: a port free a minute ago may since have been taken
+        // (a parallel test's cluster or server), and the refusals above never start one.
+        targetPg = PostgresServer.FreePort();
         var restored = await ScriptAsync("restore.sh", target, targetPg, [bundle, keyFile]);
         Assert.True(restored.Exit == 0, restored.Output);
         Assert.Equal(rowsAtBackup, await FingerprintAsync(target, targetPg));
