@@ -22,8 +22,7 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
     [Fact]
     public async Task EndAll_EndsOnlyThatPersonsOpenSessions_ButTheOneKept()
     {
-        var now = Stored(portal.Clock.GetUtcNow());
-        portal.Clock.SetUtcNow(now);
+        var now = portal.StandOnAStorableInstant();
         var me = (await portal.CreateUserAsync("end.me", "Eve End")).Id;
         var colleague = (await portal.CreateUserAsync("end.colleague", "Col League")).Id;
         await AddAsync(Session("mine.1", me, now.AddMinutes(-5)), Session("mine.kept", me, now.AddMinutes(-4)),
@@ -42,8 +41,7 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
     [Fact]
     public async Task OpenSessions_StopAtTheIdleAndLifetimeLimitsExactly_NewestUseFirst()
     {
-        var now = Stored(portal.Clock.GetUtcNow());
-        portal.Clock.SetUtcNow(now);
+        var now = portal.StandOnAStorableInstant();
         var me = (await portal.CreateUserAsync("open.me", "Oren Open")).Id;
         var tick = TimeSpan.FromTicks(10);
         await AddAsync(
@@ -62,8 +60,7 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
     [Fact]
     public async Task Renewal_TouchesOnlyThatOpenSessionOfItsOwnAccount_AndAnotherAccountsTicketEndsIt()
     {
-        var now = Stored(portal.Clock.GetUtcNow());
-        portal.Clock.SetUtcNow(now);
+        var now = portal.StandOnAStorableInstant();
         var me = (await portal.CreateUserAsync("renew.me", "Ren Ewal")).Id;
         var colleague = (await portal.CreateUserAsync("renew.colleague", "Col Renew")).Id;
         await AddAsync(Session("renew.mine", me, now.AddMinutes(-5)), Session("renew.mine.other", me, now.AddMinutes(-5)),
@@ -95,8 +92,6 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => protection.CreateProtector("Pyboxtech.Med.Totp.v1").Unprotect(ticket));
     }
 
-    /// <summary>The next instant PostgreSQL can keep (whole microseconds), so the clock can stand exactly on a stored one.</summary>
-    private static DateTimeOffset Stored(DateTimeOffset instant) => new(instant.UtcTicks + (10 - instant.UtcTicks % 10) % 10, TimeSpan.Zero);
 
     private static UserSession Session(string id, Guid user, DateTimeOffset lastSeen, DateTimeOffset? startedAt = null, DateTimeOffset? endedAt = null) =>
         new() { Id = id, UserId = user, Ticket = [1, 2, 3], StartedAt = startedAt ?? lastSeen, LastSeenAt = lastSeen, EndedAt = endedAt };

@@ -184,18 +184,7 @@ public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<
     }
 
     /// <summary>A Monday five weeks or more ahead in the clinic's calendar: always future, always a working day.</summary>
-    private static DateOnly Monday { get; } = NextMonday();
-
-    private static DateOnly NextMonday()
-    {
-        var day = ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney).AddDays(35);
-        while (day.DayOfWeek != DayOfWeek.Monday)
-        {
-            day = day.AddDays(1);
-        }
-
-        return day;
-    }
+    private static DateOnly Monday { get; } = AppointmentsTests.NextMonday();
 
     private static DateTimeOffset Instant(int hour, int minute) => ClinicClock.ToInstant(Monday, new TimeOnly(hour, minute), Sydney)!.Value.ToUniversalTime();
 

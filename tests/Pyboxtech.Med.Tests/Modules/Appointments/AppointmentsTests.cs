@@ -536,7 +536,7 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         portal.WithDbAsync(async db => (await db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Status).SingleAsync()).ToString());
 
     /// <summary>A Monday five weeks or more ahead, in the clinic's calendar: always future, always a working day.</summary>
-    private static DateOnly NextMonday()
+    internal static DateOnly NextMonday()
     {
         var day = ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney).AddDays(35);
         while (day.DayOfWeek != DayOfWeek.Monday)

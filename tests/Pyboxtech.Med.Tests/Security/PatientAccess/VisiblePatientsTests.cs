@@ -21,8 +21,7 @@ public sealed class VisiblePatientsTests(FakeClockPortal portal) : IClassFixture
     {
         var me = (await ClinicalAccessSetup.UserAsync(portal, "scope.me", "Dr Scope", DefaultRoles.Doctor)).Id;
         var other = (await ClinicalAccessSetup.UserAsync(portal, "scope.other", "Dr Other", DefaultRoles.Doctor)).Id;
-        var now = Stored(DateTimeOffset.UtcNow);
-        portal.Clock.SetUtcNow(now);
+        var now = portal.StandOnAStorableInstant();
         var p = new Dictionary<string, Guid>();
         foreach (var name in new[] { "myTeam", "archivedTeam", "othersTeam", "grant", "revokedGrant", "endedGrant", "othersGrant", "window", "windowJustOpened", "endedWindow", "laterWindow", "othersWindow", "restrictedWindow" })
         {
@@ -58,8 +57,6 @@ public sealed class VisiblePatientsTests(FakeClockPortal portal) : IClassFixture
         Assert.Equal(visible.Count, visible.Distinct().Count());
     }
 
-    /// <summary>The instant as PostgreSQL keeps it (microseconds), so the clock can stand exactly on a stored end.</summary>
-    private static DateTimeOffset Stored(DateTimeOffset instant) => new(instant.UtcTicks - instant.UtcTicks % 10, TimeSpan.Zero);
 
     private static AccessGrant Grant(Guid patient, Guid grantee, DateTimeOffset until, DateTimeOffset? revokedAt = null) =>
         new() { PatientId = patient, GranteeId = grantee, GrantedBy = grantee, Level = AccessLevel.Read, Reason = "second opinion", GrantedAt = until.AddDays(-10), ExpiresAt = until, RevokedAt = revokedAt };
