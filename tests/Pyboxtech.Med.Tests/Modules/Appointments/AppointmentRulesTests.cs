@@ -12,9 +12,10 @@ namespace Pyboxtech.Med.Tests.Modules.Appointments;
 /// The appointment book's rules asked of <see cref="AppointmentBook"/> without HTTP (the pages are tested in
 /// <see cref="AppointmentsTests"/>): the audit row of each booking, move and status change, which an auditor reads to
 /// know what happened to whose appointment (never reception's words), and the free slots of one practitioner, which
-/// another practitioner's hours and bookings never change.
+/// another practitioner's hours and bookings never change; and the database's last word when a slot or an appointment
+/// changes between the book's checks and its write.
 /// </summary>
-public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixture<InterleavedPortal>, IAsyncLifetime
 {
     private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
     private Guid _desk;
@@ -183,6 +184,60 @@ public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<
         Assert.Equal([Instant(9, 15), ClinicClock.ToInstant(Monday.AddDays(7), new TimeOnly(9, 0), Sydney)!.Value.ToUniversalTime()], later.Select(s => s.ToUniversalTime()));
     }
 
+    [Fact]
+    public async Task Book_ASlotTakenAfterTheCheck_IsRefusedByTheExclusionConstraint_AndAnsweredWithTheNextFreeSlots()
+    {
+        var practitioner = await PractitionerAsync();
+        portal.Interleaving.Before("INSERT INTO appointments.appointments", () => WrittenDirectlyAsync(practitioner, 10, 0, 15));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var late = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 5, 15), _desk, ct));
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((BookingProblem.SlotTaken, (Guid?)null, Instant(10, 15)), (late.Problem, late.AppointmentId, late.NextFree[0].ToUniversalTime()));
+        Assert.Equal([Instant(10, 0)], await StartsAsync(practitioner));
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AppointmentsModule.SlotTakenRefused, $"practitioner {practitioner}; {Utc(10, 5)} already taken"), (row.EventType, row.Details));
+    }
+
+    [Fact]
+    public async Task Move_OntoASlotTakenAfterTheCheck_IsRefusedByTheExclusionConstraint_TheAppointmentStaysPut()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var version = await VersionAsync(id);
+        portal.Interleaving.Before("UPDATE appointments.appointments", () => WrittenDirectlyAsync(practitioner, 11, 0, 15));
+
+        var late = await BookAsync((book, ct) => book.MoveAsync(id, Request(practitioner, 11, 0, 15), version, _desk, ct));
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((id, BookingProblem.SlotTaken, Instant(11, 15)), (late!.AppointmentId, late.Problem, late.NextFree[0].ToUniversalTime()));
+        Assert.Equal([Instant(9, 0), Instant(11, 0)], await StartsAsync(practitioner));
+        Assert.Equal(version, await VersionAsync(id));
+    }
+
+    [Fact]
+    public async Task Move_AndStatusChange_AfterAColleaguesChangeMeanwhile_AreStale_TheColleaguesChangeKept()
+    {
+        var practitioner = await PractitionerAsync();
+        var moving = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var arriving = await BookedAsync(Request(practitioner, 10, 0, 15));
+        var (movingVersion, arrivingVersion) = (await VersionAsync(moving), await VersionAsync(arriving));
+
+        portal.Interleaving.Before("UPDATE appointments.appointments", () => BookAsync((book, ct) => book.ChangeStatusAsync(moving, AppointmentStatus.Cancelled, movingVersion, "Rang to cancel", _desk, ct)));
+        var move = await BookAsync((book, ct) => book.MoveAsync(moving, Request(practitioner, 14, 0, 15), movingVersion, _desk, ct));
+        Assert.False(portal.Interleaving.Waiting);
+        portal.Interleaving.Before("UPDATE appointments.appointments", () => BookAsync((book, ct) => book.MoveAsync(arriving, Request(practitioner, 15, 0, 15), arrivingVersion, _desk, ct)));
+        var arrived = await BookAsync((book, ct) => book.ChangeStatusAsync(arriving, AppointmentStatus.Arrived, arrivingVersion, null, _desk, ct));
+        Assert.False(portal.Interleaving.Waiting);
+
+        Assert.Equal(BookingProblem.Stale, move!.Problem);
+        Assert.Equal(BookingProblem.Stale, arrived);
+        var kept = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == moving || a.Id == arriving).OrderBy(a => a.StartsAt)
+            .Select(a => new { a.StartsAt, a.Status }).ToListAsync());
+        Assert.Equal([(Instant(9, 0), AppointmentStatus.Cancelled), (Instant(15, 0), AppointmentStatus.Booked)], kept.Select(a => (a.StartsAt.ToUniversalTime(), a.Status)));
+    }
+
     /// <summary>A Monday five weeks or more ahead in the clinic's calendar: always future, always a working day.</summary>
     private static DateOnly Monday { get; } = AppointmentsTests.NextMonday();
 
@@ -194,6 +249,20 @@ public sealed class AppointmentRulesTests(PortalFactory portal) : IClassFixture<
         new(_patient, practitioner, Monday, new TimeOnly(hour, minute), minutes, AppointmentType.Standard, "Repeat prescription", BookAnyway: false, ConfirmPatientElsewhere: false);
 
     private Task<uint> VersionAsync(Guid id) => portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+
+    private Task<List<DateTimeOffset>> StartsAsync(Guid practitioner) =>
+        portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.PractitionerId == practitioner).OrderBy(a => a.StartsAt).Select(a => a.StartsAt).ToListAsync());
+
+    /// <summary>An appointment written straight into the table without the book's lock, as psql would: only the exclusion constraint stands in its way.</summary>
+    private Task<int> WrittenDirectlyAsync(Guid practitioner, int hour, int minute, int minutes) => portal.WithDbAsync(db =>
+    {
+        db.Add(new Appointment
+        {
+            PatientId = _patient, PractitionerId = practitioner, StartsAt = Instant(hour, minute), EndsAt = Instant(hour, minute).AddMinutes(minutes),
+            Type = AppointmentType.Standard, Reason = "Walk-in", BookedBy = _desk, BookedAt = DateTimeOffset.UtcNow,
+        });
+        return db.SaveChangesAsync();
+    });
 
     private async Task<Guid> BookedAsync(BookingRequest request)
     {

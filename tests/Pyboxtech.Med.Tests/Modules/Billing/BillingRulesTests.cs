@@ -11,9 +11,10 @@ namespace Pyboxtech.Med.Tests.Modules.Billing;
 /// Billing's rules asked of <see cref="BillingService"/> without HTTP (the pages are tested in <see cref="BillingTests"/>):
 /// the audit row of every step, which names the invoice and what changed but never an amount paid or a void reason;
 /// a patient's invoices with their own totals; the fee schedule's list and its edits; the limits of an invoice; when a
-/// payment may be recorded.
+/// payment may be recorded; and what a colleague's save between this one's checks and its write leaves (the
+/// database refuses, the person is told, nothing is half done).
 /// </summary>
-public sealed class BillingRulesTests(PortalFactory portal) : IClassFixture<PortalFactory>, IAsyncLifetime
+public sealed class BillingRulesTests(InterleavedPortal portal) : IClassFixture<InterleavedPortal>, IAsyncLifetime
 {
     private Guid _desk;
 
@@ -179,15 +180,22 @@ public sealed class BillingRulesTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task PracticeDetails_TheirRowKeepsBeforeAndAfter_BlankPhoneAndEmailKeptAsNone()
+    public async Task PracticeDetails_TheirRowKeepsBeforeAndAfter_BlankPhoneAndEmailKeptAsNone_AndALostOrStaleSaveChangesNothing()
     {
         var before = await portal.LastAuditSequenceAsync();
         var first = new EditPracticeForm { PracticeName = " North Clinic ", Abn = "51 824 753 556", Address = "1 Main St", Phone = "   ", Email = " desk@north.example " };
+        var lost = new EditPracticeForm { PracticeName = "West Clinic", Abn = "51824753556", Address = "3 Far St" };
 
-        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SavePracticeAsync(first, _desk, default)));
+        // Two people fill in the practice's details for the first time; the colleague saves first.
+        portal.Interleaving.Before("INSERT INTO billing.practice_details", () => UseAsync(b => b.SavePracticeAsync(first, _desk, default)));
+        var second = await UseAsync(b => b.SavePracticeAsync(lost, _desk, default));
         var version = await portal.WithDbAsync(db => db.Set<PracticeDetails>().Select(p => p.Version).SingleAsync());
         Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SavePracticeAsync(new EditPracticeForm { PracticeName = "South Clinic", Abn = "51824753556", Address = "2 Side St", Phone = "02 9999 0000", Version = version }, _desk, default)));
+        var stale = await UseAsync(b => b.SavePracticeAsync(new EditPracticeForm { PracticeName = lost.PracticeName, Abn = lost.Abn, Address = lost.Address, Version = version }, _desk, default));
 
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((ChangeResult.Conflict, "Someone else saved the practice details first. Nothing was saved: check the details below and save again."), (second.Result, second.Message));
+        Assert.Equal((ChangeResult.Conflict, "Someone else changed the practice details while you were editing. Nothing was saved: check the details below and save again."), (stale.Result, stale.Message));
         var practice = await UseAsync(b => b.PracticeViewAsync(default));
         Assert.Equal(new PracticeView("South Clinic", "51824753556", "2 Side St", "02 9999 0000", null), practice);
         Assert.Equal(
@@ -196,6 +204,109 @@ public sealed class BillingRulesTests(PortalFactory portal) : IClassFixture<Port
                 "before: name 'North Clinic', ABN 51824753556, address '1 Main St', phone '', email 'desk@north.example'; after: name 'South Clinic', ABN 51824753556, address '2 Side St', phone '02 9999 0000', email ''",
             ],
             (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == BillingService.PracticeDetailsChanged).Select(r => r.Details));
+    }
+
+    [Fact]
+    public async Task AFeeCode_SavedByAColleagueMeanwhile_IsRefusedAsTaken_OnlyTheColleaguesItemKept()
+    {
+        var code = Code();
+        portal.Interleaving.Before("INSERT INTO billing.fee_items", () => UseAsync(b => b.SaveFeeAsync(null, Fee(code, 10m, gst: false, active: true, null), default)));
+
+        var mine = await UseAsync(b => b.SaveFeeAsync(null, Fee(code, 20m, gst: true, active: true, null), default));
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((ChangeResult.Refused, "Another fee item already has this code. Each code is used once."), (mine.Result, mine.Message));
+        Assert.Equal([10m], await portal.WithDbAsync(db => db.Set<FeeItem>().Where(f => f.Code == code).Select(f => f.Fee).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task ALineAddedOrRemoved_AsAColleagueIssuesTheInvoice_IsRefusedByTheDatabase_TheIssuedLinesKept()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 25m, gst: false);
+        var adding = await DraftAsync(patient);
+        await AddLineAsync(adding, fee, 1);
+        var removing = await DraftAsync(patient);
+        var line = await AddLineAsync(removing, fee, 2);
+
+        portal.Interleaving.Before("INSERT INTO billing.invoice_lines", () => IssueAsync(adding));
+        var added = await UseAsync(b => b.AddLineAsync(adding, new AddLineForm { FeeItemId = fee, Quantity = 3 }, default));
+        Assert.False(portal.Interleaving.Waiting);
+        portal.Interleaving.Before("DELETE FROM billing.invoice_lines", () => IssueAsync(removing));
+        var removed = await UseAsync(b => b.RemoveLineAsync(removing, line, default));
+        Assert.False(portal.Interleaving.Waiting);
+
+        Assert.Equal((ChangeResult.Conflict, "This invoice was issued meanwhile: its lines can no longer change."), (added.Result, added.Message));
+        Assert.Equal((ChangeResult.Conflict, "This invoice was changed meanwhile: check its lines below."), (removed.Result, removed.Message));
+        var lines = await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == adding || l.InvoiceId == removing)
+            .OrderBy(l => l.InvoiceId == removing).Select(l => new { l.InvoiceId, l.Quantity }).ToListAsync());
+        Assert.Equal([(adding, 1), (removing, 2)], lines.Select(l => (l.InvoiceId, l.Quantity)));
+        Assert.Equal([InvoiceState.Issued, InvoiceState.Issued], await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == adding || i.Id == removing).Select(i => i.State).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task APayment_AfterAColleaguesPaymentSettledTheInvoice_IsRefused_OnlyTheFirstKept()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 80m, gst: false);
+        var invoice = await DraftAsync(patient);
+        await AddLineAsync(invoice, fee, 1);
+        await IssueAsync(invoice);
+        portal.Interleaving.Before("INSERT INTO billing.payments", () => UseAsync(b => b.RecordPaymentAsync(invoice, Payment(80m, PaymentMethod.Card, b.Today), _desk, default)));
+
+        var second = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(30m, PaymentMethod.Cash, b.Today), _desk, default));
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((ChangeResult.Conflict, "Another payment or a void was recorded on this invoice meanwhile. Nothing was recorded: check the balance below."), (second.Result, second.Message));
+        var payments = await portal.WithDbAsync(db => db.Set<Payment>().Where(p => p.InvoiceId == invoice).Select(p => new { p.Amount, p.Method }).ToListAsync());
+        Assert.Equal([(80m, PaymentMethod.Card)], payments.Select(p => (p.Amount, p.Method)));
+        Assert.Equal(InvoiceState.Paid, await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => i.State).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task AVoid_AsAColleagueIssuesTheDraft_IsRefused_TheInvoiceStaysIssued()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 15m, gst: false);
+        var invoice = await DraftAsync(patient);
+        await AddLineAsync(invoice, fee, 1);
+        portal.Interleaving.Before("UPDATE billing.invoices", () => IssueAsync(invoice));
+
+        var voided = await UseAsync(b => b.VoidAsync(invoice, "Billed in error", _desk, default));
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal((ChangeResult.Conflict, "This invoice was changed meanwhile. Nothing was voided: check it below."), (voided.Result, voided.Message));
+        var kept = await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => new { i.State, i.VoidReason }).SingleAsync());
+        Assert.Equal((InvoiceState.Issued, (string?)null), (kept.State, kept.VoidReason));
+    }
+
+    [Fact]
+    public async Task AnUnknownInvoice_IsNotFound_AndAFinishedOne_RefusesWhatNoLongerApplies()
+    {
+        var unknown = Guid.NewGuid();
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 50m, gst: false);
+        var paid = await DraftAsync(patient);
+        await AddLineAsync(paid, fee, 1);
+        await IssueAsync(paid);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(paid, Payment(50m, PaymentMethod.Eft, b.Today), _desk, default)));
+        var partly = await DraftAsync(patient);
+        await AddLineAsync(partly, fee, 1);
+        await IssueAsync(partly);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(partly, Payment(20m, PaymentMethod.Eft, b.Today), _desk, default)));
+
+        Assert.Equal(ChangeOutcome.NotFound, await UseAsync(b => b.AddLineAsync(unknown, new AddLineForm { FeeItemId = fee, Quantity = 1 }, default)));
+        Assert.Equal(ChangeOutcome.NotFound, await UseAsync(b => b.RemoveLineAsync(unknown, Guid.NewGuid(), default)));
+        Assert.Equal(ChangeOutcome.NotFound, await UseAsync(b => b.IssueAsync(unknown, 0, _desk, default)));
+        Assert.Equal(ChangeOutcome.NotFound, await UseAsync(b => b.RecordPaymentAsync(unknown, Payment(1m, PaymentMethod.Eft, b.Today), _desk, default)));
+        Assert.Equal(ChangeOutcome.NotFound, await UseAsync(b => b.VoidAsync(unknown, "No such invoice", _desk, default)));
+        var reissue = await UseAsync(b => b.IssueAsync(paid, 0, _desk, default));
+        var voidPaid = await UseAsync(b => b.VoidAsync(paid, "Paid twice", _desk, default));
+        var voidPartly = await UseAsync(b => b.VoidAsync(partly, "Patient disputes", _desk, default));
+        Assert.Equal((ChangeResult.Refused, "This invoice is already issued or void."), (reissue.Result, reissue.Message));
+        Assert.Equal((ChangeResult.Refused, "A paid or void invoice cannot be voided."), (voidPaid.Result, voidPaid.Message));
+        Assert.Equal((ChangeResult.Refused, "This invoice has payments recorded: it cannot be voided."), (voidPartly.Result, voidPartly.Message));
+        Assert.Equal([InvoiceState.Paid, InvoiceState.Issued], await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == paid || i.Id == partly).OrderBy(i => i.Id == partly).Select(i => i.State).ToListAsync()));
     }
 
     private static string Code() => "R" + ClinicalAccessSetup.Suffix().ToUpperInvariant();
