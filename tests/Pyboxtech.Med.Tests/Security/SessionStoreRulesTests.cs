@@ -1,18 +1,23 @@
+using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Security;
+using Pyboxtech.Med.Web.Security.Identity;
 
 namespace Pyboxtech.Med.Tests.Security;
 
 /// <summary>
 /// The session store's rules asked of <see cref="SessionStore"/> directly, on a clock the test sets (the pages are
 /// tested in <see cref="SessionTests"/>): ending one person's sessions never touches a colleague's or moves the end of
-/// one already ended; the open-sessions list stops at the idle and lifetime limits to the microsecond, newest use first.
+/// one already ended; the open-sessions list stops at the idle and lifetime limits to the microsecond, newest use first;
+/// a new session keeps the browser's address and at most 512 characters of what it calls itself.
 /// </summary>
 public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixture<FakeClockPortal>
 {
@@ -92,6 +97,54 @@ public sealed class SessionStoreRulesTests(FakeClockPortal portal) : IClassFixtu
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => protection.CreateProtector("Pyboxtech.Med.Totp.v1").Unprotect(ticket));
     }
 
+    [Fact]
+    public async Task EndEverywhere_EndsEveryOpenSessionOfThePerson_AndRenewsTheirSecurityStamp()
+    {
+        var now = portal.StandOnAStorableInstant();
+        var me = (await portal.CreateUserAsync("everywhere.me", "Eve Rywhere")).Id;
+        await AddAsync(Session("everywhere.1", me, now.AddMinutes(-5)), Session("everywhere.2", me, now.AddMinutes(-1)));
+        var stampBefore = await StampAsync(me);
+
+        using (var scope = portal.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<MedUser>>();
+            await scope.ServiceProvider.GetRequiredService<SessionStore>()
+                .EndEverywhereAsync(scope.ServiceProvider.GetRequiredService<MedDbContext>(), users, (await users.FindByIdAsync(me.ToString()))!);
+        }
+
+        Assert.Equal([now, now], await portal.WithDbAsync(db => db.Set<UserSession>().Where(s => s.UserId == me).Select(s => s.EndedAt).ToListAsync()));
+        Assert.NotEqual(stampBefore, await StampAsync(me));
+    }
+
+    [Theory]
+    [InlineData(20, 20)]
+    [InlineData(512, 512)]
+    [InlineData(600, 512)]
+    public async Task Store_KeepsTheAddress_AndAtMost512CharactersOfTheUserAgent(int length, int kept)
+    {
+        var me = (await portal.CreateUserAsync("agent" + length, "Agent " + length)).Id;
+        var agent = "Mozilla/5.0 " + new string('x', length - 12);
+        var accessor = portal.Services.GetRequiredService<IHttpContextAccessor>();
+        accessor.HttpContext = new DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Parse("203.0.113.7") } };
+        accessor.HttpContext.Request.Headers.UserAgent = agent;
+        string id;
+        try
+        {
+            id = await portal.Services.GetRequiredService<SessionStore>().StoreAsync(Ticket(me));
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
+
+        var stored = await portal.WithDbAsync(db => db.Set<UserSession>().SingleAsync(s => s.Id == id));
+        Assert.Equal((me, "203.0.113.7", agent[..kept]), (stored.UserId, stored.ClientIp, stored.UserAgent));
+    }
+
+    private static AuthenticationTicket Ticket(Guid user) =>
+        new(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, user.ToString())], "test")), "Identity.Application");
+
+    private Task<string?> StampAsync(Guid user) => portal.WithDbAsync(db => db.Users.Where(u => u.Id == user).Select(u => u.SecurityStamp).SingleAsync());
 
     private static UserSession Session(string id, Guid user, DateTimeOffset lastSeen, DateTimeOffset? startedAt = null, DateTimeOffset? endedAt = null) =>
         new() { Id = id, UserId = user, Ticket = [1, 2, 3], StartedAt = startedAt ?? lastSeen, LastSeenAt = lastSeen, EndedAt = endedAt };
