@@ -188,27 +188,30 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
     public async Task Book_ASlotTakenAfterTheCheck_IsRefusedByTheExclusionConstraint_AndAnsweredWithTheNextFreeSlots()
     {
         var practitioner = await PractitionerAsync();
-        portal.Interleaving.Before("INSERT INTO appointments.appointments", () => WrittenDirectlyAsync(practitioner, 10, 0, 15));
+        var patient = await OwnPatientAsync();
+        portal.Interleaving.Before("INSERT INTO appointments.appointments", () => WrittenDirectlyAsync(patient, practitioner, 10, 0, 15));
         var before = await portal.LastAuditSequenceAsync();
 
-        var late = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 5, 15), _desk, ct));
+        var late = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 5, 15, patient), _desk, ct));
 
         Assert.False(portal.Interleaving.Waiting);
         Assert.Equal((BookingProblem.SlotTaken, (Guid?)null, Instant(10, 15)), (late.Problem, late.AppointmentId, late.NextFree[0].ToUniversalTime()));
         Assert.Equal([Instant(10, 0)], await StartsAsync(practitioner));
         var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
-        Assert.Equal((AppointmentsModule.SlotTakenRefused, $"practitioner {practitioner}; {Utc(10, 5)} already taken"), (row.EventType, row.Details));
+        Assert.Equal((AppointmentsModule.SlotTakenRefused, AppointmentsModule.Access.Key, "Patient", patient.ToString(), $"practitioner {practitioner}; {Utc(10, 5)} already taken"),
+            (row.EventType, row.Module, row.SubjectType, row.SubjectId, row.Details));
     }
 
     [Fact]
     public async Task Move_OntoASlotTakenAfterTheCheck_IsRefusedByTheExclusionConstraint_TheAppointmentStaysPut()
     {
         var practitioner = await PractitionerAsync();
-        var id = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var patient = await OwnPatientAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15, patient));
         var version = await VersionAsync(id);
-        portal.Interleaving.Before("UPDATE appointments.appointments", () => WrittenDirectlyAsync(practitioner, 11, 0, 15));
+        portal.Interleaving.Before("UPDATE appointments.appointments", () => WrittenDirectlyAsync(patient, practitioner, 11, 0, 15));
 
-        var late = await BookAsync((book, ct) => book.MoveAsync(id, Request(practitioner, 11, 0, 15), version, _desk, ct));
+        var late = await BookAsync((book, ct) => book.MoveAsync(id, Request(practitioner, 11, 0, 15, patient), version, _desk, ct));
 
         Assert.False(portal.Interleaving.Waiting);
         Assert.Equal((id, BookingProblem.SlotTaken, Instant(11, 15)), (late!.AppointmentId, late.Problem, late.NextFree[0].ToUniversalTime()));
@@ -220,14 +223,15 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
     public async Task Move_AndStatusChange_AfterAColleaguesChangeMeanwhile_AreStale_TheColleaguesChangeKept()
     {
         var practitioner = await PractitionerAsync();
-        var moving = await BookedAsync(Request(practitioner, 9, 0, 15));
-        var arriving = await BookedAsync(Request(practitioner, 10, 0, 15));
+        var patient = await OwnPatientAsync();
+        var moving = await BookedAsync(Request(practitioner, 9, 0, 15, patient));
+        var arriving = await BookedAsync(Request(practitioner, 10, 0, 15, patient));
         var (movingVersion, arrivingVersion) = (await VersionAsync(moving), await VersionAsync(arriving));
 
         portal.Interleaving.Before("UPDATE appointments.appointments", () => BookAsync((book, ct) => book.ChangeStatusAsync(moving, AppointmentStatus.Cancelled, movingVersion, "Rang to cancel", _desk, ct)));
-        var move = await BookAsync((book, ct) => book.MoveAsync(moving, Request(practitioner, 14, 0, 15), movingVersion, _desk, ct));
+        var move = await BookAsync((book, ct) => book.MoveAsync(moving, Request(practitioner, 14, 0, 15, patient), movingVersion, _desk, ct));
         Assert.False(portal.Interleaving.Waiting);
-        portal.Interleaving.Before("UPDATE appointments.appointments", () => BookAsync((book, ct) => book.MoveAsync(arriving, Request(practitioner, 15, 0, 15), arrivingVersion, _desk, ct)));
+        portal.Interleaving.Before("UPDATE appointments.appointments", () => BookAsync((book, ct) => book.MoveAsync(arriving, Request(practitioner, 15, 0, 15, patient), arrivingVersion, _desk, ct)));
         var arrived = await BookAsync((book, ct) => book.ChangeStatusAsync(arriving, AppointmentStatus.Arrived, arrivingVersion, null, _desk, ct));
         Assert.False(portal.Interleaving.Waiting);
 
@@ -238,6 +242,87 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
         Assert.Equal([(Instant(9, 0), AppointmentStatus.Cancelled), (Instant(15, 0), AppointmentStatus.Booked)], kept.Select(a => (a.StartsAt.ToUniversalTime(), a.Status)));
     }
 
+    [Fact]
+    public async Task Hours_AnotherPractitionersLeaveThatDay_LeavesThisOnesHoursAlone()
+    {
+        var away = await PractitionerAsync();
+        var patient = await OwnPatientAsync();
+        var here = await PractitionerAsync();
+        await portal.WithDbAsync(db =>
+        {
+            db.Add(new HoursChange { PractitionerId = away, Date = Monday, Kind = HoursChangeKind.Leave });
+            return db.SaveChangesAsync();
+        });
+
+        Assert.Equal(BookingProblem.OutsideHours, (await BookAsync((book, ct) => book.BookAsync(Request(away, 10, 0, 15, patient), _desk, ct))).Problem);
+        Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.BookAsync(Request(here, 10, 0, 15, patient), _desk, ct))).Problem);
+    }
+
+    [Fact]
+    public async Task Book_BackToBackWithThePatientsAppointmentElsewhere_NeedsNoConfirmation_AnOverlapDoes()
+    {
+        var elsewhere = await PractitionerAsync();
+        var practitioner = await PractitionerAsync();
+        var patient = await OwnPatientAsync();
+        await BookedAsync(Request(elsewhere, 11, 0, 15, patient));
+
+        var before = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 45, 15, patient), _desk, ct));
+        var after = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 11, 15, 15, patient), _desk, ct));
+        var overlapping = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 11, 10, 5, patient), _desk, ct));
+
+        Assert.Equal((BookingProblem.None, BookingProblem.None), (before.Problem, after.Problem));
+        Assert.Equal(BookingProblem.PatientElsewhere, overlapping.Problem);
+        Assert.Equal([(Instant(11, 0), Instant(11, 15))], overlapping.Elsewhere.Select(e => (e.StartsAt.ToUniversalTime(), e.EndsAt.ToUniversalTime())));
+    }
+
+    [Fact]
+    public async Task Book_AndMove_OntoASlotAColleagueBookedWhileThisOneWaitedForTheLock_AreAnsweredByTheBooksOwnCheck()
+    {
+        var practitioner = await PractitionerAsync();
+        var (mine, colleagues) = (await OwnPatientAsync(), await OwnPatientAsync());
+        var moving = await BookedAsync(Request(practitioner, 9, 0, 15, mine));
+        var version = await VersionAsync(moving);
+        var logged = portal.Log.Entries.Count;
+
+        portal.Interleaving.Before("pg_advisory_xact_lock", () => BookedAsync(Request(practitioner, 10, 0, 15, colleagues)));
+        var booked = await BookAsync((book, ct) => book.BookAsync(Request(practitioner, 10, 0, 15, mine), _desk, ct));
+        Assert.False(portal.Interleaving.Waiting);
+        portal.Interleaving.Before("pg_advisory_xact_lock", () => BookedAsync(Request(practitioner, 11, 0, 15, colleagues)));
+        var moved = await BookAsync((book, ct) => book.MoveAsync(moving, Request(practitioner, 11, 0, 15, mine), version, _desk, ct));
+        Assert.False(portal.Interleaving.Waiting);
+
+        Assert.Equal((BookingProblem.SlotTaken, Instant(10, 15)), (booked.Problem, booked.NextFree[0].ToUniversalTime()));
+        Assert.Equal((moving, BookingProblem.SlotTaken), (moved!.AppointmentId, moved.Problem));
+        Assert.Equal([Instant(9, 0), Instant(10, 0), Instant(11, 0)], await StartsAsync(practitioner));
+        Assert.DoesNotContain(portal.Log.Entries.Skip(logged), e => e.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Move_IsRefused_ForAnUnknownOrCancelledAppointment_IntoThePast_OutsideHours_OrOntoThePatientElsewhere_WithoutSayingSo()
+    {
+        var practitioner = await PractitionerAsync();
+        var elsewhere = await PractitionerAsync();
+        var patient = await OwnPatientAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15, patient));
+        var cancelled = await BookedAsync(Request(practitioner, 9, 30, 15, patient));
+        Assert.Equal(BookingProblem.None, await BookAsync(async (book, ct) => await book.ChangeStatusAsync(cancelled, AppointmentStatus.Cancelled, await VersionAsync(cancelled), "Rang", _desk, ct)));
+        await BookedAsync(Request(elsewhere, 14, 0, 30, patient));
+        var version = await VersionAsync(id);
+        var lastWeek = ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney).AddDays(-7);
+
+        Task<BookingOutcome?> MoveAsync(Guid appointment, BookingRequest to) => BookAsync((book, ct) => book.MoveAsync(appointment, to, version, _desk, ct));
+
+        Assert.Null(await MoveAsync(Guid.NewGuid(), Request(practitioner, 10, 0, 15, patient)));
+        Assert.Null(await BookAsync((book, ct) => book.ChangeStatusAsync(Guid.NewGuid(), AppointmentStatus.Arrived, 0, null, _desk, ct)));
+        Assert.Equal(BookingProblem.NotAllowed, (await BookAsync(async (book, ct) => await book.MoveAsync(cancelled, Request(practitioner, 10, 0, 15, patient), await VersionAsync(cancelled), _desk, ct)))!.Problem);
+        Assert.Equal(BookingProblem.InThePast, (await MoveAsync(id, Request(practitioner, 10, 0, 15, patient) with { Date = lastWeek }))!.Problem);
+        Assert.Equal(BookingProblem.OutsideHours, (await MoveAsync(id, Request(practitioner, 19, 0, 15, patient)))!.Problem);
+        var clash = await MoveAsync(id, Request(practitioner, 14, 15, 15, patient));
+        Assert.Equal((BookingProblem.PatientElsewhere, 1), (clash!.Problem, clash.Elsewhere.Count));
+        Assert.Equal([Instant(9, 0), Instant(9, 30)], await StartsAsync(practitioner));
+        Assert.Equal(version, await VersionAsync(id));
+    }
+
     /// <summary>A Monday five weeks or more ahead in the clinic's calendar: always future, always a working day.</summary>
     private static DateOnly Monday { get; } = AppointmentsTests.NextMonday();
 
@@ -245,20 +330,23 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
 
     private static string Utc(int hour, int minute) => Instant(hour, minute).UtcDateTime.ToString("u", CultureInfo.InvariantCulture);
 
-    private BookingRequest Request(Guid practitioner, int hour, int minute, int minutes) =>
-        new(_patient, practitioner, Monday, new TimeOnly(hour, minute), minutes, AppointmentType.Standard, "Repeat prescription", BookAnyway: false, ConfirmPatientElsewhere: false);
+    private BookingRequest Request(Guid practitioner, int hour, int minute, int minutes, Guid? patient = null) =>
+        new(patient ?? _patient, practitioner, Monday, new TimeOnly(hour, minute), minutes, AppointmentType.Standard, "Repeat prescription", BookAnyway: false, ConfirmPatientElsewhere: false);
 
     private Task<uint> VersionAsync(Guid id) => portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+
+    /// <summary>A patient of one test only: another test's bookings of the shared patient would answer "elsewhere" first.</summary>
+    private Task<Guid> OwnPatientAsync() => ClinicalAccessSetup.PatientAsync(portal, "Own" + ClinicalAccessSetup.Suffix());
 
     private Task<List<DateTimeOffset>> StartsAsync(Guid practitioner) =>
         portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.PractitionerId == practitioner).OrderBy(a => a.StartsAt).Select(a => a.StartsAt).ToListAsync());
 
     /// <summary>An appointment written straight into the table without the book's lock, as psql would: only the exclusion constraint stands in its way.</summary>
-    private Task<int> WrittenDirectlyAsync(Guid practitioner, int hour, int minute, int minutes) => portal.WithDbAsync(db =>
+    private Task<int> WrittenDirectlyAsync(Guid patient, Guid practitioner, int hour, int minute, int minutes) => portal.WithDbAsync(db =>
     {
         db.Add(new Appointment
         {
-            PatientId = _patient, PractitionerId = practitioner, StartsAt = Instant(hour, minute), EndsAt = Instant(hour, minute).AddMinutes(minutes),
+            PatientId = patient, PractitionerId = practitioner, StartsAt = Instant(hour, minute), EndsAt = Instant(hour, minute).AddMinutes(minutes),
             Type = AppointmentType.Standard, Reason = "Walk-in", BookedBy = _desk, BookedAt = DateTimeOffset.UtcNow,
         });
         return db.SaveChangesAsync();

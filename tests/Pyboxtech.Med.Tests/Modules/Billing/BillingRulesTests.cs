@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Appointments;
 using Pyboxtech.Med.Web.Modules.Billing;
 
 namespace Pyboxtech.Med.Tests.Modules.Billing;
@@ -109,7 +110,7 @@ public sealed class BillingRulesTests(InterleavedPortal portal) : IClassFixture<
 
         Assert.Equal([a1, b2, c3], all);
         Assert.Equal([a1, b2], active);
-        Assert.Equal(ChangeResult.Conflict, stale.Result);
+        Assert.Equal((ChangeResult.Conflict, "Someone else changed this fee item while you were editing. Nothing was saved: check it below and save again."), (stale.Result, stale.Message));
         Assert.Equal((ChangeResult.Refused, "Another fee item already has this code. Each code is used once."), (taken.Result, taken.Message));
         Assert.Equal(11m, (await UseAsync(b => b.FeeAsync(c3, default)))!.Fee);
     }
@@ -309,6 +310,115 @@ public sealed class BillingRulesTests(InterleavedPortal portal) : IClassFixture<
         Assert.Equal([InvoiceState.Paid, InvoiceState.Issued], await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == paid || i.Id == partly).OrderBy(i => i.Id == partly).Select(i => i.State).ToListAsync()));
     }
 
+    [Fact]
+    public async Task AFeeItemsRow_SaysWhetherGstApplies_EitherWay()
+    {
+        var code = Code();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var fee = await NewFeeAsync(code, 30m, gst: false);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(fee, Fee(code, 30m, gst: true, active: true, null), default)));
+
+        Assert.Equal(
+            [$"item {code}: fee 30.00, GST does not apply", $"item {code}: changed GstApplicable; now fee 30.00, GST applies, active"],
+            (await portal.AuditRowsAfterAsync(before)).Select(r => r.Details));
+    }
+
+    [Fact]
+    public async Task AnIssue_FromAPageOpenedBeforeALineWasAddedOrRemoved_IsRefused_NothingNumbered()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 10m, gst: false);
+        var removing = await DraftAsync(patient);
+        var line = await AddLineAsync(removing, fee, 1);
+        await AddLineAsync(removing, fee, 2);
+        var adding = await DraftAsync(patient);
+        await AddLineAsync(adding, fee, 1);
+        var seen = await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == removing || i.Id == adding).ToDictionaryAsync(i => i.Id, i => i.Version));
+
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RemoveLineAsync(removing, line, default)));
+        await AddLineAsync(adding, fee, 3);
+        var afterRemoval = await UseAsync(b => b.IssueAsync(removing, seen[removing], _desk, default));
+        var afterAddition = await UseAsync(b => b.IssueAsync(adding, seen[adding], _desk, default));
+
+        Assert.Equal(ChangeResult.Conflict, afterRemoval.Result);
+        Assert.Equal(ChangeResult.Conflict, afterAddition.Result);
+        Assert.Equal([(long?)null, null], await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == removing || i.Id == adding).Select(i => i.Number).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task ANewDraft_DatesItsLinesFromItsCreation_AndItsRowNamesTheAppointmentItBills()
+    {
+        var patient = await PatientAsync();
+        var appointment = await AppointmentAsync(patient);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var invoice = (await UseAsync(b => b.CreateDraftAsync(patient, appointment, _desk, default)))!.Value;
+
+        var dates = await portal.WithDbAsync(db => db.Set<Invoice>().Where(i => i.Id == invoice).Select(i => new { i.CreatedAt, i.LinesChangedAt }).SingleAsync());
+        Assert.Equal(dates.CreatedAt, dates.LinesChangedAt);
+        Assert.Equal($"draft invoice {invoice} for appointment {appointment}", Assert.Single(await portal.AuditRowsAfterAsync(before)).Details);
+    }
+
+    [Fact]
+    public async Task AnInvoice_ShowsItsLinesAndPaymentsInTheOrderTheyCame()
+    {
+        var patient = await PatientAsync();
+        var (first, second) = (await NewFeeAsync(Code(), 60m, gst: false), await NewFeeAsync(Code(), 40m, gst: false));
+        var invoice = await DraftAsync(patient);
+        await AddLineAsync(invoice, second, 1);
+        await AddLineAsync(invoice, first, 1);
+        await IssueAsync(invoice);
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(70m, PaymentMethod.Card, b.Today), _desk, default)));
+        Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(30m, PaymentMethod.Cash, b.Today), _desk, default)));
+
+        var details = (await UseAsync(b => b.ViewAsync(invoice, printed: false, default)))!;
+
+        Assert.Equal([40m, 60m], details.Lines.Select(l => l.LineTotal));
+        Assert.Equal([PaymentMethod.Card, PaymentMethod.Cash], details.Payments.Select(p => p.Method));
+    }
+
+    [Fact]
+    public async Task ALineOrATotalOfExactlyTheLimit_IsTaken()
+    {
+        var patient = await PatientAsync();
+        var whole = await NewFeeAsync(Code(), Money.Max, gst: false);
+        var most = await NewFeeAsync(Code(), Money.Max - 0.01m, gst: false);
+        var cent = await NewFeeAsync(Code(), 0.01m, gst: false);
+        var one = await DraftAsync(patient);
+        var two = await DraftAsync(patient);
+
+        await AddLineAsync(one, whole, 1);
+        await AddLineAsync(two, most, 1);
+        await AddLineAsync(two, cent, 1);
+
+        Assert.Equal([Money.Max, Money.Max], await portal.WithDbAsync(db => db.Set<InvoiceLine>().Where(l => l.InvoiceId == one || l.InvoiceId == two)
+            .GroupBy(l => l.InvoiceId).Select(g => g.Sum(l => l.LineTotal)).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task AnIssuedInvoice_RefusesLineChanges_AnEmptyDraftIsNotIssued_AndAnOverpaymentNamesTheBalance()
+    {
+        var patient = await PatientAsync();
+        var fee = await NewFeeAsync(Code(), 1234.5m, gst: false);
+        var invoice = await DraftAsync(patient);
+        var line = await AddLineAsync(invoice, fee, 1);
+        var empty = await DraftAsync(patient);
+        var emptyIssue = await UseAsync(b => b.IssueAsync(empty, 0, _desk, default));
+        await IssueAsync(invoice);
+
+        var added = await UseAsync(b => b.AddLineAsync(invoice, new AddLineForm { FeeItemId = fee, Quantity = 1 }, default));
+        var removed = await UseAsync(b => b.RemoveLineAsync(invoice, line, default));
+        var overpaid = await UseAsync(b => b.RecordPaymentAsync(invoice, Payment(1234.51m, PaymentMethod.Card, b.Today), _desk, default));
+
+        Assert.Equal((ChangeResult.Refused, "Add at least one line before issuing the invoice."), (emptyIssue.Result, emptyIssue.Message));
+        Assert.Equal((ChangeResult.Refused, "This invoice is issued: its lines can no longer change."), (added.Result, added.Message));
+        Assert.Equal((ChangeResult.Refused, "This invoice is issued: its lines can no longer change."), (removed.Result, removed.Message));
+        Assert.Equal((ChangeResult.Refused, "The amount is more than the balance of {0}. Nothing was recorded.", 1234.5m.ToString("N2", System.Globalization.CultureInfo.CurrentCulture)),
+            (overpaid.Result, overpaid.Message, Assert.Single(overpaid.Arguments)));
+        Assert.Contains(".50", (string)overpaid.Arguments[0], StringComparison.Ordinal);
+    }
+
     private static string Code() => "R" + ClinicalAccessSetup.Suffix().ToUpperInvariant();
 
     private static EditFeeItemForm Fee(string code, decimal fee, bool gst, bool active, uint? version) =>
@@ -322,6 +432,25 @@ public sealed class BillingRulesTests(InterleavedPortal portal) : IClassFixture<
     {
         Assert.Equal(ChangeOutcome.Done, await UseAsync(b => b.SaveFeeAsync(null, Fee(code, fee, gst, active: true, null), default)));
         return await portal.WithDbAsync(db => db.Set<FeeItem>().Where(f => f.Code == code).Select(f => f.Id).SingleAsync());
+    }
+
+    /// <summary>An appointment of the patient, written straight into the book's table with a practitioner of its own.</summary>
+    private async Task<Guid> AppointmentAsync(Guid patient)
+    {
+        var doctor = (await ClinicalAccessSetup.UserAsync(portal, "rules.billing.dr" + ClinicalAccessSetup.Suffix(), "Dr Billed", "Doctor")).Id;
+        var starts = DateTimeOffset.UtcNow.AddDays(-1);
+        var appointment = new Appointment
+        {
+            PatientId = patient, PractitionerId = doctor, StartsAt = starts, EndsAt = starts.AddMinutes(15), Type = AppointmentType.Standard,
+            Reason = "Review", BookedBy = _desk, BookedAt = starts.AddDays(-7),
+        };
+        await portal.WithDbAsync(db =>
+        {
+            db.Add(new Practitioner { UserId = doctor, DisplayName = "Dr Billed", CreatedAt = DateTimeOffset.UtcNow, CreatedBy = _desk });
+            db.Add(appointment);
+            return db.SaveChangesAsync();
+        });
+        return appointment.Id;
     }
 
     private Task<uint> VersionAsync(Guid fee) => portal.WithDbAsync(db => db.Set<FeeItem>().Where(f => f.Id == fee).Select(f => f.Version).SingleAsync());
