@@ -317,6 +317,14 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
             (id, AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed),
             (id, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed),
             (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded));
+        // What an auditor reads: the password row says a code is still to come, the late code's row why it was refused.
+        Assert.Equal(
+            [
+                "password accepted; the second factor is still to come (within 5 minutes)",
+                "a code came after the second step's 5 minutes; the password must be entered again",
+                "password accepted; the second factor is still to come (within 5 minutes)",
+            ],
+            (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType is AuditEventType.LoginPasswordAcceptedSecondFactorPending or AuditEventType.TwoFactorStepExpired).Select(r => r.Details));
     }
 
     [Fact]
@@ -345,6 +353,8 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
             (id, AuditEventType.TwoFactorStepAbandoned, AuditOutcome.Failed),
             (id, AuditEventType.LoginFailedWrongPassword, AuditOutcome.Failed),
             (null, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed));
+        // A code from a step already ended names no account, so its row claims no reason about one.
+        Assert.Null((await portal.AuditRowsAfterAsync(before)).Last(r => r.EventType == AuditEventType.TwoFactorStepExpired).Details);
     }
 
     [Fact]
