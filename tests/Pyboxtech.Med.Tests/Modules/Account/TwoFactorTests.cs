@@ -373,6 +373,10 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("/", accepted.Headers.Location?.OriginalString);
+        // A browser-session cookie: closing the browser at a shared front-desk computer ends the sign-in.
+        var session = Assert.Single(accepted.Headers.GetValues("Set-Cookie"), c => c.StartsWith("pyboxtech.session=", StringComparison.Ordinal));
+        Assert.DoesNotContain("expires=", session, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("max-age=", session, StringComparison.OrdinalIgnoreCase);
         AssertSignInSteps(
             await AuditRows.SignInStepsAfterAsync(portal.Database.OwnerConnection, before),
             (id, AuditEventType.LoginPasswordAcceptedSecondFactorPending, AuditOutcome.Succeeded),
