@@ -53,6 +53,20 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     }
 
     [Fact]
+    public async Task Can_ReachesExactlyTheLevelTheMatrixGives_AndNoHigher()
+    {
+        var matrix = portal.Services.GetRequiredService<PermissionMatrix>();
+        var receptionist = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.NameIdentifier, Guid.NewGuid().ToString()), new(System.Security.Claims.ClaimTypes.Role, "Receptionist")], "test"));
+        var level = (await matrix.CurrentAsync()).RoleLevel("Receptionist", PatientsModule.Access);
+
+        Assert.Equal(AccessLevel.Write, level);
+        Assert.True(await matrix.CanAsync(receptionist, PatientsModule.Access, AccessLevel.Write));
+        Assert.True(await matrix.CanAsync(receptionist, PatientsModule.Access, AccessLevel.Read));
+        Assert.False(await matrix.CanAsync(receptionist, ClinicalNotesModule.Access, AccessLevel.Read));
+    }
+
+    [Fact]
     public async Task MatrixChange_WhileSignedIn_AppliesAtTheNextRequest()
     {
         await portal.CreateUserAsync("pm.change", "Pat Manager", PortalFactory.StrongPassword, "Practice manager");
