@@ -2,7 +2,7 @@
 # Mutation testing of the files that hold the security and clinic rules: Stryker.NET changes one thing at a time in
 # them (a > for a >=, a removed call...) and runs the tests that cover it; a change no test notices is a rule no test
 # guards. The files and the test classes that guard each are listed in tests/Pyboxtech.Med.Tests/mutation-rules.json;
-# only those tests run. Not part of .ci/run: on 2 cores, 10 minutes for a pure rule, 45 to 50 minutes for two to
+# only those tests run. Not part of .ci/run: on 2 cores, 10 minutes for a pure rule, 27 to 70 minutes for two to
 # four services portal tests cover, several hours for all (docs/testing.md, "Where the time goes").
 #
 #   bash scripts/mutation.sh                         every rule file
