@@ -147,6 +147,36 @@ public sealed class AuditChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Verify_AMiddleRowASavedHeadNames_Deleted_IsReportedAsNamedByTheHead()
+    {
+        await AppendAsync(5);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+        await AppendAsync(5);
+
+        await AsSuperuserWithoutTriggersAsync($"DELETE FROM audit.events WHERE sequence = {Row(5)}");
+
+        var result = await VerifyAsync(head!);
+        Assert.False(result.Intact);
+        Assert.Contains(result.Breaks, b => b.Sequence == Row(5) && b.Description == $"Row {Row(5)} is missing: a head saved earlier names it. Rows were deleted.");
+    }
+
+    [Fact]
+    public async Task Verify_ATrailEmptiedBehindItsBack_SaysEmpty_AndASavedHeadFindsTheCut()
+    {
+        await AppendAsync(3);
+        var head = await new AuditChainVerifier(_audit).ReadHeadAsync();
+
+        await AsSuperuserWithoutTriggersAsync("DELETE FROM audit.events");
+
+        var alone = await VerifyAsync();
+        var withHead = await VerifyAsync(head!);
+        // Without a head kept elsewhere, an empty trail cannot be told from a new one: that is what the heads are for.
+        Assert.Equal((true, "Intact: the audit trail is empty."), (alone.Intact, alone.Summary));
+        Assert.False(withHead.Intact);
+        Assert.True(withHead.EndsBeforeSavedHeads);
+    }
+
+    [Fact]
     public async Task Verify_AfterASuperuserDeletesTheLastRows_FindsItAgainstASavedHead()
     {
         await AppendAsync(10);
