@@ -1,7 +1,12 @@
 using System.Net;
 using AngleSharp.Html.Parser;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OtpNet;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
@@ -20,6 +25,14 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
 
         // On a real port, so that the trail's rows carry a real client address.
         protected override bool UseRealServer => true;
+
+        public CountingHasher Hasher => Services.GetRequiredService<CountingHasher>();
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(CountingHasher.Register);
+        }
     }
 
     [Fact]
@@ -355,6 +368,87 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
             (null, AuditEventType.TwoFactorStepExpired, AuditOutcome.Failed));
         // A code from a step already ended names no account, so its row claims no reason about one.
         Assert.Null((await portal.AuditRowsAfterAsync(before)).Last(r => r.EventType == AuditEventType.TwoFactorStepExpired).Details);
+        Assert.Equal("no code was entered after the password; a new sign-in started in the same browser",
+            (await portal.AuditRowsAfterAsync(before)).Single(r => r.EventType == AuditEventType.TwoFactorStepAbandoned).Details);
+    }
+
+    [Fact]
+    public async Task SignInLeftAtTheCodePageForLongerThanItsFiveMinutes_IsRecordedAsAbandonedInTime()
+    {
+        await EnrolledDoctorAsync("dr.coffee");
+        var id = await UserIdAsync("dr.coffee");
+        var browser = portal.CreateBrowser();
+        var before = await portal.LastAuditSequenceAsync();
+
+        await PasswordStepAsync(browser, "dr.coffee");
+        portal.Clock.Advance(TimeSpan.FromMinutes(6));
+        await PasswordStepAsync(browser, "dr.coffee");
+
+        var abandoned = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.TwoFactorStepAbandoned);
+        Assert.Equal(id, abandoned.UserId);
+        Assert.Equal("no code was entered within 5 minutes of the password; a new sign-in started in the same browser", abandoned.Details);
+    }
+
+    [Fact]
+    public async Task ACodeTypedAfterTheAccountLocked_IsRefusedAfterTheSameWorkAsAPassword_WithoutLookingAtIt()
+    {
+        var key = await EnrolledDoctorAsync("dr.frozen");
+        var codePage = await PasswordStepAsync(portal.CreateBrowser(), "dr.frozen");
+        for (var i = 0; i < 3; i++)
+        {
+            await SecondStepAsync("dr.frozen", "00000" + i);
+        }
+
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var stored = (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.frozen"))).PasswordHash;
+        var checks = portal.Hasher.Checked;
+        var refused = await codePage.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(AuditEventType.LoginRefusedLockedOut, (await portal.AuditRowsAsync()).Last(r => r.UserName == "dr.frozen").EventType);
+        // One password hash's work, on the dummy, so a locked account answers in the time a wrong code would take.
+        Assert.Equal(checks + 1, portal.Hasher.Checked);
+        Assert.NotEqual(stored, portal.Hasher.LastChecked);
+    }
+
+    [Fact]
+    public async Task ARightCodeAfterAWrongOne_ClearsTheCount_AtSignInAndForNewRecoveryCodes()
+    {
+        var key = await EnrolledDoctorAsync("dr.second.try");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var browser = portal.CreateBrowser();
+        var codePage = await PasswordStepAsync(browser, "dr.second.try");
+        var right = CodeAt(key, portal.Clock.GetUtcNow());
+        await codePage.SubmitAsync(new() { ["Code"] = Wrong(right), ["RecoveryCode"] = "" });
+        await codePage.SubmitAsync(new() { ["Code"] = right, ["RecoveryCode"] = "" });
+        var afterSignIn = await FailedCountAsync("dr.second.try");
+
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        right = CodeAt(key, portal.Clock.GetUtcNow());
+        var form = await HtmlForm.LoadAsync(browser, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+        await form.SubmitAsync(new() { ["Code"] = Wrong(right) });
+        var afterAWrongOne = await FailedCountAsync("dr.second.try");
+        var regenerated = await form.SubmitAsync(new() { ["Code"] = right });
+
+        Assert.Equal(0, afterSignIn);
+        Assert.Equal(1, afterAWrongOne);
+        Assert.Equal(HttpStatusCode.OK, regenerated.StatusCode);
+        Assert.Equal(0, await FailedCountAsync("dr.second.try"));
+    }
+
+    [Fact]
+    public async Task SignInFinishedWithACode_EndsItsSecondStep_SoTheCodePageCannotBeUsedAgain()
+    {
+        var key = await EnrolledDoctorAsync("dr.done");
+        var browser = portal.CreateBrowser();
+        var codePage = await PasswordStepAsync(browser, "dr.done");
+        portal.Clock.Advance(TimeSpan.FromSeconds(30));
+        var signedIn = await codePage.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+
+        var stepCookie = portal.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.TwoFactorUserIdScheme).Cookie.Name!;
+        Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+        Assert.Contains(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith(stepCookie + "=;", StringComparison.Ordinal)
+            && c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -410,6 +504,11 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         Assert.Equal(expected, rows.Select(r => (r.UserId, r.Event, r.Outcome)).ToArray());
         Assert.All(rows, r => Assert.True(IPAddress.IsLoopback(IPAddress.Parse(r.ClientIp!)), r.ClientIp));
     }
+
+    private Task<int> FailedCountAsync(string userName) =>
+        portal.WithDbAsync(db => db.Users.Where(u => u.UserName == userName).Select(u => u.AccessFailedCount).SingleAsync());
+
+    private static string Wrong(string code) => code == "000000" ? "000001" : "000000";
 
     private Task<Guid> UserIdAsync(string userName) =>
         portal.WithDbAsync(db => db.Users.Where(u => u.UserName == userName).Select(u => u.Id).SingleAsync());
