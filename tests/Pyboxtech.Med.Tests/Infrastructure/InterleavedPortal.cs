@@ -20,7 +20,7 @@ public sealed class InterleavedPortal : PortalFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.ConfigureDbContext<MedDbContext>(options => options.AddInterceptors(Interleaving)));
+        builder.ConfigureTestServices(Interleaving.Register);
     }
 }
 
@@ -37,6 +37,9 @@ public sealed class Interleaving : DbCommandInterceptor
     public bool Waiting => Volatile.Read(ref _next) is not null;
 
     public void Before(string sql, Func<Task> colleague) => Volatile.Write(ref _next, new Step(sql, colleague));
+
+    /// <summary>Puts this colleague beside every database context the host makes.</summary>
+    public void Register(IServiceCollection services) => services.ConfigureDbContext<MedDbContext>(options => options.AddInterceptors(this));
 
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {

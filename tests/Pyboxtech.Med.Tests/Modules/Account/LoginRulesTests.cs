@@ -19,10 +19,13 @@ public sealed class LoginRulesTests(LoginRulesTests.Portal portal) : IClassFixtu
     {
         public CountingHasher Hasher => Services.GetRequiredService<CountingHasher>();
 
+        public Interleaving Interleaving { get; } = new();
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.ConfigureTestServices(CountingHasher.Register);
+            builder.ConfigureTestServices(Interleaving.Register);
         }
     }
 
@@ -103,6 +106,30 @@ public sealed class LoginRulesTests(LoginRulesTests.Portal portal) : IClassFixtu
         Assert.All(rows, r => Assert.Equal((AuditEventType.LoginRejectedMalformed, AuditOutcome.Failed), (r.EventType, r.Outcome)));
         Assert.Equal(["rules.blank", pseudonym, null], rows.Select(r => r.UserName));
         Assert.StartsWith("unknown name #", pseudonym, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AWrongCurrentPassword_AfterGuessesCountedMeanwhileInAnotherSession_AddsToThem_AndLocks()
+    {
+        var user = await portal.CreateUserAsync("rules.two.tabs", "Tab Twice");
+        var inside = await portal.SignInAsync("rules.two.tabs");
+        var form = await HtmlForm.LoadAsync(inside, "/Account/ChangePassword", "form[action='/Account/ChangePassword']");
+        // This request has read the account already when another session's two wrong answers are counted: the
+        // locked row, not the copy read before, must decide.
+        portal.Interleaving.Before("FOR NO KEY UPDATE", () => PostgresServer.ExecuteAsync(
+            portal.Database.SuperuserConnection, $"UPDATE account.users SET access_failed_count = 2 WHERE id = '{user.Id}'"));
+
+        var third = await form.SubmitAsync(new()
+        {
+            ["CurrentPassword"] = "Wrong-guess-3-charlie",
+            ["NewPassword"] = "Quiet-lantern-58-orbit",
+            ["ConfirmNewPassword"] = "Quiet-lantern-58-orbit",
+        });
+
+        Assert.False(portal.Interleaving.Waiting);
+        Assert.Equal("/Account/Login", third.Headers.Location?.OriginalString);
+        var locked = await UserAsync("rules.two.tabs");
+        Assert.Equal((3, DateTimeOffset.MaxValue), (locked.AccessFailedCount, locked.LockoutEnd));
     }
 
     private async Task<HttpResponseMessage> AttemptAsync(string userName, string password)
