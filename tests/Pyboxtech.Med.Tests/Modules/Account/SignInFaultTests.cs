@@ -59,5 +59,33 @@ public sealed class SignInFaultTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Contains("the password step failed inside the portal", row.Details, StringComparison.Ordinal);
         Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r =>
             (r.UserName ?? "").Contains("Tr0ub4dor", StringComparison.Ordinal) || (r.Details ?? "").Contains("Tr0ub4dor", StringComparison.Ordinal));
+
+        // The same name in a form that cannot be read (no password): its row fails the same way, and says which step.
+        var malformed = await (await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login")).SubmitAsync(new() { ["UserName"] = "Tr0ub4dor&3-typed-here", ["Password"] = "" });
+
+        Assert.Equal(HttpStatusCode.InternalServerError, malformed.StatusCode);
+        var unreadable = (await portal.AuditRowsAfterAsync(before)).Last(r => r.EventType == AuditEventType.LoginStepFailed);
+        Assert.Equal((null, null), (unreadable.UserName, unreadable.UserId));
+        Assert.StartsWith("an unreadable sign-in form failed inside the portal", unreadable.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CodeForNewRecoveryCodes_WhenTheTotpSecretCannotBeRead_RecordsAFailedStepUnderThePerson_NotAGuess()
+    {
+        var user = await portal.CreateUserAsync("dr.inside.unreadable", "Dr Ina Readable");
+        var session = await portal.SignInAsync("dr.inside.unreadable");
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"UPDATE account.users SET two_factor_enabled = true, totp_secret = 'CfDJ8-not-what-the-key-ring-made' WHERE id = '{user.Id}'");
+        var form = await HtmlForm.LoadAsync(session, "/Account/TwoFactor", "form[action='/Account/TwoFactor/RecoveryCodes']");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await form.SubmitAsync(new() { ["Code"] = "271828" });
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.LoginStepFailed);
+        Assert.Equal((user.Id, "dr.inside.unreadable"), (row.UserId, row.UserName));
+        Assert.StartsWith("a code asked inside a session failed inside the portal", row.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("271828", row.Details, StringComparison.Ordinal);
+        Assert.Equal(0, await portal.WithDbAsync(db => db.Users.Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount).SingleAsync()));
     }
 }
