@@ -29,12 +29,13 @@ public sealed class PermissionMatrix(RuntimeDatabase database)
     private async Task<MatrixSnapshot> LoadAsync(CancellationToken cancellationToken)
     {
         await using var db = database.CreateBackgroundContext();
-        var roles = await db.Roles.AsNoTracking().Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
+        // A role without a name (only a hand-made row could be one) is in no one's claims: it grants nothing.
+        var roles = await db.Roles.AsNoTracking().Where(r => r.Name != null).Select(r => new { r.Id, Name = r.Name! }).ToListAsync(cancellationToken);
         var cells = await db.RoleGrants.AsNoTracking().ToListAsync(cancellationToken);
         var restrictions = await db.UserRestrictions.AsNoTracking().ToListAsync(cancellationToken);
         return new MatrixSnapshot(
             roles.ToDictionary(
-                r => r.Name ?? "",
+                r => r.Name,
                 r => cells.Where(c => c.RoleId == r.Id).ToDictionary(c => c.Module, c => c.Level),
                 StringComparer.Ordinal),
             restrictions.GroupBy(r => r.UserId).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Module, r => r.MaxLevel)));
@@ -54,17 +55,14 @@ public sealed class MatrixSnapshot(
 
     public AccessLevel Effective(IEnumerable<string> userRoles, Guid? userId, MatrixModule module)
     {
+        // The highest of the person's roles; their own restriction can only lower it.
         var level = AccessLevel.None;
         foreach (var role in userRoles)
         {
-            var granted = RoleLevel(role, module);
-            if (granted > level)
-            {
-                level = granted;
-            }
+            level = (AccessLevel)Math.Max((int)level, (int)RoleLevel(role, module));
         }
 
-        return userId is { } id && Restriction(id, module) is { } cap && cap < level ? cap : level;
+        return userId is { } id && Restriction(id, module) is { } cap ? (AccessLevel)Math.Min((int)cap, (int)level) : level;
     }
 
     public AccessLevel Effective(ClaimsPrincipal user, MatrixModule module) =>

@@ -67,6 +67,33 @@ public sealed class PermissionMatrixTests(PortalFactory portal) : IClassFixture<
     }
 
     [Fact]
+    public async Task ARoleWithoutAName_MadeByHandInTheDatabase_GrantsNothing_AndLeavesEveryoneElsesAccess()
+    {
+        var nameless = await portal.WithDbAsync(async db =>
+        {
+            var role = MedRole.Create("To be unnamed", "To be unnamed");
+            db.Roles.Add(role);
+            await db.SaveChangesAsync();
+            return role.Id;
+        });
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"UPDATE account.roles SET name = NULL, normalized_name = NULL WHERE id = '{nameless}'");
+        var matrix = portal.Services.GetRequiredService<PermissionMatrix>();
+        matrix.Invalidate();
+        try
+        {
+            var snapshot = await matrix.CurrentAsync();
+
+            Assert.Equal(AccessLevel.Write, snapshot.RoleLevel("Receptionist", PatientsModule.Access));
+            Assert.All(ModuleCatalog.MatrixModules, m => Assert.Equal(AccessLevel.None, snapshot.RoleLevel("", m)));
+        }
+        finally
+        {
+            await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"DELETE FROM account.roles WHERE id = '{nameless}'");
+            matrix.Invalidate();
+        }
+    }
+
+    [Fact]
     public async Task MatrixChange_WhileSignedIn_AppliesAtTheNextRequest()
     {
         await portal.CreateUserAsync("pm.change", "Pat Manager", PortalFactory.StrongPassword, "Practice manager");
