@@ -328,7 +328,8 @@ public sealed class LoginService(
     {
         var options = cookies.Get(IdentityConstants.TwoFactorUserIdScheme);
         var cookie = options.CookieManager.GetRequestCookie(signInManager.Context, options.Cookie.Name!);
-        var ticket = string.IsNullOrEmpty(cookie) ? null : options.TicketDataFormat.Unprotect(cookie);
+        // Unprotect answers null for no cookie, an empty one and one it cannot read alike.
+        var ticket = options.TicketDataFormat.Unprotect(cookie);
         if (!Guid.TryParse(ticket?.Principal.FindFirstValue(ClaimTypes.Name), out var userId))
         {
             return null;

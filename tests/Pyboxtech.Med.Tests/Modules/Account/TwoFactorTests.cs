@@ -385,7 +385,7 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         await PasswordStepAsync(browser, "dr.coffee");
 
         var abandoned = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == AuditEventType.TwoFactorStepAbandoned);
-        Assert.Equal(id, abandoned.UserId);
+        Assert.Equal((id, "dr.coffee"), (abandoned.UserId, abandoned.UserName));
         Assert.Equal("no code was entered within 5 minutes of the password; a new sign-in started in the same browser", abandoned.Details);
     }
 
