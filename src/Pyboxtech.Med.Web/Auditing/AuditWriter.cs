@@ -18,14 +18,10 @@ public sealed partial class AuditWriter(RuntimeDatabase database, ILogger<AuditW
     public const int QueueCapacity = 20_000;
 
     // Bounded, so that a flood of requests while the database is slow cannot grow memory without end: when the
-    // queue is full, new requests fail (503) instead of waiting for rows that may never be written.
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(QueueCapacity)
-    {
-        SingleReader = true,
-        // Wait, not DropWrite: with DropWrite a full queue drops the row and TryWrite still says true, so the request
-        // waited for a row that would never be written. With Wait, TryWrite (which never waits) says false at once.
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    // queue is full, new requests fail (503) instead of waiting for rows that may never be written. The full mode
+    // is the default, Wait, on purpose: with DropWrite a full queue drops the row and TryWrite still says true, so the
+    // request waited for a row that would never be written. With Wait, TryWrite (which never waits) says false at once.
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(QueueCapacity);
 
     /// <summary>Rows accepted and not yet written (a gauge in the metrics).</summary>
     public int Waiting => _queue.Reader.Count;

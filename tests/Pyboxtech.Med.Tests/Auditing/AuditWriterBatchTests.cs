@@ -9,7 +9,8 @@ namespace Pyboxtech.Med.Tests.Auditing;
 
 /// <summary>
 /// Rows waiting together are written in one transaction; one row the database refuses must not take the others with
-/// it. Each request queued beside a bad row still gets its row written, and only the bad row's request fails.
+/// it. Each request queued beside a bad row still gets its row written, and only the bad row's request fails. At
+/// shutdown, every row already accepted is written before the writer says it has stopped.
 /// </summary>
 public sealed class AuditWriterBatchTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
@@ -38,6 +39,25 @@ public sealed class AuditWriterBatchTests(PortalFactory portal) : IClassFixture<
 
         Assert.Equal([marker + " first", marker + " last"], await portal.WithDbAsync(db =>
             db.AuditEvents.Where(e => e.Details!.StartsWith(marker)).OrderBy(e => e.Sequence).Select(e => e.Details!).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Stopping_WaitsUntilEveryRowAlreadyAcceptedIsWritten_AndRefusesNewOnes()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var writer = new AuditWriter(portal.Services.GetRequiredService<RuntimeDatabase>(), NullLogger<AuditWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        // Running, as at any shutdown but one in the very first instant (BackgroundService does not start a loop
+        // it is told to stop before it began).
+        await writer.AppendAsync(Row(marker + " running")).WaitAsync(TimeSpan.FromSeconds(30));
+        var accepted = Enumerable.Range(0, 50).Select(i => writer.AppendAsync(Row($"{marker} {i:00}"))).ToList();
+
+        // The host calls this at shutdown and then ends the process: every accepted request must have its row by then.
+        await writer.StopAsync(CancellationToken.None);
+
+        Assert.All(accepted, row => Assert.Equal(TaskStatus.RanToCompletion, row.Status));
+        Assert.Equal(51, await portal.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.Details!.StartsWith(marker))));
+        await Assert.ThrowsAsync<AuditUnavailableException>(() => writer.AppendAsync(Row(marker + " late")));
     }
 
     private static AuditRecord Row(string details) =>
