@@ -33,6 +33,8 @@ public abstract class BrowserPortalBase : PortalFactory
 
     protected override bool UseRealServer => true;
 
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Clinic:TimeZone", ClinicDaySetup.Zone.Id)];
+
     /// <summary>Signs in on the page as a person does (in any language), and waits for the dashboard.</summary>
     public async Task SignInAsync(IPage page, string userName, string password = StrongPassword)
     {

@@ -9,8 +9,14 @@ namespace Pyboxtech.Med.BrowserTests;
 /// </summary>
 internal static class ClinicDaySetup
 {
-    /// <summary>The clinic's zone (ClinicOptions' default; the test portal does not change it).</summary>
-    public static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+    /// <summary>
+    /// The clinic's zone for this test run, which every browser portal sets (<c>Clinic:TimeZone</c>): Sydney, the
+    /// portal's default, while its day has three hours left; else the first zone whose day has. The "today" journeys
+    /// book a slot soon after now, so in Sydney's late evening (10:00 to 13:00 UTC) they could not run at all.
+    /// </summary>
+    public static readonly TimeZoneInfo Zone = new[] { "Australia/Sydney", "Europe/London", "America/Los_Angeles" }
+        .Select(TimeZoneInfo.FindSystemTimeZoneById)
+        .First(zone => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).TimeOfDay < TimeSpan.FromHours(21));
 
     public static DateTimeOffset LocalNow => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, Zone);
 
@@ -24,7 +30,7 @@ internal static class ClinicDaySetup
         var soon = now.AddMinutes(minutesAhead);
         soon = new DateTime(soon.Year, soon.Month, soon.Day, soon.Hour, soon.Minute / 15 * 15, 0).AddMinutes(15);
         Assert.SkipWhen(soon.Date != now.Date || soon.AddMinutes(45).Date != now.Date,
-            "Fewer than 90 minutes of the clinic's day are left (Australia/Sydney): 'today' journeys cannot run now.");
+            $"Fewer than 90 minutes of the clinic's day are left ({Zone.Id}): 'today' journeys cannot run now.");
         return soon;
     }
 

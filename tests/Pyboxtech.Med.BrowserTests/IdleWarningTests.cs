@@ -10,7 +10,7 @@ public sealed class IdleWarningTests(IdleWarningTests.Portal portal) : IClassFix
     /// <summary>An idle timeout of 65 seconds, so the warning comes after 5.</summary>
     public sealed class Portal : BrowserPortalBase
     {
-        protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Security:Sessions:IdleTimeout", "00:01:05")];
+        protected override IEnumerable<KeyValuePair<string, string>> Settings => [.. base.Settings, new("Security:Sessions:IdleTimeout", "00:01:05")];
     }
 
     [Fact]
