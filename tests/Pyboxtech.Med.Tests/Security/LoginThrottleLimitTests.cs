@@ -65,6 +65,23 @@ public sealed class LoginThrottleLimitTests
         Assert.Equal(2, TrackedAddresses());
     }
 
+    [Fact]
+    public void RecordFailure_UpToTheLimit_KeepsEveryAddress_OneMoreForgetsTheFinishedMinutes()
+    {
+        for (var i = 0; i < FailedLoginThrottle.TrackedAddressLimit - 1; i++)
+        {
+            Fail($"10.{i / 65536}.{i / 256 % 256}.{i % 256}", 1);
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        Fail("203.0.113.2", 1);
+        var atTheLimit = TrackedAddresses();
+        Fail(Attacker, 1);
+
+        Assert.Equal(FailedLoginThrottle.TrackedAddressLimit, atTheLimit);
+        Assert.Equal(2, TrackedAddresses());
+    }
+
     private void Fail(string address, int times)
     {
         for (var i = 0; i < times; i++)

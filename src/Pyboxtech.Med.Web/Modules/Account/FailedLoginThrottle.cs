@@ -18,6 +18,9 @@ public sealed class LoginThrottleOptions
 /// </summary>
 public sealed class FailedLoginThrottle(IOptions<LoginThrottleOptions> options, TimeProvider clock)
 {
+    /// <summary>Addresses kept before the finished minutes are forgotten: memory stays bounded under a flood from many places.</summary>
+    public const int TrackedAddressLimit = 10_000;
+
     private readonly ConcurrentDictionary<string, Window> _windows = new(StringComparer.Ordinal);
 
     public bool IsBlocked(string address) =>
@@ -27,7 +30,7 @@ public sealed class FailedLoginThrottle(IOptions<LoginThrottleOptions> options, 
     {
         var now = clock.GetUtcNow();
         _windows.AddOrUpdate(address, _ => new Window(now, 1), (_, window) => window.IsCurrent(now) ? window with { Count = window.Count + 1 } : new Window(now, 1));
-        if (_windows.Count > 10_000)
+        if (_windows.Count > TrackedAddressLimit)
         {
             foreach (var (key, window) in _windows)
             {
