@@ -14,7 +14,7 @@ namespace Pyboxtech.Med.Web.Security;
 /// <summary>A signed-in session, kept on the server: the cookie carries only its random id.</summary>
 public sealed class UserSession
 {
-    public string Id { get; set; } = "";
+    public required string Id { get; set; }
 
     public Guid UserId { get; set; }
 
