@@ -232,7 +232,7 @@ public sealed class LoginService(
         Func<MedUser, Task<(AuditEventType? Failure, AuditEventType? Success)>> check,
         Func<MedUser, Task<LoginOutcome>> signIn)
     {
-        var loadedEarlier = db.Users.Local.Any(u => u.Id == userId);
+        var loadedEarlier = db.Users.Local.FindEntry(userId) is not null;
         await using var transaction = await db.Database.BeginTransactionAsync();
         // NO KEY UPDATE: the lock excludes other attempts but not the key-share lock a new session's foreign key takes,
         // which FOR UPDATE made every finished sign-in wait behind all the queued ones on the same account.
