@@ -88,6 +88,27 @@ public sealed class PostgresServer
     }
 
     /// <summary>
+    /// Whether nobody holds a lock on the row of <paramref name="table"/> with this id: takes it without waiting,
+    /// which PostgreSQL refuses at once (55P03) while anyone else holds it, and lets it go again.
+    /// </summary>
+    public static async Task<bool> IsRowFreeAsync(string connectionString, string table, Guid id)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var probe = new NpgsqlCommand($"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE NOWAIT", connection, transaction);
+        probe.Parameters.Add(new NpgsqlParameter { Value = id });
+        try
+        {
+            return await probe.ExecuteScalarAsync() is 1;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Drops the databases made on a server that outlives the tests. A throwaway cluster is left to its watcher (see
     /// <see cref="WatchOver"/>): exit handlers must be quick, and a killed process runs none.
     /// </summary>

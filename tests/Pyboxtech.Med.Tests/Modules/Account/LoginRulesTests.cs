@@ -17,14 +17,14 @@ public sealed class LoginRulesTests(LoginRulesTests.Portal portal) : IClassFixtu
 {
     public sealed class Portal : FakeClockPortal
     {
-        public CountingHasher Hasher => Services.GetRequiredService<CountingHasher>();
+        public TestHasher Hasher => Services.GetRequiredService<TestHasher>();
 
         public Interleaving Interleaving { get; } = new();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(CountingHasher.Register);
+            builder.ConfigureTestServices(TestHasher.Register);
             builder.ConfigureTestServices(Interleaving.Register);
         }
     }

@@ -1,11 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Account;
@@ -22,12 +19,12 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
 {
     public sealed class Portal : PortalFactory
     {
-        public HeldHasher Hasher { get; } = new();
+        public TestHasher Hasher => Services.GetRequiredService<TestHasher>();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<IPasswordHasher<MedUser>>(Hasher));
+            builder.ConfigureTestServices(TestHasher.Register);
         }
     }
 
@@ -36,7 +33,7 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
     {
         var (user, held, signIn) = await SignInHeldInItsHashAsync("hash.free", "Hal Free");
 
-        await AssertRowNotLockedAsync(user.Id);
+        Assert.True(await PostgresServer.IsRowFreeAsync(portal.Database.SuperuserConnection, "account.users", user.Id));
         var other = await AttemptAsync("hash.free", "Wrong-guess-while-held");
         Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
         held.Release();
@@ -105,62 +102,9 @@ public sealed class SignInWhileHashingTests(SignInWhileHashingTests.Portal porta
         return (user, held, signIn);
     }
 
-    /// <summary>Takes the row's lock without waiting: PostgreSQL refuses at once (55P03) while anyone else holds it.</summary>
-    private async Task AssertRowNotLockedAsync(Guid userId)
-    {
-        await using var connection = new NpgsqlConnection(portal.Database.SuperuserConnection);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var probe = new NpgsqlCommand("SELECT 1 FROM account.users WHERE id = $1 FOR UPDATE NOWAIT", connection, transaction);
-        probe.Parameters.Add(new NpgsqlParameter { Value = userId });
-        Assert.Equal(1, await probe.ExecuteScalarAsync());
-        await transaction.RollbackAsync();
-    }
-
     private async Task<HttpResponseMessage> AttemptAsync(string userName, string password)
     {
         var form = await HtmlForm.LoadAsync(portal.CreateBrowser(), "/Account/Login");
         return await form.SubmitAsync(new() { ["UserName"] = userName, ["Password"] = password });
-    }
-}
-
-/// <summary>The test hosts' hasher, which can keep the next check of one password waiting until the test lets it go on.</summary>
-public sealed class HeldHasher : IPasswordHasher<MedUser>
-{
-    private readonly PasswordHasher<MedUser> _hasher = new(Options.Create(new PasswordHasherOptions { IterationCount = 1_000 }));
-    private Hold? _hold;
-
-    public Hold Hold(string password) => _hold = new Hold(password);
-
-    public string HashPassword(MedUser user, string password) => _hasher.HashPassword(user, password);
-
-    public PasswordVerificationResult VerifyHashedPassword(MedUser user, string hashedPassword, string providedPassword)
-    {
-        var hold = _hold;
-        if (hold is not null && hold.Password == providedPassword && Interlocked.CompareExchange(ref _hold, null, hold) == hold)
-        {
-            hold.Wait();
-        }
-
-        return _hasher.VerifyHashedPassword(user, hashedPassword, providedPassword);
-    }
-}
-
-public sealed class Hold(string password)
-{
-    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public string Password => password;
-
-    /// <summary>Completes once the held check has started (the request is inside its hash).</summary>
-    public Task Entered => _entered.Task;
-
-    public void Release() => _released.TrySetResult();
-
-    internal void Wait()
-    {
-        _entered.TrySetResult();
-        _released.Task.GetAwaiter().GetResult();
     }
 }

@@ -26,12 +26,12 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         // On a real port, so that the trail's rows carry a real client address.
         protected override bool UseRealServer => true;
 
-        public CountingHasher Hasher => Services.GetRequiredService<CountingHasher>();
+        public TestHasher Hasher => Services.GetRequiredService<TestHasher>();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(CountingHasher.Register);
+            builder.ConfigureTestServices(TestHasher.Register);
         }
     }
 
@@ -400,15 +400,23 @@ public sealed class TwoFactorTests(TwoFactorTests.Portal portal) : IClassFixture
         }
 
         portal.Clock.Advance(TimeSpan.FromSeconds(30));
-        var stored = (await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.frozen"))).PasswordHash;
+        var user = await portal.WithDbAsync(db => db.Users.SingleAsync(u => u.UserName == "dr.frozen"));
         var checks = portal.Hasher.Checked;
-        var refused = await codePage.SubmitAsync(new() { ["Code"] = CodeAt(key, portal.Clock.GetUtcNow()), ["RecoveryCode"] = "" });
+        var code = CodeAt(key, portal.Clock.GetUtcNow());
+        var held = portal.Hasher.Hold(code);
+        var submitted = codePage.SubmitAsync(new() { ["Code"] = code, ["RecoveryCode"] = "" });
+        await held.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        // The refusal is decided and the row let go before the dummy hash: no attempt on the account waits for it.
+        var freeDuringTheHash = await PostgresServer.IsRowFreeAsync(portal.Database.SuperuserConnection, "account.users", user.Id);
+        held.Release();
+        var refused = await submitted;
 
+        Assert.True(freeDuringTheHash);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal(AuditEventType.LoginRefusedLockedOut, (await portal.AuditRowsAsync()).Last(r => r.UserName == "dr.frozen").EventType);
         // One password hash's work, on the dummy, so a locked account answers in the time a wrong code would take.
         Assert.Equal(checks + 1, portal.Hasher.Checked);
-        Assert.NotEqual(stored, portal.Hasher.LastChecked);
+        Assert.NotEqual(user.PasswordHash, portal.Hasher.LastChecked);
     }
 
     [Fact]
