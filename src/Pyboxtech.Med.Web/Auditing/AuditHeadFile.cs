@@ -151,7 +151,15 @@ public sealed partial class AuditHeadExporter(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await TryExportAsync(cancellationToken);
+        try
+        {
+            await TryExportAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's time to stop ran out first: the last regular export stands, and the stop must not fail for it.
+            LogShutdownExportSkipped(logger, file.Path);
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
@@ -180,6 +188,9 @@ public sealed partial class AuditHeadExporter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Audit chain head: sequence {Sequence}, hash {Hash}")]
     private static partial void LogHead(ILogger logger, long sequence, string hash);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The audit chain head was not exported to {HeadFile} at shutdown: the time to stop ran out; the last regular export stands")]
+    private static partial void LogShutdownExportSkipped(ILogger logger, string headFile);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not export the audit chain head to {HeadFile}")]
     private static partial void LogExportFailed(ILogger logger, string headFile, Exception exception);
