@@ -229,8 +229,9 @@ internal static partial class AppointmentBenchmarks
         using var gate = new SemaphoreSlim(0);
         var posts = Enumerable.Range(0, 32).Select(async n =>
         {
-            var body = Form(("PatientId", patientIds[100 + n].ToString()), ("PractitionerId", target.ToString()), ("Type", "Standard"), ("Date", date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
-                ("Time", time.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)), ("Minutes", "15"), ("Reason", "Benchmark race"), ("ConfirmPatientElsewhere", "true"), ("__RequestVerificationToken", token));
+            // The booking form posts its fields under the model's name ("Form."), as the page's own form does.
+            var body = Form(("Form.PatientId", patientIds[100 + n].ToString()), ("Form.PractitionerId", target.ToString()), ("Form.Type", "Standard"), ("Form.Date", date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+                ("Form.Time", time.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)), ("Form.Minutes", "15"), ("Form.Reason", "Benchmark race"), ("Form.ConfirmPatientElsewhere", "true"), ("__RequestVerificationToken", token));
             await gate.WaitAsync();
             var response = await browser.PostAsync("/Appointments/Book", body);
             return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());

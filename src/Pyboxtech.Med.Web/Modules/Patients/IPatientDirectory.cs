@@ -46,7 +46,11 @@ internal sealed class PatientDirectory(Data.MedDbContext db, Auditing.AuditTrail
     public async Task<IReadOnlyDictionary<Guid, (string RecordNumber, string FullName, DateOnly DateOfBirth)>> HeadersAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         ids.Count == 0
             ? new Dictionary<Guid, (string, string, DateOnly)>()
-            : (await db.Set<Patient>().AsNoTracking().Where(p => ids.Contains(p.Id))
+            // One primary-key probe per id, in one round trip for any count. "id = ANY(@ids)" and a plain join with the
+            // ids both let PostgreSQL read the whole table for a whole clinic's day (about 1,300 ids of 100,000 patients:
+            // 27 ms scanning, 38 ms hashing, issue 17 benchmark); LIMIT 1 keeps the lateral subquery a per-id index lookup.
+            : (await db.Set<Patient>().FromSql($"SELECT p.* FROM unnest({ids.ToArray()}) AS wanted(id) CROSS JOIN LATERAL (SELECT * FROM patients.patients WHERE id = wanted.id LIMIT 1) AS p")
+                .AsNoTracking()
                 .Select(p => new { p.Id, p.MedicalRecordNumber, p.GivenNames, p.FamilyName, p.DateOfBirth })
                 .ToListAsync(cancellationToken))
                 .ToDictionary(p => p.Id, p => (p.MedicalRecordNumber, $"{p.GivenNames} {p.FamilyName.ToUpperInvariant()}", p.DateOfBirth));
