@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Pyboxtech.Med.Web.Data;
 using Pyboxtech.Med.Web.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security;
@@ -227,6 +228,20 @@ internal static class ClinicalBenchmarks
             }
         });
         Console.WriteLine($"AuthorizeAsync(PatientRecord, PatientAccessRequirement) granted by care team: median {check.Median * 1000:N0} µs, p95 {check.P95 * 1000:N0} µs ({allowed} of 1,100 granted)");
+        // As a request asks it: the scope made and its connection opened by the session check before the clock starts
+        // (here untimed); the check is the handler, the matrix (in memory) and the basis statement on that connection.
+        IServiceScope? held = null;
+        var inRequest = await TimeAsync(100, 1000, run =>
+        {
+            held?.Dispose();
+            held = Request(portal, doctor, doctorState, "/Records");
+            held.ServiceProvider.GetRequiredService<MedDbContext>().Database.OpenConnection();
+            var authorization = held.ServiceProvider.GetRequiredService<IAuthorizationService>();
+            var patient = sample[run % sample.Count];
+            return async () => await authorization.AuthorizeAsync(doctor, new PatientRecord(patient), requirement);
+        });
+        held?.Dispose();
+        Console.WriteLine($"the same within a request (its scope and connection already open, as after the session check): median {inRequest.Median * 1000:N0} µs, p95 {inRequest.P95 * 1000:N0} µs");
         var refusedCheck = await TimeAsync(100, 1000, _ => async () =>
         {
             using var scope = Request(portal, doctor, doctorState, "/Records");
