@@ -40,37 +40,32 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
             notes = notes.Where(n => n.SearchVector.Matches(EF.Functions.WebSearchToTsQuery("english", query)));
         }
 
-        var rows = await Lines(notes.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
-            .Skip((page - 1) * PageSize).Take(PageSize + 1)).ToListAsync(cancellationToken);
-        var summary = await Summary.AsNoTracking().Where(s => s.PatientId == patientId && s.EndedAt == null)
-            .OrderBy(s => s.Kind).ThenBy(s => s.RecordedAt)
-            .Select(s => new SummaryLine(SummaryView.Of(s),
-                db.Users.Where(u => u.Id == s.RecordedBy).Select(u => u.DisplayName).FirstOrDefault() ?? "?",
-                db.Users.Where(u => u.Id == s.EndedBy).Select(u => u.DisplayName).FirstOrDefault()))
-            .ToListAsync(cancellationToken);
-        var grants = await ActiveGrants(patientId)
-            .Select(g => new GrantLine(g.Id,
-                db.Users.Where(u => u.Id == g.GranteeId).Select(u => u.DisplayName).FirstOrDefault() ?? "?",
-                db.Users.Where(u => u.Id == g.GrantedBy).Select(u => u.DisplayName).FirstOrDefault() ?? "?", g.Level, g.ExpiresAt))
-            .ToListAsync(cancellationToken);
+        var rows = await notes.OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id)
+            .Skip((page - 1) * PageSize).Take(PageSize + 1).ToListAsync(cancellationToken);
         var shown = rows.Take(PageSize).ToList();
+        var summary = await Summary.AsNoTracking().Where(s => s.PatientId == patientId && s.EndedAt == null)
+            .OrderBy(s => s.Kind).ThenBy(s => s.RecordedAt).ToListAsync(cancellationToken);
+        var grants = await ActiveGrantsAsync(patientId, cancellationToken);
+        // One read of names for the notes, the summary and the grants together.
+        var (lines, names) = await LinesAsync(shown, summary.Select(s => s.RecordedBy).Concat(grants.SelectMany(g => new[] { g.GranteeId, g.GrantedBy })), cancellationToken);
         await RecordAsync(AuditEventType.RecordViewed, patientId, string.IsNullOrWhiteSpace(query)
             ? $"record viewed; notes page {page}: {shown.Count} note(s)"
             : $"notes searched (the words are not recorded); page {page}: {shown.Count} note(s) found", cancellationToken);
-        return new RecordPage(shown, rows.Count > PageSize, summary, grants);
+        return new RecordPage(lines, rows.Count > PageSize, summary.Select(s => SummaryLine.Of(s, names)).ToList(),
+            grants.Select(g => new GrantLine(g.Id, Name(names, g.GranteeId), Name(names, g.GrantedBy), g.Level, g.ExpiresAt)).ToList());
     }
 
     /// <summary>One note as <paramref name="me"/> may see it (a draft only by its author), recorded as viewed; null = 404.</summary>
     public async Task<NoteLine?> ViewAsync(Guid patientId, Guid noteId, Guid me, CancellationToken cancellationToken)
     {
-        var line = await Lines(Visible(patientId, me).Where(n => n.Id == noteId)).FirstOrDefaultAsync(cancellationToken);
-        if (line is null)
+        var note = await Visible(patientId, me).FirstOrDefaultAsync(n => n.Id == noteId, cancellationToken);
+        if (note is null)
         {
             return null;
         }
 
-        await RecordAsync(AuditEventType.RecordViewed, patientId, $"note {noteId} viewed", cancellationToken);
-        return line;
+        await RecordAsync(AuditEventType.RecordViewed, patientId, $"note {note.Id} viewed", cancellationToken);
+        return (await LinesAsync([note], [], cancellationToken)).Lines[0];
     }
 
     /// <summary>The note, tracked, when <paramref name="me"/> may see it; for edit, sign and amend.</summary>
@@ -213,25 +208,27 @@ public sealed class ClinicalRecordService(MedDbContext db, AuditTrail audit, Tim
                 .ToDictionary(u => u.Id, u => u.DisplayName);
     }
 
-    private IQueryable<AccessGrant> ActiveGrants(Guid patientId)
+    private Task<List<AccessGrant>> ActiveGrantsAsync(Guid patientId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         return db.Set<AccessGrant>().AsNoTracking()
             .Where(g => g.PatientId == patientId && g.RevokedAt == null && g.ExpiresAt > now)
-            .OrderBy(g => g.ExpiresAt);
+            .OrderBy(g => g.ExpiresAt).ToListAsync(cancellationToken);
     }
 
     /// <summary>Notes as pages show them: names of author and signer, and the signed note that amends each, if any.</summary>
     /// <remarks><paramref name="otherPeople"/>: more people the page names, read in the same query.</remarks>
-    /// <summary>
-    /// Notes with their author's name and the signed amendment that replaced them, if any, in the same statement (names
-    /// are read this way throughout the record page, one column each): the record page is the one doctors open all
-    /// day, and each extra round trip showed in its cost (issue 16 benchmark).
-    /// </summary>
-    private IQueryable<NoteLine> Lines(IQueryable<ClinicalNote> notes) =>
-        notes.Select(n => new NoteLine(NoteView.Of(n), db.Users.Where(u => u.Id == n.AuthorId).Select(u => u.DisplayName).FirstOrDefault() ?? "?",
-            Notes.Where(a => a.AmendsNoteId == n.Id && a.Status == NoteStatus.Signed)
-                .Select(a => new AmendedBy(a.Id, db.Users.Where(u => u.Id == a.AuthorId).Select(u => u.DisplayName).FirstOrDefault() ?? "?", a.SignedAt!.Value)).FirstOrDefault()));
+    private async Task<(List<NoteLine> Lines, IReadOnlyDictionary<Guid, string> Names)> LinesAsync(List<ClinicalNote> notes, IEnumerable<Guid> otherPeople, CancellationToken cancellationToken)
+    {
+        var ids = notes.Select(n => n.Id).ToList();
+        var amendments = await Notes.AsNoTracking()
+            .Where(n => n.AmendsNoteId != null && ids.Contains(n.AmendsNoteId.Value) && n.Status == NoteStatus.Signed)
+            .Select(n => new { Amends = n.AmendsNoteId!.Value, n.Id, n.AuthorId, n.SignedAt })
+            .ToListAsync(cancellationToken);
+        var names = await NamesAsync(notes.Select(n => n.AuthorId).Concat(amendments.Select(a => a.AuthorId)).Concat(otherPeople), cancellationToken);
+        return (notes.Select(n => new NoteLine(NoteView.Of(n), Name(names, n.AuthorId),
+            amendments.FirstOrDefault(a => a.Amends == n.Id) is { } a ? new AmendedBy(a.Id, Name(names, a.AuthorId), a.SignedAt!.Value) : null)).ToList(), names);
+    }
 
     private static string Name(IReadOnlyDictionary<Guid, string> names, Guid id) => names.TryGetValue(id, out var name) ? name : "?";
 

@@ -82,6 +82,9 @@ public sealed partial class DocumentsController(
     private const int MaxFilesPerUpload = 20;
     private const int MaxFieldLength = 4000;
 
+    // A download's read size from Nextcloud (two such buffers per download in flight).
+    private const int SendChunk = 256 * 1024;
+
     [HttpGet("")]
     [RequirePermission<DocumentsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Index(string? q, int page = 1, CancellationToken cancellationToken = default)
@@ -377,10 +380,12 @@ public sealed partial class DocumentsController(
             Response.Headers["X-Content-Type-Options"] = "nosniff";
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[81920];
+            // Two buffers: while one chunk is hashed and handed to Kestrel, the next is read from Nextcloud.
+            var buffers = new[] { new byte[SendChunk], new byte[SendChunk] };
             long sent = 0;
-            int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            var current = 0;
+            var read = await body.ReadAsync(buffers[current], cancellationToken);
+            while (read > 0)
             {
                 sent += read;
                 if (sent > document.Size)
@@ -388,8 +393,11 @@ public sealed partial class DocumentsController(
                     break;
                 }
 
-                hash.AppendData(buffer, 0, read);
-                await Response.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                var next = body.ReadAsync(buffers[1 - current], cancellationToken).AsTask();
+                hash.AppendData(buffers[current], 0, read);
+                await Response.Body.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken);
+                read = await next;
+                current = 1 - current;
             }
 
             if (sent != document.Size || Convert.ToHexStringLower(hash.GetHashAndReset()) != document.Sha256)
