@@ -8,7 +8,7 @@ namespace Pyboxtech.Med.Web.Modules.AuditLog;
 public sealed class AuditFilterForm : IValidatableObject
 {
     /// <summary>The same filter about one subject (a copy: the form keeps what the person typed).</summary>
-    public AuditFilterForm ForSubject(string type, string id)
+    public AuditFilterForm ForSubject(string? type, string id)
     {
         var copy = (AuditFilterForm)MemberwiseClone();
         copy.SubjectType = type;

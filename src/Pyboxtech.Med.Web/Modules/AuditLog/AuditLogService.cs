@@ -14,7 +14,6 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
 {
     public const int PageSize = 50;
 
-    private const string PatientSubject = PatientsModule.PatientSubject;
 
     public async Task<AuditPage> PageAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
@@ -37,7 +36,7 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
     /// </summary>
     private async Task<IReadOnlyDictionary<string, string>> RecordNumbersAsync(List<AuditEvent> rows, CancellationToken cancellationToken)
     {
-        var ids = rows.Where(e => e.SubjectType == PatientSubject).Select(e => Guid.TryParse(e.SubjectId, out var id) ? id : Guid.Empty)
+        var ids = rows.Where(e => e.SubjectType is { } type && AuditNames.PatientSubjects.Contains(type)).Select(e => Guid.TryParse(e.SubjectId, out var id) ? id : Guid.Empty)
             .Where(id => id != Guid.Empty).ToHashSet();
         var numbers = await patients.RecordNumbersAsync(ids, cancellationToken);
         return numbers.ToDictionary(n => n.Key.ToString(), n => n.Value);
@@ -45,13 +44,16 @@ public sealed class AuditLogService(MedDbContext db, IPatientDirectory patients,
 
     private async Task<AuditFilterForm> WithPatientSubjectAsync(AuditFilterForm filter, CancellationToken cancellationToken)
     {
-        if (Clean(filter.SubjectType) is not (null or PatientSubject) || Clean(filter.SubjectId) is not { } typed)
+        var type = Clean(filter.SubjectType);
+        if ((type is not null && !AuditNames.PatientSubjects.Contains(type)) || Clean(filter.SubjectId) is not { } typed)
         {
             return filter;
         }
 
+        // With no subject type chosen, a record number finds every row about the patient (their demographics and
+        // their clinical record); a chosen type keeps to that type.
         var id = await patients.FindByRecordNumberAsync(typed, cancellationToken);
-        return id is null ? filter : filter.ForSubject(PatientSubject, id.Value.ToString());
+        return id is null ? filter : filter.ForSubject(type, id.Value.ToString());
     }
 
     /// <summary>Writes every filtered row as CSV, oldest first, row by row: memory stays flat however many rows match.</summary>

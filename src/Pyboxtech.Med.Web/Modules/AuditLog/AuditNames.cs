@@ -30,6 +30,10 @@ public static class AuditNames
     public static IReadOnlyList<string> Subjects { get; } =
         ModuleCatalog.All.SelectMany(m => m.AuditSubjects).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The subject types whose rows name a patient by id (a patient's demographics, their clinical record).</summary>
+    public static IReadOnlyList<string> PatientSubjects { get; } =
+        ModuleCatalog.All.SelectMany(m => m.PatientAuditSubjects).Distinct(StringComparer.Ordinal).ToList();
+
     public static bool IsKnown(AuditEventType type) => Enum.IsDefined(type) || ModuleEvents.ContainsKey(type);
 
     public static bool IsModule(string name) => Modules.Any(m => m.Name == name);

@@ -64,6 +64,8 @@ public sealed class ClinicalNotesModule : MatrixModuleDeclaration<ClinicalNotesM
 
     public override IReadOnlyList<string> AuditSubjects => [RecordSubject, PatientListSubject];
 
+    public override IReadOnlyList<string> PatientAuditSubjects => [RecordSubject];
+
     public override void ConfigureModel(ModelBuilder model) => ClinicalNotesModel.Configure(model);
 
     public override void AddServices(IServiceCollection services, IConfiguration configuration)

@@ -36,6 +36,8 @@ public sealed class PatientsModule : MatrixModuleDeclaration<PatientsModule>, IM
 
     public override IReadOnlyList<string> AuditSubjects => [PatientSubject, SearchSubject];
 
+    public override IReadOnlyList<string> PatientAuditSubjects => [PatientSubject];
+
     public override void ConfigureModel(ModelBuilder model) => PatientModel.Configure(model);
 
     /// <summary>

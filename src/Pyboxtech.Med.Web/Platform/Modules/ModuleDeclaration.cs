@@ -36,6 +36,12 @@ public abstract class ModuleDeclaration
     /// <summary>The kinds of thing this module's audit rows are about (<see cref="AuditEntry.SubjectType"/>).</summary>
     public virtual IReadOnlyList<string> AuditSubjects => [];
 
+    /// <summary>
+    /// Those of <see cref="AuditSubjects"/> whose subject id is a patient's id: the audit viewer shows their record
+    /// number and finds them when a record number is typed, so an auditor asking about one patient sees every row.
+    /// </summary>
+    public virtual IReadOnlyList<string> PatientAuditSubjects => [];
+
     /// <summary>Maps the module's entities (tables in its own schema).</summary>
     public virtual void ConfigureModel(ModelBuilder model)
     {

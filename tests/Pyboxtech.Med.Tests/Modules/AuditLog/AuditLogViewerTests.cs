@@ -54,7 +54,7 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task Viewer_FilteredByRecordNumber_FindsThatPatientsRowsAndShowsTheNumber()
+    public async Task Viewer_FilteredByRecordNumber_FindsThePatientsDemographicAndClinicalRows_AndShowsTheNumber()
     {
         var id = Guid.NewGuid();
         await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection, $"""
@@ -62,15 +62,22 @@ public sealed class AuditLogViewerTests(PortalFactory portal) : IClassFixture<Po
             VALUES ('{id}', 'Ó Briain', 'Seán', '1961-04-02', 1, now(), '{Guid.Empty}', now(), '{Guid.Empty}')
             """);
         var number = await portal.WithDbAsync(db => db.Set<Patient>().Where(p => p.Id == id).Select(p => p.MedicalRecordNumber).SingleAsync());
-        await AuditRows.InsertAsync(portal.Database.RuntimeConnection, [Record("dr.curious", "Patient", id.ToString()), Record("dr.curious", "Patient", id.ToString())]);
+        // Demographics rows are about the "Patient"; a clinical record's views and notes about the "ClinicalRecord".
+        await AuditRows.InsertAsync(portal.Database.RuntimeConnection,
+            [Record("dr.curious", "Patient", id.ToString()), Record("dr.curious", "Patient", id.ToString()), Record("dr.curious", "ClinicalRecord", id.ToString())]);
 
         var typedAsIs = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectId={number}", UriKind.Relative)));
         var digitsOnly = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectId={number[3..]}", UriKind.Relative)));
+        var demographicsOnly = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectType=Patient&SubjectId={number}", UriKind.Relative)));
+        var clinicalOnly = Rows(await _admin.GetStringAsync(new Uri($"/Audit?SubjectType=ClinicalRecord&SubjectId={number}", UriKind.Relative)));
 
-        Assert.Equal(2, typedAsIs.Count);
-        Assert.All(typedAsIs, r => Assert.Contains($"Patient {number}", r, StringComparison.Ordinal));
+        Assert.Equal(3, typedAsIs.Count);
+        Assert.Equal(2, typedAsIs.Count(r => r.Contains($"Patient {number}", StringComparison.Ordinal)));
+        Assert.Single(typedAsIs, r => r.Contains($"ClinicalRecord {number}", StringComparison.Ordinal));
         Assert.All(typedAsIs, r => Assert.DoesNotContain(id.ToString(), r, StringComparison.Ordinal));
         Assert.Equal(typedAsIs, digitsOnly);
+        Assert.Equal(2, demographicsOnly.Count);
+        Assert.Single(clinicalOnly);
     }
 
     [Fact]
