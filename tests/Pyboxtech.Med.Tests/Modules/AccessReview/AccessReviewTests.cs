@@ -3,6 +3,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.PatientAccess;
 using static Pyboxtech.Med.Tests.Modules.ClinicalNotes.ClinicalAccessSetup;
@@ -72,7 +73,7 @@ public sealed class AccessReviewTests(FakeClockPortal portal) : IClassFixture<Fa
     [Fact]
     public async Task Review_Appropriate_IsRecordedOnceAndAudited()
     {
-        var (_, use) = await EmergencyUseAsync();
+        var (patient, use) = await EmergencyUseAsync();
         var manager = await portal.SignInAsync("practice.manager");
         var form = await HtmlForm.LoadAsync(manager, $"/AccessReview/Emergency/{use}/Review");
         var before = await portal.LastAuditSequenceAsync();
@@ -83,7 +84,13 @@ public sealed class AccessReviewTests(FakeClockPortal portal) : IClassFixture<Fa
         var stored = await portal.WithDbAsync(db => db.Set<EmergencyAccess>().SingleAsync(e => e.Id == use));
         Assert.Equal(EmergencyReviewOutcome.Appropriate, stored.ReviewOutcome);
         Assert.NotNull(stored.ReviewedAt);
-        Assert.Contains(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701 && r.SubjectId == use.ToString());
+        // In the patient's trail beside the start of the use, which the details name.
+        var reviewed = Assert.Single(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701);
+        Assert.Equal((PatientsModule.PatientSubject, patient.ToString()), (reviewed.SubjectType, reviewed.SubjectId));
+        Assert.Equal("practice.manager", reviewed.UserName);
+        Assert.Equal($"outcome Appropriate; emergency access {use}, purpose ETREAT", reviewed.Details);
+        var started = Assert.Single(await portal.AuditRowsAsync(), r => (int)r.EventType == 3251 && r.Details!.Contains(use.ToString(), StringComparison.Ordinal));
+        Assert.Equal((started.SubjectType, started.SubjectId), (reviewed.SubjectType, reviewed.SubjectId));
 
         // The same form again: the first outcome stands, and the reviewer is told.
         var again = await form.SubmitAsync(new() { ["Outcome"] = "Inappropriate", ["Note"] = "Changed my mind" });
