@@ -147,12 +147,14 @@ public sealed class AccessReviewService(MedDbContext db, AuditTrail audit, TimeP
             return ReviewOutcome.AlreadyReviewed;
         }
 
+        // About the patient, like the row that started the use (issue 16: every review has the patient as subject), so
+        // that the patient's trail holds the use and its outcome; the use itself is named in the details.
         await audit.RecordAsync(new AuditEntry((AuditEventType)AccessReviewModule.EmergencyAccessReviewed, AuditOutcome.Succeeded)
         {
             Module = AccessReviewModule.Access.Key,
-            SubjectType = AccessReviewModule.EmergencyAccessSubject,
-            SubjectId = use.Id.ToString(),
-            Details = $"outcome {use.ReviewOutcome}; patient {use.PatientId}",
+            SubjectType = PatientsModule.PatientSubject,
+            SubjectId = use.PatientId.ToString(),
+            Details = $"outcome {use.ReviewOutcome}; emergency access {use.Id}, purpose {use.PurposeOfUse}",
         }, db, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ReviewOutcome.Recorded;

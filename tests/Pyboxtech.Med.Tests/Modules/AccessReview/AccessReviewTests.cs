@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Web.Auditing;
+using Pyboxtech.Med.Web.Modules.Patients;
+using Pyboxtech.Med.Web.Security;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.PatientAccess;
 using static Pyboxtech.Med.Tests.Modules.ClinicalNotes.ClinicalAccessSetup;
@@ -72,7 +75,7 @@ public sealed class AccessReviewTests(FakeClockPortal portal) : IClassFixture<Fa
     [Fact]
     public async Task Review_Appropriate_IsRecordedOnceAndAudited()
     {
-        var (_, use) = await EmergencyUseAsync();
+        var (patient, use) = await EmergencyUseAsync();
         var manager = await portal.SignInAsync("practice.manager");
         var form = await HtmlForm.LoadAsync(manager, $"/AccessReview/Emergency/{use}/Review");
         var before = await portal.LastAuditSequenceAsync();
@@ -83,13 +86,58 @@ public sealed class AccessReviewTests(FakeClockPortal portal) : IClassFixture<Fa
         var stored = await portal.WithDbAsync(db => db.Set<EmergencyAccess>().SingleAsync(e => e.Id == use));
         Assert.Equal(EmergencyReviewOutcome.Appropriate, stored.ReviewOutcome);
         Assert.NotNull(stored.ReviewedAt);
-        Assert.Contains(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701 && r.SubjectId == use.ToString());
+        // In the patient's trail beside the start of the use, which the details name.
+        var reviewed = Assert.Single(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701);
+        Assert.Equal((PatientsModule.PatientSubject, patient.ToString()), (reviewed.SubjectType, reviewed.SubjectId));
+        Assert.Equal("practice.manager", reviewed.UserName);
+        Assert.Equal($"outcome Appropriate; emergency access {use}, purpose ETREAT", reviewed.Details);
+        var started = Assert.Single(await portal.AuditRowsAsync(), r => (int)r.EventType == 3251 && r.Details!.Contains(use.ToString(), StringComparison.Ordinal));
+        Assert.Equal((started.SubjectType, started.SubjectId), (reviewed.SubjectType, reviewed.SubjectId));
 
         // The same form again: the first outcome stands, and the reviewer is told.
         var again = await form.SubmitAsync(new() { ["Outcome"] = "Inappropriate", ["Note"] = "Changed my mind" });
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
         Assert.Contains("Someone else has already reviewed this use: their outcome stands.", await manager.GetStringAsync(again.Headers.Location!), StringComparison.Ordinal);
         Assert.Equal(EmergencyReviewOutcome.Appropriate, (await portal.WithDbAsync(db => db.Set<EmergencyAccess>().SingleAsync(e => e.Id == use))).ReviewOutcome);
+    }
+
+    /// <summary>
+    /// Review forms that do not match a use awaiting review: another use's id (forged or long gone), the same form sent
+    /// again, and a form forged with the row's current version after the review. None is a 500; none changes a thing.
+    /// </summary>
+    [Fact]
+    public async Task Review_OfAnUnknownUseOrOneAlreadyReviewed_ChangesNothing()
+    {
+        var (_, use) = await EmergencyUseAsync();
+        var manager = await portal.SignInAsync("practice.manager");
+        var form = await HtmlForm.LoadAsync(manager, $"/AccessReview/Emergency/{use}/Review");
+        var reviewedUses = await portal.WithDbAsync(db => db.Set<EmergencyAccess>().CountAsync(e => e.ReviewedAt != null));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var unknown = Guid.NewGuid();
+        var forged = HtmlForm.Parse(manager, $"<form method='post' action='/AccessReview/Emergency/{unknown}/Review'></form>", "/AccessReview/Emergency");
+        var response = await forged.SubmitAsync(new(form.Fields) { ["Outcome"] = "Inappropriate", ["Note"] = "Forged" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(reviewedUses, await portal.WithDbAsync(db => db.Set<EmergencyAccess>().CountAsync(e => e.ReviewedAt != null)));
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await form.SubmitAsync(new() { ["Outcome"] = "Appropriate" })).StatusCode);
+        var first = await portal.WithDbAsync(db => db.Set<EmergencyAccess>().AsNoTracking().SingleAsync(e => e.Id == use));
+        before = await portal.LastAuditSequenceAsync();
+
+        // The same form again, then one forged with the version the row has now.
+        foreach (var version in new[] { form.Fields["Version"], first.Version.ToString(CultureInfo.InvariantCulture) })
+        {
+            var answer = await form.SubmitAsync(new() { ["Outcome"] = "Inappropriate", ["Note"] = "Not in care", ["Version"] = version });
+            Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+            Assert.Contains("Someone else has already reviewed this use: their outcome stands.", await manager.GetStringAsync(answer.Headers.Location!), StringComparison.Ordinal);
+        }
+
+        var stored = await portal.WithDbAsync(db => db.Set<EmergencyAccess>().AsNoTracking().SingleAsync(e => e.Id == use));
+        Assert.Equal((EmergencyReviewOutcome.Appropriate, first.ReviewedAt, first.ReviewedBy, (string?)null, first.Version),
+            (stored.ReviewOutcome!.Value, stored.ReviewedAt, stored.ReviewedBy, stored.ReviewNote, stored.Version));
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => (int)r.EventType == 3701);
     }
 
     [Fact]
@@ -162,6 +210,49 @@ public sealed class AccessReviewTests(FakeClockPortal portal) : IClassFixture<Fa
         Assert.NotNull(stored.RevokedAt);
         // Still listed, now with who revoked it.
         Assert.Contains("Pat Manager", await manager.GetStringAsync(new Uri("/AccessReview/Grants", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The periodic review covers what ended in the last 90 days (RACGP 4.9: discretionary access reviewed), expired or
+    /// revoked, and leaves older grants out. Rows are stored as the sharing page would have left them months ago.
+    /// </summary>
+    [Fact]
+    public async Task Grants_EndedWithinNinetyDays_AreListed_AndThoseEndedEarlierAreNot()
+    {
+        var patient = await PatientAsync(portal, "Lapsed" + Suffix());
+        var now = portal.Clock.GetUtcNow();
+        var tag = Suffix();
+        AccessGrant Ended(string reason, int daysAgo, bool revoked) => new()
+        {
+            PatientId = patient,
+            GranteeId = _nurse.Id,
+            GrantedBy = _lead.Id,
+            Level = AccessLevel.Read,
+            Reason = $"{reason} {tag}",
+            GrantedAt = now.AddDays(-daysAgo - 10),
+            ExpiresAt = revoked ? now.AddDays(30) : now.AddDays(-daysAgo),
+            RevokedAt = revoked ? now.AddDays(-daysAgo) : null,
+            RevokedBy = revoked ? _lead.Id : null,
+        };
+        await portal.WithDbAsync(db =>
+        {
+            db.AddRange(
+                Ended("Expired 89 days ago", 89, revoked: false),
+                Ended("Expired 91 days ago", 91, revoked: false),
+                Ended("Revoked 89 days ago", 89, revoked: true),
+                Ended("Revoked 91 days ago", 91, revoked: true));
+            return db.SaveChangesAsync();
+        });
+        var manager = await portal.SignInAsync("practice.manager");
+
+        var rows = new HtmlParser().ParseDocument(await manager.GetStringAsync(new Uri("/AccessReview/Grants", UriKind.Relative)))
+            .QuerySelectorAll("[data-testid=grant-row]").Where(r => r.TextContent.Contains(tag, StringComparison.Ordinal)).ToList();
+
+        Assert.Equal([$"Expired 89 days ago {tag}", $"Revoked 89 days ago {tag}"], rows.Select(r => r.QuerySelectorAll("td")[4].TextContent.Trim()).Order(StringComparer.Ordinal));
+        var expired = rows.Single(r => r.TextContent.Contains("Expired 89", StringComparison.Ordinal));
+        Assert.Contains("Expired", expired.QuerySelectorAll("td")[6].TextContent, StringComparison.Ordinal);
+        Assert.Contains("Lee Lead", rows.Single(r => r.TextContent.Contains("Revoked 89", StringComparison.Ordinal)).QuerySelectorAll("td")[7].TextContent, StringComparison.Ordinal);
+        Assert.All(rows, r => Assert.Null(r.QuerySelector("[data-testid=revoke-form]")));
     }
 
     [Fact]

@@ -186,6 +186,32 @@ public sealed class ClinicalNotesTests(PortalFactory portal) : IClassFixture<Por
         Assert.Equal(HttpStatusCode.BadRequest, (await _doctor.GetAsync($"/Records/{_patient}?q={new string('a', 201)}")).StatusCode);
     }
 
+    /// <summary>
+    /// "My patients" searched by name: the trail says whose names the doctor saw (each id shown, and no other) and never
+    /// what was typed, which is patient data too. A namesake outside the doctor's teams is neither shown nor recorded.
+    /// </summary>
+    [Fact]
+    public async Task MyPatientsSearch_RecordsTheIdsShown_NotWhatWasTyped()
+    {
+        var name = "Quorn" + ClinicalAccessSetup.Suffix();
+        var first = await NewPatientInTeamAsync(name);
+        var second = await NewPatientInTeamAsync(name + "-Hale");
+        var outside = await ClinicalAccessSetup.PatientAsync(portal, name);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var html = await _doctor.GetStringAsync($"/Records?q={name}");
+
+        var shown = new HtmlParser().ParseDocument(html).QuerySelectorAll("[data-testid=patient-row] a")
+            .Select(a => Guid.Parse(a.GetAttribute("href")!["/Records/".Length..])).ToList();
+        Assert.Equal(new[] { first, second }.Order(), shown.Order());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        var search = Assert.Single(rows, r => r.SubjectType == PatientsModule.SearchSubject);
+        Assert.Equal((AuditEventType.RecordViewed, ClinicalNotesModule.Access.Key), (search.EventType, search.Module));
+        Assert.All(shown, id => Assert.Contains(id.ToString(), search.Details, StringComparison.Ordinal));
+        Assert.DoesNotContain(outside.ToString(), search.Details, StringComparison.Ordinal);
+        Assert.All(rows, r => Assert.DoesNotContain("quorn", $"{r.Action} {r.Details} {r.SubjectId}", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public async Task SummaryItem_AddedThenEnded_LeavesTheCurrentListAndStaysInTheHistory()
     {

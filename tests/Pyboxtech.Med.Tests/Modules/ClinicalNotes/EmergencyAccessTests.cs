@@ -133,6 +133,49 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         Assert.Equal(AccessBasisKind.None, (await BasisAsync(portal, _outsider.Id, patient)).Kind);
     }
 
+    /// <summary>
+    /// A tab opened in the window and left open past its end (the session kept alive by "Stay signed in"): the forms it
+    /// still shows are refused like any request without a basis, nothing is saved, and the refusal is in the trail.
+    /// </summary>
+    [Fact]
+    public async Task Post_FromATabOpenedInTheWindow_AfterItClosed_IsRefusedAndSavesNothing()
+    {
+        var patient = await TeamPatientAsync();
+        var outsider = await portal.SignInAsync("dr.outsider");
+        Assert.Equal(HttpStatusCode.Redirect, (await BreakAsync(outsider, patient, GoodReason)).StatusCode);
+        var summary = await HtmlForm.LoadAsync(outsider, $"/Records/{patient}", "[data-testid=summary-form]");
+        var note = await HtmlForm.LoadAsync(outsider, $"/Records/{patient}/Notes/New", "[data-testid=note-form]");
+
+        for (var elapsed = 0; elapsed < 61; elapsed += 10)
+        {
+            portal.Clock.Advance(TimeSpan.FromMinutes(10));
+            Assert.Equal(HttpStatusCode.NoContent, (await outsider.GetAsync(new Uri("/Account/KeepAlive", UriKind.Relative))).StatusCode);
+        }
+
+        var saved = await SavedRowsAsync(patient);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var summaryAnswer = await summary.SubmitAsync(new() { ["Summary.Kind"] = "Allergy", ["Summary.Text"] = "Latex", ["Summary.Detail"] = "Hives", ["Summary.Severity"] = "Mild" });
+        var noteAnswer = await note.SubmitAsync(new() { ["Form.Subjective"] = "Found unresponsive", ["Form.Plan"] = "Observe" });
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (summaryAnswer.StatusCode, noteAnswer.StatusCode));
+        Assert.Equal(saved, await SavedRowsAsync(patient));
+        var rows = await portal.AuditRowsAfterAsync(before);
+        foreach (var action in new[] { $"POST /Records/{patient}/Summary", $"POST /Records/{patient}/Notes/New" })
+        {
+            var refused = Assert.Single(rows, r => r.Action == action);
+            Assert.Equal((AuditOutcome.Denied, patient.ToString(), "no care team, grant or emergency access for this patient"), (refused.Outcome, refused.SubjectId, refused.Details));
+            Assert.Null(refused.AccessBasis);
+        }
+
+        Assert.DoesNotContain(rows, r => r.Outcome == AuditOutcome.Succeeded && r.SubjectId == patient.ToString());
+    }
+
+    /// <summary>The patient's notes and summary lines as stored, counted in SQL.</summary>
+    private Task<(int Notes, int SummaryLines)> SavedRowsAsync(Guid patient) => portal.WithDbAsync(async db => (
+        await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM clinicalnotes.notes WHERE patient_id = {patient}").SingleAsync(),
+        await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM clinicalnotes.summary_items WHERE patient_id = {patient}").SingleAsync()));
+
     /// <summary>The person's antiforgery token, from the offer page of another patient.</summary>
     private async Task<string> TokenAsync(HttpClient client)
     {
