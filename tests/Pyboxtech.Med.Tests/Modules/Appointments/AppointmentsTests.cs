@@ -490,6 +490,50 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
     }
 
+    [Fact]
+    public async Task Practitioner_ProviderNumberAndUsualLength_AreSaved_AndTheBookingFormProposesThatLength()
+    {
+        var practitioner = await PractitionerAsync();
+        var details = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{practitioner}", "[data-testid=practitioner-form]");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await details.SubmitAsync(new() { ["Form.ProviderNumber"] = "2426621b", ["Form.DefaultMinutes"] = "30" })).StatusCode);
+
+        var listed = new HtmlParser().ParseDocument(await _reception.GetStringAsync("/Appointments/Practitioners")).QuerySelectorAll("[data-testid=practitioner]")
+            .Single(r => r.QuerySelector("a")!.GetAttribute("href") == $"/Appointments/Practitioners/{practitioner}");
+        Assert.Equal(["2426621B", "30"], listed.Children.Skip(1).Take(2).Select(c => c.TextContent.Trim()));
+        var form = await BookFormAsync(_patient, practitioner);
+        Assert.Equal("30", form.Fields["Form.Minutes"]);
+        var fields = Booking(practitioner, NextMonday(), "11:30", 0);
+        fields.Remove("Form.Minutes");
+        var booked = await form.SubmitAsync(fields);
+        Assert.Equal(HttpStatusCode.Redirect, booked.StatusCode);
+        var id = Guid.Parse(booked.Headers.Location!.OriginalString.Split('/')[^1]);
+        var length = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.EndsAt - a.StartsAt).SingleAsync());
+        Assert.Equal(TimeSpan.FromMinutes(30), length);
+    }
+
+    [Theory]
+    [InlineData("242662100B")]
+    [InlineData("24266-1B")]
+    public async Task Practitioner_WithABadProviderNumber_IsToldNextToTheField_AndNothingChanges(string bad)
+    {
+        var practitioner = await PractitionerAsync();
+        var details = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{practitioner}", "[data-testid=practitioner-form]");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await details.SubmitAsync(new() { ["Form.DisplayName"] = "Dr Renamed", ["Form.ProviderNumber"] = bad, ["Form.DefaultMinutes"] = "40" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var document = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+        var input = document.QuerySelector("[name='Form.ProviderNumber']")!;
+        Assert.Equal(("true", bad), (input.GetAttribute("aria-invalid"), input.GetAttribute("value")));
+        Assert.Equal("A provider number is six digits, a location character and a check letter, e.g. 2426621B.",
+            document.GetElementById(input.GetAttribute("aria-describedby") ?? "")?.TextContent.Trim());
+        var kept = await portal.WithDbAsync(db => db.Set<Practitioner>().Where(p => p.UserId == practitioner).Select(p => new { p.DisplayName, p.ProviderNumber, p.DefaultMinutes }).SingleAsync());
+        Assert.Equal((details.Fields["Form.DisplayName"], (string?)null, 15), (kept.DisplayName, kept.ProviderNumber, kept.DefaultMinutes));
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => r.EventType == AppointmentsModule.PractitionerChanged);
+    }
+
     private async Task<HtmlForm> BookFormAsync(Guid patient, Guid practitioner) =>
         await HtmlForm.LoadAsync(_reception, $"/Appointments/Book?patientId={patient}&practitionerId={practitioner}", "[data-testid=book-form]");
 
