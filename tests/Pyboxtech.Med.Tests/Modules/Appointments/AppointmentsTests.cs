@@ -3,6 +3,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Appointments;
 
 namespace Pyboxtech.Med.Tests.Modules.Appointments;
@@ -491,6 +492,57 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Appointment_Viewed_IsAuditedWithThePatientAsSubject_AndNeverTheReason()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "13:00", "Knee brace fitting");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var page = await _reception.GetStringAsync($"/Appointments/{id}");
+
+        Assert.Equal("Knee brace fitting", new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=reason]")!.TextContent.Trim());
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AppointmentsModule.Viewed, AppointmentsModule.Access.Key, AuditOutcome.Succeeded, "Patient", _patient.ToString(), (Guid?)_receptionId),
+            (row.EventType, row.Module, row.Outcome, row.SubjectType, row.SubjectId, row.UserId));
+        Assert.Equal($"appointment {id}; status Booked", row.Details);
+    }
+
+    [Fact]
+    public async Task Lists_TheDayTheWeekAndTheWaitingRoom_AreAuditedNamingThePatientsShown_NeverTheReasons()
+    {
+        var practitioner = await PractitionerAsync();
+        var other = await ClinicalAccessSetup.PatientAsync(portal, "Listed" + Letters());
+        var waiting = await ClinicalAccessSetup.PatientAsync(portal, "Waiting" + Letters());
+        // A Monday of this test alone: its day and week hold exactly these two.
+        var day = NextMonday().AddDays(14);
+        await InsertAsync(practitioner, Local(day, 9, 0), 15, "Booked", reason: "Knee brace fitting");
+        await InsertAsync(practitioner, Local(day.AddDays(2), 10, 0), 15, "Booked", other, "Knee brace fitting");
+        var (today, _) = ClinicClock.Day(ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney), Sydney);
+        await InsertAsync(practitioner, today.AddHours(2), 15, "Arrived", waiting, "Knee brace fitting");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var dayPage = await _reception.GetStringAsync($"/Appointments?date={day:yyyy-MM-dd}");
+        var weekPage = await _reception.GetStringAsync($"/Appointments/Week?practitionerId={practitioner}&date={day:yyyy-MM-dd}");
+        var roomPage = await _reception.GetStringAsync("/Appointments/WaitingRoom");
+
+        Assert.Contains("Knee brace fitting", dayPage, StringComparison.Ordinal);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal((AppointmentsModule.ListViewed, AppointmentsModule.Access.Key, AuditOutcome.Succeeded, AppointmentsModule.ListSubject, (Guid?)_receptionId),
+            (r.EventType, r.Module, r.Outcome, r.SubjectType, r.UserId)));
+        Assert.Equal($"day {day:yyyy-MM-dd}: 1 appointment(s); patients: {_patient}", rows[0].Details);
+        Assert.Equal($"week of {day:yyyy-MM-dd}: 2 appointment(s); patients: {_patient} {other}", rows[1].Details);
+        Assert.Equal(await PatientsShownAsync(dayPage, "[data-testid=day-entry]"), PatientsNamed(rows[0].Details));
+        Assert.Equal(await PatientsShownAsync(weekPage, "[data-testid=week-entry]"), PatientsNamed(rows[1].Details));
+        // The waiting room is today's, shared with other tests: its row names whoever the page shows, this patient among them.
+        var inRoom = await PatientsShownAsync(roomPage, "[data-testid=waiting]");
+        Assert.Contains(waiting, inRoom);
+        Assert.Equal(inRoom, PatientsNamed(rows[2].Details));
+        Assert.StartsWith($"waiting room: {new HtmlParser().ParseDocument(roomPage).QuerySelectorAll("[data-testid=waiting]").Length} appointment(s); patients: ", rows[2].Details, StringComparison.Ordinal);
+        Assert.All(rows, r => Assert.DoesNotContain("Knee", r.Details, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Practitioner_ProviderNumberAndUsualLength_AreSaved_AndTheBookingFormProposesThatLength()
     {
         var practitioner = await PractitionerAsync();
@@ -569,9 +621,27 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         return await db.SaveChangesAsync();
     });
 
-    private Task InsertAsync(Guid practitioner, DateTimeOffset start, int minutes, string status, Guid? patient = null) =>
-        PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
-            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient ?? _patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(minutes).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{_receptionId}', now(), false)");
+    /// <summary>An appointment written as the database holds it (any status, any hour); answers its id.</summary>
+    private async Task<Guid> InsertAsync(Guid practitioner, DateTimeOffset start, int minutes, string status, Guid? patient = null, string reason = "Check-up")
+    {
+        var id = Guid.NewGuid();
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{id}', '{patient ?? _patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(minutes).UtcDateTime:O}', 'Standard', '{reason}', '{status}', '{_receptionId}', now(), false)");
+        return id;
+    }
+
+    /// <summary>The patients of the appointments a page links to from its entries: whom an audit row of the page must name.</summary>
+    private async Task<List<Guid>> PatientsShownAsync(string html, string entries)
+    {
+        var ids = new HtmlParser().ParseDocument(html).QuerySelectorAll($"{entries} a[href^='/Appointments/']")
+            .Select(a => Guid.Parse(a.GetAttribute("href")!.Split('/')[^1])).ToList();
+        var patients = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => ids.Contains(a.Id)).Select(a => a.PatientId).Distinct().ToListAsync());
+        return [.. patients.Order()];
+    }
+
+    /// <summary>The patient ids a list's audit row names, in order of id.</summary>
+    private static List<Guid> PatientsNamed(string? details) =>
+        details?.Split("; patients: ") is [_, var ids] ? [.. ids.Split(' ').Select(Guid.Parse).Order()] : [];
 
     private Task<int> CountAsync(Guid practitioner) =>
         portal.WithDbAsync(db => db.Set<Appointment>().CountAsync(a => a.PractitionerId == practitioner));
