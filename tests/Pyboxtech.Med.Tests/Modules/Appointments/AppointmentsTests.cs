@@ -543,6 +543,32 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Week_OfOnePractitioner_ShowsOnlyTheirAppointmentsOnTheClinicsDays_UnderMondayToSunday()
+    {
+        var practitioner = await PractitionerAsync();
+        var colleague = await PractitionerAsync();
+        var monday = NextMonday().AddDays(28);
+        var onMonday = await InsertAsync(practitioner, Local(monday, 9, 0), 15, "Booked");
+        // 00:30 on Thursday in Sydney is still Wednesday in UTC: the clinic's Thursday shows it.
+        var afterMidnight = await InsertAsync(practitioner, Local(monday.AddDays(3), 0, 30), 15, "Booked");
+        var lateSunday = await InsertAsync(practitioner, Local(monday.AddDays(6), 23, 30), 15, "Completed");
+        // Just before and just after the week, and a colleague's in it: none of them shown.
+        await InsertAsync(practitioner, Local(monday.AddDays(-1), 23, 45), 15, "Booked");
+        await InsertAsync(practitioner, Local(monday.AddDays(7), 0, 0), 15, "Booked");
+        await InsertAsync(colleague, Local(monday.AddDays(1), 10, 0), 15, "Booked");
+
+        // Asked for a Wednesday: the week around it, from its Monday.
+        var page = new HtmlParser().ParseDocument(await _reception.GetStringAsync($"/Appointments/Week?practitionerId={practitioner}&date={monday.AddDays(2):yyyy-MM-dd}"));
+
+        var culture = System.Globalization.CultureInfo.GetCultureInfo("en-AU");
+        var days = page.QuerySelectorAll("[data-testid=week-view] section").ToList();
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => monday.AddDays(i).ToString("ddd d MMM", culture)), days.Select(d => d.QuerySelector("h2")!.TextContent.Trim()));
+        var shown = days.Select(d => d.QuerySelectorAll("[data-testid=week-entry] a").Select(a => Guid.Parse(a.GetAttribute("href")!.Split('/')[^1])).ToList()).ToList();
+        Assert.Equal([[onMonday], [], [], [afterMidnight], [], [], [lateSunday]], shown);
+        Assert.StartsWith(Local(monday.AddDays(3), 0, 30).ToString("t", culture) + " ", days[3].QuerySelector("[data-testid=week-entry] a")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Practitioner_ProviderNumberAndUsualLength_AreSaved_AndTheBookingFormProposesThatLength()
     {
         var practitioner = await PractitionerAsync();
