@@ -569,6 +569,32 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task Practitioners_AddedEditedAndTheirHoursAndLeave_AreEachAuditedWithWhatChanged()
+    {
+        var nurse = await portal.CreateUserAsync("nurse." + Letters().ToLowerInvariant(), "Noa Nurse", PortalFactory.StrongPassword, "Nurse");
+        var leave = NextMonday().AddDays(42);
+        var details = $"/Appointments/Practitioners/{nurse.Id}";
+        var before = await portal.LastAuditSequenceAsync();
+
+        async Task SubmitAsync(string path, string form, Dictionary<string, string> values) =>
+            Assert.Equal(HttpStatusCode.Redirect, (await (await HtmlForm.LoadAsync(_reception, path, form)).SubmitAsync(values)).StatusCode);
+
+        await SubmitAsync("/Appointments/Practitioners", "[data-testid=add-practitioner]", new() { ["Form.UserId"] = nurse.Id.ToString() });
+        await SubmitAsync(details, "[data-testid=practitioner-form]", new() { ["Form.DisplayName"] = "Noa Nurse RN", ["Form.DefaultMinutes"] = "20" });
+        await SubmitAsync(details, "[data-testid=hours-form]", new() { ["HoursForm.Day"] = "Tuesday", ["HoursForm.StartsAt"] = "08:00", ["HoursForm.EndsAt"] = "12:30" });
+        await SubmitAsync(details, "[data-testid=change-form]", new() { ["ExceptionForm.Date"] = $"{leave:yyyy-MM-dd}", ["ExceptionForm.Kind"] = "Leave" });
+        await SubmitAsync(details, "[data-testid=hours] form", []);
+        await SubmitAsync(details, "[data-testid=hours-change] form", []);
+
+        var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == AppointmentsModule.PractitionerChanged).ToList();
+        Assert.Equal(
+            ["made a practitioner", "changed: DefaultMinutes, DisplayName", "hours added: Tuesday 08:00-12:30", $"Leave on {leave:yyyy-MM-dd}", "hours removed: Tuesday 08:00-12:30", $"Leave on {leave:yyyy-MM-dd} removed"],
+            rows.Select(r => r.Details));
+        Assert.All(rows, r => Assert.Equal((AppointmentsModule.Access.Key, AuditOutcome.Succeeded, AppointmentsModule.PractitionerSubject, nurse.Id.ToString(), (Guid?)_receptionId),
+            (r.Module, r.Outcome, r.SubjectType, r.SubjectId, r.UserId)));
+    }
+
+    [Fact]
     public async Task Practitioner_ProviderNumberAndUsualLength_AreSaved_AndTheBookingFormProposesThatLength()
     {
         var practitioner = await PractitionerAsync();
