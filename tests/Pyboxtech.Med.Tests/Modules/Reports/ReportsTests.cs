@@ -175,6 +175,35 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         }
     }
 
+    [Fact]
+    public async Task Charts_OfNoShowsTakingsAndOutstanding_DrawTheFiguresTheirTablesShow()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var noShows = Parse(await manager.GetStringAsync($"/Reports/NoShows?{Range}"));
+        var takings = Parse(await manager.GetStringAsync($"/Reports/Takings?{Range}"));
+        var outstanding = Parse(await manager.GetStringAsync("/Reports/Outstanding"));
+
+        // One bar per practitioner with a rate, labelled as the table reads; the highest rate is the full height.
+        var rates = Rows(noShows, 0).Where(r => r[3] != "no data").ToList();
+        Assert.Equal(rates.Select(r => $"{r[0]}: {r[3]} %"), Bars(noShows, 0).Select(b => b.Title));
+        Assert.Equal((140, 0), (Bars(noShows, 0).Single(b => b.Title == "Dr Alpha Reports: 33.3 %").Height, Bars(noShows, 0).Single(b => b.Title == $"{Formula}: 0.0 %").Height));
+        // By method: 50.25, 20.10 and 99.99 stand 70, 28 and 140 high.
+        Assert.Equal(Rows(takings, 0).Select(r => $"{r[0]}: {r[2]}"), Bars(takings, 0).Select(b => b.Title));
+        Assert.Equal([70, 28, 140], Bars(takings, 0).Select(b => b.Height));
+        Assert.Contains("170.34", Chart(takings, 0).GetAttribute("aria-label"), StringComparison.Ordinal);
+        // Per day: a bar for each of the fortnight's rows, the Thursday's 70.35 under the Friday's 99.99.
+        var culture = CultureInfo.GetCultureInfo("en-AU");
+        Assert.Equal(Rows(takings, 1).Select(r => $"{DateOnly.ParseExact(r[0], "yyyy-MM-dd", CultureInfo.InvariantCulture).ToString("ddd d MMM", culture)}: {r[^1]}"), Bars(takings, 1).Select(b => b.Title));
+        Assert.Equal([0, 0, 0, 98, 140, 0, 0, 0, 0, 0, 0, 0, 0, 0], Bars(takings, 1).Select(b => b.Height));
+        // By age: all 85.20 is under 30 days old; the list of invoices beside it has no chart.
+        Assert.Equal(Rows(outstanding, 0).Select(r => $"{r[0]}: {r[2]}"), Bars(outstanding, 0).Select(b => b.Title));
+        Assert.Equal(["0–30 days: 85.20", "31–60 days: 0.00", "61–90 days: 0.00", "Over 90 days: 0.00"], Bars(outstanding, 0).Select(b => b.Title));
+        Assert.Equal([140, 0, 0, 0], Bars(outstanding, 0).Select(b => b.Height));
+        Assert.Contains("85.20", Chart(outstanding, 0).GetAttribute("aria-label"), StringComparison.Ordinal);
+        Assert.Empty(Sections(outstanding)[1].QuerySelectorAll("svg"));
+    }
+
     [Theory]
     [InlineData("/Reports/Appointments?From=2026-12-20&To=2026-12-07", "The end date is before the start date.")]
     [InlineData("/Reports/NoShows?From=2016-01-01&To=2026-01-01", "Choose a range of at most 366 days.")]
@@ -201,6 +230,15 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
     private static List<string> Footer(IHtmlDocumentLike document, int table) => Cells(document.Tables[table].QuerySelector("tfoot tr")!);
 
     private static List<string> Cells(IElement row) => row.Children.Select(c => c.GetAttribute("data-value") ?? "").ToList();
+
+    private static List<IElement> Sections(IHtmlDocumentLike document) => document.QuerySelectorAll("[data-testid=report-section]").ToList();
+
+    private static IElement Chart(IHtmlDocumentLike document, int section) => Sections(document)[section].QuerySelector("svg.bar-chart")!;
+
+    /// <summary>The bars of a section's chart as drawn: each one's tooltip and height.</summary>
+    private static List<(string Title, int Height)> Bars(IHtmlDocumentLike document, int section) =>
+        Chart(document, section).QuerySelectorAll("rect.bar")
+            .Select(r => (r.QuerySelector("title")!.TextContent, int.Parse(r.GetAttribute("height")!, CultureInfo.InvariantCulture))).ToList();
 
     private sealed record IHtmlDocumentLike(IDocument Document)
     {
