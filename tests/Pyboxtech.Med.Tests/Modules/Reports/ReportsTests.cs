@@ -204,6 +204,30 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         Assert.Empty(Sections(outstanding)[1].QuerySelectorAll("svg"));
     }
 
+    [Fact]
+    public async Task DidNotAttend_MarkedOnTheAppointmentPage_IsKeptWithWhoAndWhen_AndTheNoShowRateCountsIt()
+    {
+        // A day of this test alone, after the seeded fortnight and before the clock: the appointment has passed.
+        var id = await portal.AlphaBookedAsync(Monday.AddDays(15), 11);
+        var (desk, manager) = (await portal.DeskAsync(), await portal.ManagerAsync());
+        var report = $"/Reports/NoShows?From={Day(15)}&To={Day(15)}";
+        Assert.Equal(["Dr Alpha Reports", "0", "0", "no data"], Rows(Parse(await manager.GetStringAsync(report)), 0).Single(r => r[0] == "Dr Alpha Reports"));
+        var now = portal.StandOnAStorableInstant();
+
+        var mark = await HtmlForm.LoadAsync(desk, $"/Appointments/{id}", "[data-testid=status-DidNotAttend]");
+        Assert.Equal(HttpStatusCode.Redirect, (await mark.SubmitAsync([])).StatusCode);
+
+        var page = new HtmlParser().ParseDocument(await desk.GetStringAsync($"/Appointments/{id}"));
+        Assert.Equal("Did not attend", page.QuerySelector("[data-testid=status]")!.TextContent.Trim());
+        var line = page.QuerySelectorAll("[data-testid=history-line]")[^1];
+        Assert.Equal(TimeZoneInfo.ConvertTime(now, Portal.Sydney).ToString("g", CultureInfo.GetCultureInfo("en-AU")), line.QuerySelector("span")!.TextContent.Trim());
+        Assert.EndsWith("Booked → Did not attend by Rex Desk", line.TextContent.Trim(), StringComparison.Ordinal);
+        var change = await portal.WithDbAsync(db => db.Set<AppointmentStatusChange>().Where(c => c.AppointmentId == id && c.ToStatus == AppointmentStatus.DidNotAttend)
+            .Join(db.Users, c => c.ChangedBy, u => u.Id, (c, u) => new { c.ChangedAt, u.UserName }).SingleAsync());
+        Assert.Equal((now, "rep.desk"), (change.ChangedAt.ToUniversalTime(), change.UserName));
+        Assert.Equal(["Dr Alpha Reports", "0", "1", "100.0"], Rows(Parse(await manager.GetStringAsync(report)), 0).Single(r => r[0] == "Dr Alpha Reports"));
+    }
+
     [Theory]
     [InlineData("/Reports/Appointments?From=2026-12-20&To=2026-12-07", "The end date is before the start date.")]
     [InlineData("/Reports/NoShows?From=2016-01-01&To=2026-01-01", "Choose a range of at most 366 days.")]
@@ -252,9 +276,12 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
     /// <summary>One portal, seeded once: two practitioners with appointments (one named like a formula), one idle, and three payments.</summary>
     public sealed class Portal : FakeClockPortal
     {
-        private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+        internal static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
         private readonly SemaphoreSlim _seeding = new(1, 1);
         private bool _seeded;
+        private Guid _alpha;
+        private Guid _patient;
+        private Guid _desk;
 
         public async Task<HttpClient> ManagerAsync()
         {
@@ -266,6 +293,13 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         {
             await SeedAsync();
             return await SignInAsync("rep.desk");
+        }
+
+        /// <summary>An appointment of Dr Alpha's still booked on <paramref name="day"/> at <paramref name="hour"/> o'clock, for a test to change.</summary>
+        public async Task<Guid> AlphaBookedAsync(DateOnly day, int hour)
+        {
+            await SeedAsync();
+            return await AppointmentAsync(_patient, _alpha, day, hour, 0, "Booked", _desk);
         }
 
         private async Task SeedAsync()
@@ -310,6 +344,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
                 await db.SaveChangesAsync();
                 return (p.Id, f1.Id, f2.Id, f3.Id);
             });
+            (_alpha, _patient, _desk) = (alpha.Id, patient, desk.Id);
 
             // Appointments as the database holds them: on the Tuesday two completed and a no-show, Wednesday a cancelled one,
             // the next Tuesday one still booked; the formula-named practitioner one completed on the Thursday.
@@ -351,11 +386,13 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         private static async Task PayAsync(BillingService billing, Guid invoice, decimal amount, PaymentMethod method, DateOnly on) =>
             Assert.Equal(ChangeResult.Done, (await billing.RecordPaymentAsync(invoice, new RecordPaymentForm { Amount = amount, Method = method, PaidOn = on }, Guid.Empty, CancellationToken.None)).Result);
 
-        private Task AppointmentAsync(Guid patient, Guid practitioner, DateOnly day, int hour, int minute, string status, Guid by)
+        private async Task<Guid> AppointmentAsync(Guid patient, Guid practitioner, DateOnly day, int hour, int minute, string status, Guid by)
         {
+            var id = Guid.NewGuid();
             var start = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(hour, minute)), Sydney), TimeSpan.Zero);
-            return PostgresServer.ExecuteAsync(Database.SuperuserConnection,
-                $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(15).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{by}', now(), false)");
+            await PostgresServer.ExecuteAsync(Database.SuperuserConnection,
+                $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{id}', '{patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(15).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{by}', now(), false)");
+            return id;
         }
     }
 }
