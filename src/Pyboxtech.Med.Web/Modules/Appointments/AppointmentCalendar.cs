@@ -79,6 +79,10 @@ public sealed class AppointmentCalendar(MedDbContext db, AuditTrail audit, IPati
         (await db.Set<Practitioner>().AsNoTracking().OrderBy(p => p.DisplayName).Select(p => new { p.UserId, p.DisplayName, p.IsActive }).ToListAsync(cancellationToken))
         .Select(p => (p.UserId, p.DisplayName, p.IsActive)).ToList();
 
+    /// <summary>A practitioner's usual appointment length, which the booking form proposes; null when there is no such practitioner.</summary>
+    public async Task<int?> DefaultMinutesAsync(Guid practitionerId, CancellationToken cancellationToken) =>
+        await db.Set<Practitioner>().AsNoTracking().Where(p => p.UserId == practitionerId).Select(p => (int?)p.DefaultMinutes).FirstOrDefaultAsync(cancellationToken);
+
     /// <summary>Appointments starting in [from, to), optionally of one practitioner, with names; recorded as a list shown.</summary>
     public async Task<IReadOnlyList<CalendarEntry>> EntriesAsync(DateTimeOffset from, DateTimeOffset to, Guid? practitionerId, string what, CancellationToken cancellationToken)
     {

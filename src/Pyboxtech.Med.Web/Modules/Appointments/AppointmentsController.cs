@@ -127,10 +127,12 @@ public sealed class AppointmentsController(
     public async Task<IActionResult> Book(string? q, Guid? patientId, Guid? practitionerId, DateOnly? date, TimeOnly? time, int? minutes, CancellationToken cancellationToken)
     {
         var columns = await ColumnsAsync(cancellationToken);
+        // A link that carries a length (a free slot found for it) keeps it; otherwise the practitioner's usual length.
+        var usual = practitionerId is { } practitioner ? await calendar.DefaultMinutesAsync(practitioner, cancellationToken) : null;
         var form = new BookAppointmentForm
         {
             PatientId = patientId, PractitionerId = practitionerId, Date = date ?? calendar.Today, Time = time, Type = AppointmentType.Standard,
-            Minutes = minutes ?? 15,
+            Minutes = minutes ?? usual ?? 15,
         };
         if (q is { Length: > 200 } || (q is not null && !PlainText.IsPlain(q)))
         {

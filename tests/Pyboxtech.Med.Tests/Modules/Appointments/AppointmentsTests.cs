@@ -3,6 +3,7 @@ using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Appointments;
 
 namespace Pyboxtech.Med.Tests.Modules.Appointments;
@@ -490,6 +491,153 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal(HttpStatusCode.NotFound, (await _reception.GetAsync(new Uri($"/Appointments/{Guid.NewGuid()}", UriKind.Relative))).StatusCode);
     }
 
+    [Fact]
+    public async Task Appointment_Viewed_IsAuditedWithThePatientAsSubject_AndNeverTheReason()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "13:00", "Knee brace fitting");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var page = await _reception.GetStringAsync($"/Appointments/{id}");
+
+        Assert.Equal("Knee brace fitting", new HtmlParser().ParseDocument(page).QuerySelector("[data-testid=reason]")!.TextContent.Trim());
+        var row = Assert.Single(await portal.AuditRowsAfterAsync(before));
+        Assert.Equal((AppointmentsModule.Viewed, AppointmentsModule.Access.Key, AuditOutcome.Succeeded, "Patient", _patient.ToString(), (Guid?)_receptionId),
+            (row.EventType, row.Module, row.Outcome, row.SubjectType, row.SubjectId, row.UserId));
+        Assert.Equal($"appointment {id}; status Booked", row.Details);
+    }
+
+    [Fact]
+    public async Task Lists_TheDayTheWeekAndTheWaitingRoom_AreAuditedNamingThePatientsShown_NeverTheReasons()
+    {
+        var practitioner = await PractitionerAsync();
+        var other = await ClinicalAccessSetup.PatientAsync(portal, "Listed" + Letters());
+        var waiting = await ClinicalAccessSetup.PatientAsync(portal, "Waiting" + Letters());
+        // A Monday of this test alone: its day and week hold exactly these two.
+        var day = NextMonday().AddDays(14);
+        await InsertAsync(practitioner, Local(day, 9, 0), 15, "Booked", reason: "Knee brace fitting");
+        await InsertAsync(practitioner, Local(day.AddDays(2), 10, 0), 15, "Booked", other, "Knee brace fitting");
+        var (today, _) = ClinicClock.Day(ClinicClock.LocalDate(DateTimeOffset.UtcNow, Sydney), Sydney);
+        await InsertAsync(practitioner, today.AddHours(2), 15, "Arrived", waiting, "Knee brace fitting");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var dayPage = await _reception.GetStringAsync($"/Appointments?date={day:yyyy-MM-dd}");
+        var weekPage = await _reception.GetStringAsync($"/Appointments/Week?practitionerId={practitioner}&date={day:yyyy-MM-dd}");
+        var roomPage = await _reception.GetStringAsync("/Appointments/WaitingRoom");
+
+        Assert.Contains("Knee brace fitting", dayPage, StringComparison.Ordinal);
+        var rows = await portal.AuditRowsAfterAsync(before);
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal((AppointmentsModule.ListViewed, AppointmentsModule.Access.Key, AuditOutcome.Succeeded, AppointmentsModule.ListSubject, (Guid?)_receptionId),
+            (r.EventType, r.Module, r.Outcome, r.SubjectType, r.UserId)));
+        Assert.Equal($"day {day:yyyy-MM-dd}: 1 appointment(s); patients: {_patient}", rows[0].Details);
+        Assert.Equal($"week of {day:yyyy-MM-dd}: 2 appointment(s); patients: {_patient} {other}", rows[1].Details);
+        Assert.Equal(await PatientsShownAsync(dayPage, "[data-testid=day-entry]"), PatientsNamed(rows[0].Details));
+        Assert.Equal(await PatientsShownAsync(weekPage, "[data-testid=week-entry]"), PatientsNamed(rows[1].Details));
+        // The waiting room is today's, shared with other tests: its row names whoever the page shows, this patient among them.
+        var inRoom = await PatientsShownAsync(roomPage, "[data-testid=waiting]");
+        Assert.Contains(waiting, inRoom);
+        Assert.Equal(inRoom, PatientsNamed(rows[2].Details));
+        Assert.StartsWith($"waiting room: {new HtmlParser().ParseDocument(roomPage).QuerySelectorAll("[data-testid=waiting]").Length} appointment(s); patients: ", rows[2].Details, StringComparison.Ordinal);
+        Assert.All(rows, r => Assert.DoesNotContain("Knee", r.Details, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Week_OfOnePractitioner_ShowsOnlyTheirAppointmentsOnTheClinicsDays_UnderMondayToSunday()
+    {
+        var practitioner = await PractitionerAsync();
+        var colleague = await PractitionerAsync();
+        var monday = NextMonday().AddDays(28);
+        var onMonday = await InsertAsync(practitioner, Local(monday, 9, 0), 15, "Booked");
+        // 00:30 on Thursday in Sydney is still Wednesday in UTC: the clinic's Thursday shows it.
+        var afterMidnight = await InsertAsync(practitioner, Local(monday.AddDays(3), 0, 30), 15, "Booked");
+        var lateSunday = await InsertAsync(practitioner, Local(monday.AddDays(6), 23, 30), 15, "Completed");
+        // Just before and just after the week, and a colleague's in it: none of them shown.
+        await InsertAsync(practitioner, Local(monday.AddDays(-1), 23, 45), 15, "Booked");
+        await InsertAsync(practitioner, Local(monday.AddDays(7), 0, 0), 15, "Booked");
+        await InsertAsync(colleague, Local(monday.AddDays(1), 10, 0), 15, "Booked");
+
+        // Asked for a Wednesday: the week around it, from its Monday.
+        var page = new HtmlParser().ParseDocument(await _reception.GetStringAsync($"/Appointments/Week?practitionerId={practitioner}&date={monday.AddDays(2):yyyy-MM-dd}"));
+
+        var culture = System.Globalization.CultureInfo.GetCultureInfo("en-AU");
+        var days = page.QuerySelectorAll("[data-testid=week-view] section").ToList();
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => monday.AddDays(i).ToString("ddd d MMM", culture)), days.Select(d => d.QuerySelector("h2")!.TextContent.Trim()));
+        var shown = days.Select(d => d.QuerySelectorAll("[data-testid=week-entry] a").Select(a => Guid.Parse(a.GetAttribute("href")!.Split('/')[^1])).ToList()).ToList();
+        Assert.Equal([[onMonday], [], [], [afterMidnight], [], [], [lateSunday]], shown);
+        Assert.StartsWith(Local(monday.AddDays(3), 0, 30).ToString("t", culture) + " ", days[3].QuerySelector("[data-testid=week-entry] a")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Practitioners_AddedEditedAndTheirHoursAndLeave_AreEachAuditedWithWhatChanged()
+    {
+        var nurse = await portal.CreateUserAsync("nurse." + Letters().ToLowerInvariant(), "Noa Nurse", PortalFactory.StrongPassword, "Nurse");
+        var leave = NextMonday().AddDays(42);
+        var details = $"/Appointments/Practitioners/{nurse.Id}";
+        var before = await portal.LastAuditSequenceAsync();
+
+        async Task SubmitAsync(string path, string form, Dictionary<string, string> values) =>
+            Assert.Equal(HttpStatusCode.Redirect, (await (await HtmlForm.LoadAsync(_reception, path, form)).SubmitAsync(values)).StatusCode);
+
+        await SubmitAsync("/Appointments/Practitioners", "[data-testid=add-practitioner]", new() { ["Form.UserId"] = nurse.Id.ToString() });
+        await SubmitAsync(details, "[data-testid=practitioner-form]", new() { ["Form.DisplayName"] = "Noa Nurse RN", ["Form.DefaultMinutes"] = "20" });
+        await SubmitAsync(details, "[data-testid=hours-form]", new() { ["HoursForm.Day"] = "Tuesday", ["HoursForm.StartsAt"] = "08:00", ["HoursForm.EndsAt"] = "12:30" });
+        await SubmitAsync(details, "[data-testid=change-form]", new() { ["ExceptionForm.Date"] = $"{leave:yyyy-MM-dd}", ["ExceptionForm.Kind"] = "Leave" });
+        await SubmitAsync(details, "[data-testid=hours] form", []);
+        await SubmitAsync(details, "[data-testid=hours-change] form", []);
+
+        var rows = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == AppointmentsModule.PractitionerChanged).ToList();
+        Assert.Equal(
+            ["made a practitioner", "changed: DefaultMinutes, DisplayName", "hours added: Tuesday 08:00-12:30", $"Leave on {leave:yyyy-MM-dd}", "hours removed: Tuesday 08:00-12:30", $"Leave on {leave:yyyy-MM-dd} removed"],
+            rows.Select(r => r.Details));
+        Assert.All(rows, r => Assert.Equal((AppointmentsModule.Access.Key, AuditOutcome.Succeeded, AppointmentsModule.PractitionerSubject, nurse.Id.ToString(), (Guid?)_receptionId),
+            (r.Module, r.Outcome, r.SubjectType, r.SubjectId, r.UserId)));
+    }
+
+    [Fact]
+    public async Task Practitioner_ProviderNumberAndUsualLength_AreSaved_AndTheBookingFormProposesThatLength()
+    {
+        var practitioner = await PractitionerAsync();
+        var details = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{practitioner}", "[data-testid=practitioner-form]");
+
+        Assert.Equal(HttpStatusCode.Redirect, (await details.SubmitAsync(new() { ["Form.ProviderNumber"] = "2426621b", ["Form.DefaultMinutes"] = "30" })).StatusCode);
+
+        var listed = new HtmlParser().ParseDocument(await _reception.GetStringAsync("/Appointments/Practitioners")).QuerySelectorAll("[data-testid=practitioner]")
+            .Single(r => r.QuerySelector("a")!.GetAttribute("href") == $"/Appointments/Practitioners/{practitioner}");
+        Assert.Equal(["2426621B", "30"], listed.Children.Skip(1).Take(2).Select(c => c.TextContent.Trim()));
+        var form = await BookFormAsync(_patient, practitioner);
+        Assert.Equal("30", form.Fields["Form.Minutes"]);
+        var fields = Booking(practitioner, NextMonday(), "11:30", 0);
+        fields.Remove("Form.Minutes");
+        var booked = await form.SubmitAsync(fields);
+        Assert.Equal(HttpStatusCode.Redirect, booked.StatusCode);
+        var id = Guid.Parse(booked.Headers.Location!.OriginalString.Split('/')[^1]);
+        var length = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.EndsAt - a.StartsAt).SingleAsync());
+        Assert.Equal(TimeSpan.FromMinutes(30), length);
+    }
+
+    [Theory]
+    [InlineData("242662100B")]
+    [InlineData("24266-1B")]
+    public async Task Practitioner_WithABadProviderNumber_IsToldNextToTheField_AndNothingChanges(string bad)
+    {
+        var practitioner = await PractitionerAsync();
+        var details = await HtmlForm.LoadAsync(_reception, $"/Appointments/Practitioners/{practitioner}", "[data-testid=practitioner-form]");
+        var before = await portal.LastAuditSequenceAsync();
+
+        var response = await details.SubmitAsync(new() { ["Form.DisplayName"] = "Dr Renamed", ["Form.ProviderNumber"] = bad, ["Form.DefaultMinutes"] = "40" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var document = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+        var input = document.QuerySelector("[name='Form.ProviderNumber']")!;
+        Assert.Equal(("true", bad), (input.GetAttribute("aria-invalid"), input.GetAttribute("value")));
+        Assert.Equal("A provider number is six digits, a location character and a check letter, e.g. 2426621B.",
+            document.GetElementById(input.GetAttribute("aria-describedby") ?? "")?.TextContent.Trim());
+        var kept = await portal.WithDbAsync(db => db.Set<Practitioner>().Where(p => p.UserId == practitioner).Select(p => new { p.DisplayName, p.ProviderNumber, p.DefaultMinutes }).SingleAsync());
+        Assert.Equal((details.Fields["Form.DisplayName"], (string?)null, 15), (kept.DisplayName, kept.ProviderNumber, kept.DefaultMinutes));
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => r.EventType == AppointmentsModule.PractitionerChanged);
+    }
+
     private async Task<HtmlForm> BookFormAsync(Guid patient, Guid practitioner) =>
         await HtmlForm.LoadAsync(_reception, $"/Appointments/Book?patientId={patient}&practitionerId={practitioner}", "[data-testid=book-form]");
 
@@ -525,9 +673,27 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         return await db.SaveChangesAsync();
     });
 
-    private Task InsertAsync(Guid practitioner, DateTimeOffset start, int minutes, string status, Guid? patient = null) =>
-        PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
-            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient ?? _patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(minutes).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{_receptionId}', now(), false)");
+    /// <summary>An appointment written as the database holds it (any status, any hour); answers its id.</summary>
+    private async Task<Guid> InsertAsync(Guid practitioner, DateTimeOffset start, int minutes, string status, Guid? patient = null, string reason = "Check-up")
+    {
+        var id = Guid.NewGuid();
+        await PostgresServer.ExecuteAsync(portal.Database.SuperuserConnection,
+            $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{id}', '{patient ?? _patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(minutes).UtcDateTime:O}', 'Standard', '{reason}', '{status}', '{_receptionId}', now(), false)");
+        return id;
+    }
+
+    /// <summary>The patients of the appointments a page links to from its entries: whom an audit row of the page must name.</summary>
+    private async Task<List<Guid>> PatientsShownAsync(string html, string entries)
+    {
+        var ids = new HtmlParser().ParseDocument(html).QuerySelectorAll($"{entries} a[href^='/Appointments/']")
+            .Select(a => Guid.Parse(a.GetAttribute("href")!.Split('/')[^1])).ToList();
+        var patients = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => ids.Contains(a.Id)).Select(a => a.PatientId).Distinct().ToListAsync());
+        return [.. patients.Order()];
+    }
+
+    /// <summary>The patient ids a list's audit row names, in order of id.</summary>
+    private static List<Guid> PatientsNamed(string? details) =>
+        details?.Split("; patients: ") is [_, var ids] ? [.. ids.Split(' ').Select(Guid.Parse).Order()] : [];
 
     private Task<int> CountAsync(Guid practitioner) =>
         portal.WithDbAsync(db => db.Set<Appointment>().CountAsync(a => a.PractitionerId == practitioner));

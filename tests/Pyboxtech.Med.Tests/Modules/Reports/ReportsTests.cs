@@ -175,6 +175,59 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         }
     }
 
+    [Fact]
+    public async Task Charts_OfNoShowsTakingsAndOutstanding_DrawTheFiguresTheirTablesShow()
+    {
+        var manager = await portal.ManagerAsync();
+
+        var noShows = Parse(await manager.GetStringAsync($"/Reports/NoShows?{Range}"));
+        var takings = Parse(await manager.GetStringAsync($"/Reports/Takings?{Range}"));
+        var outstanding = Parse(await manager.GetStringAsync("/Reports/Outstanding"));
+
+        // One bar per practitioner with a rate, labelled as the table reads; the highest rate is the full height.
+        var rates = Rows(noShows, 0).Where(r => r[3] != "no data").ToList();
+        Assert.Equal(rates.Select(r => $"{r[0]}: {r[3]} %"), Bars(noShows, 0).Select(b => b.Title));
+        Assert.Equal((140, 0), (Bars(noShows, 0).Single(b => b.Title == "Dr Alpha Reports: 33.3 %").Height, Bars(noShows, 0).Single(b => b.Title == $"{Formula}: 0.0 %").Height));
+        // By method: 50.25, 20.10 and 99.99 stand 70, 28 and 140 high.
+        Assert.Equal(Rows(takings, 0).Select(r => $"{r[0]}: {r[2]}"), Bars(takings, 0).Select(b => b.Title));
+        Assert.Equal([70, 28, 140], Bars(takings, 0).Select(b => b.Height));
+        Assert.Contains("170.34", Chart(takings, 0).GetAttribute("aria-label"), StringComparison.Ordinal);
+        // Per day: a bar for each of the fortnight's rows, the Thursday's 70.35 under the Friday's 99.99.
+        var culture = CultureInfo.GetCultureInfo("en-AU");
+        Assert.Equal(Rows(takings, 1).Select(r => $"{DateOnly.ParseExact(r[0], "yyyy-MM-dd", CultureInfo.InvariantCulture).ToString("ddd d MMM", culture)}: {r[^1]}"), Bars(takings, 1).Select(b => b.Title));
+        Assert.Equal([0, 0, 0, 98, 140, 0, 0, 0, 0, 0, 0, 0, 0, 0], Bars(takings, 1).Select(b => b.Height));
+        // By age: all 85.20 is under 30 days old; the list of invoices beside it has no chart.
+        Assert.Equal(Rows(outstanding, 0).Select(r => $"{r[0]}: {r[2]}"), Bars(outstanding, 0).Select(b => b.Title));
+        Assert.Equal(["0–30 days: 85.20", "31–60 days: 0.00", "61–90 days: 0.00", "Over 90 days: 0.00"], Bars(outstanding, 0).Select(b => b.Title));
+        Assert.Equal([140, 0, 0, 0], Bars(outstanding, 0).Select(b => b.Height));
+        Assert.Contains("85.20", Chart(outstanding, 0).GetAttribute("aria-label"), StringComparison.Ordinal);
+        Assert.Empty(Sections(outstanding)[1].QuerySelectorAll("svg"));
+    }
+
+    [Fact]
+    public async Task DidNotAttend_MarkedOnTheAppointmentPage_IsKeptWithWhoAndWhen_AndTheNoShowRateCountsIt()
+    {
+        // A day of this test alone, after the seeded fortnight and before the clock: the appointment has passed.
+        var id = await portal.AlphaBookedAsync(Monday.AddDays(15), 11);
+        var (desk, manager) = (await portal.DeskAsync(), await portal.ManagerAsync());
+        var report = $"/Reports/NoShows?From={Day(15)}&To={Day(15)}";
+        Assert.Equal(["Dr Alpha Reports", "0", "0", "no data"], Rows(Parse(await manager.GetStringAsync(report)), 0).Single(r => r[0] == "Dr Alpha Reports"));
+        var now = portal.StandOnAStorableInstant();
+
+        var mark = await HtmlForm.LoadAsync(desk, $"/Appointments/{id}", "[data-testid=status-DidNotAttend]");
+        Assert.Equal(HttpStatusCode.Redirect, (await mark.SubmitAsync([])).StatusCode);
+
+        var page = new HtmlParser().ParseDocument(await desk.GetStringAsync($"/Appointments/{id}"));
+        Assert.Equal("Did not attend", page.QuerySelector("[data-testid=status]")!.TextContent.Trim());
+        var line = page.QuerySelectorAll("[data-testid=history-line]")[^1];
+        Assert.Equal(TimeZoneInfo.ConvertTime(now, Portal.Sydney).ToString("g", CultureInfo.GetCultureInfo("en-AU")), line.QuerySelector("span")!.TextContent.Trim());
+        Assert.EndsWith("Booked → Did not attend by Rex Desk", line.TextContent.Trim(), StringComparison.Ordinal);
+        var change = await portal.WithDbAsync(db => db.Set<AppointmentStatusChange>().Where(c => c.AppointmentId == id && c.ToStatus == AppointmentStatus.DidNotAttend)
+            .Join(db.Users, c => c.ChangedBy, u => u.Id, (c, u) => new { c.ChangedAt, u.UserName }).SingleAsync());
+        Assert.Equal((now, "rep.desk"), (change.ChangedAt.ToUniversalTime(), change.UserName));
+        Assert.Equal(["Dr Alpha Reports", "0", "1", "100.0"], Rows(Parse(await manager.GetStringAsync(report)), 0).Single(r => r[0] == "Dr Alpha Reports"));
+    }
+
     [Theory]
     [InlineData("/Reports/Appointments?From=2026-12-20&To=2026-12-07", "The end date is before the start date.")]
     [InlineData("/Reports/NoShows?From=2016-01-01&To=2026-01-01", "Choose a range of at most 366 days.")]
@@ -202,6 +255,15 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
 
     private static List<string> Cells(IElement row) => row.Children.Select(c => c.GetAttribute("data-value") ?? "").ToList();
 
+    private static List<IElement> Sections(IHtmlDocumentLike document) => document.QuerySelectorAll("[data-testid=report-section]").ToList();
+
+    private static IElement Chart(IHtmlDocumentLike document, int section) => Sections(document)[section].QuerySelector("svg.bar-chart")!;
+
+    /// <summary>The bars of a section's chart as drawn: each one's tooltip and height.</summary>
+    private static List<(string Title, int Height)> Bars(IHtmlDocumentLike document, int section) =>
+        Chart(document, section).QuerySelectorAll("rect.bar")
+            .Select(r => (r.QuerySelector("title")!.TextContent, int.Parse(r.GetAttribute("height")!, CultureInfo.InvariantCulture))).ToList();
+
     private sealed record IHtmlDocumentLike(IDocument Document)
     {
         public List<IElement> Tables => Document.QuerySelectorAll("table[data-testid=report-table]").ToList();
@@ -214,9 +276,12 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
     /// <summary>One portal, seeded once: two practitioners with appointments (one named like a formula), one idle, and three payments.</summary>
     public sealed class Portal : FakeClockPortal
     {
-        private static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
+        internal static readonly TimeZoneInfo Sydney = TimeZoneInfo.FindSystemTimeZoneById("Australia/Sydney");
         private readonly SemaphoreSlim _seeding = new(1, 1);
         private bool _seeded;
+        private Guid _alpha;
+        private Guid _patient;
+        private Guid _manager;
 
         public async Task<HttpClient> ManagerAsync()
         {
@@ -228,6 +293,16 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         {
             await SeedAsync();
             return await SignInAsync("rep.desk");
+        }
+
+        /// <summary>
+        /// An appointment of Dr Alpha's still booked on <paramref name="day"/> at <paramref name="hour"/> o'clock, for a
+        /// test to change. Booked by the manager, so that reception's change is the only one of reception's in its history.
+        /// </summary>
+        public async Task<Guid> AlphaBookedAsync(DateOnly day, int hour)
+        {
+            await SeedAsync();
+            return await AppointmentAsync(_patient, _alpha, day, hour, 0, "Booked", _manager);
         }
 
         private async Task SeedAsync()
@@ -249,7 +324,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
 
         private async Task SeedOnceAsync()
         {
-            await CreateUserAsync("rep.manager", "Rita Manager", StrongPassword, "Practice manager");
+            var manager = await CreateUserAsync("rep.manager", "Rita Manager", StrongPassword, "Practice manager");
             var desk = await CreateUserAsync("rep.desk", "Rex Desk", StrongPassword, "Receptionist");
             var alpha = await CreateUserAsync("rep.alpha", "Alpha Doctor", StrongPassword, "Doctor");
             var link = await CreateUserAsync("rep.link", "Link Doctor", StrongPassword, "Doctor");
@@ -272,6 +347,7 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
                 await db.SaveChangesAsync();
                 return (p.Id, f1.Id, f2.Id, f3.Id);
             });
+            (_alpha, _patient, _manager) = (alpha.Id, patient, manager.Id);
 
             // Appointments as the database holds them: on the Tuesday two completed and a no-show, Wednesday a cancelled one,
             // the next Tuesday one still booked; the formula-named practitioner one completed on the Thursday.
@@ -313,11 +389,13 @@ public sealed class ReportsTests(ReportsTests.Portal portal) : IClassFixture<Rep
         private static async Task PayAsync(BillingService billing, Guid invoice, decimal amount, PaymentMethod method, DateOnly on) =>
             Assert.Equal(ChangeResult.Done, (await billing.RecordPaymentAsync(invoice, new RecordPaymentForm { Amount = amount, Method = method, PaidOn = on }, Guid.Empty, CancellationToken.None)).Result);
 
-        private Task AppointmentAsync(Guid patient, Guid practitioner, DateOnly day, int hour, int minute, string status, Guid by)
+        private async Task<Guid> AppointmentAsync(Guid patient, Guid practitioner, DateOnly day, int hour, int minute, string status, Guid by)
         {
+            var id = Guid.NewGuid();
             var start = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(new TimeOnly(hour, minute)), Sydney), TimeSpan.Zero);
-            return PostgresServer.ExecuteAsync(Database.SuperuserConnection,
-                $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{Guid.NewGuid()}', '{patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(15).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{by}', now(), false)");
+            await PostgresServer.ExecuteAsync(Database.SuperuserConnection,
+                $"INSERT INTO appointments.appointments (id, patient_id, practitioner_id, starts_at, ends_at, type, reason, status, booked_by, booked_at, outside_hours) VALUES ('{id}', '{patient}', '{practitioner}', '{start.UtcDateTime:O}', '{start.AddMinutes(15).UtcDateTime:O}', 'Standard', 'Check-up', '{status}', '{by}', now(), false)");
+            return id;
         }
     }
 }
