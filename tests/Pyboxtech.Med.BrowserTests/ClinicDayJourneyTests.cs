@@ -245,8 +245,8 @@ public sealed class ClinicDayJourneyTests(BrowserPortal portal) : IClassFixture<
             await page.GetByLabel("Name, date of birth or record number").FillAsync(family);
             await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
             await page.GetByTestId("patient-choice").GetByRole(AriaRole.Link).ClickAsync();
-            await Assertions.Expect(page.Locator("#Time")).ToHaveValueAsync("00:00");
-            await page.Locator("#Reason").FillAsync("Blood test results");
+            await Assertions.Expect(page.Locator("#Form_Time")).ToHaveValueAsync("00:00");
+            await page.Locator("#Form_Reason").FillAsync("Blood test results");
             pages.Add(page);
         }
 
@@ -267,7 +267,7 @@ public sealed class ClinicDayJourneyTests(BrowserPortal portal) : IClassFixture<
         var next = loser.GetByTestId("next-free").GetByRole(AriaRole.Link);
         Assert.True(await next.CountAsync() > 0, "no next free slots offered");
         await Assertions.Expect(next.First).Not.ToContainTextAsync(first);
-        await Assertions.Expect(loser.Locator("#Reason")).ToHaveValueAsync("Blood test results");
+        await Assertions.Expect(loser.Locator("#Form_Reason")).ToHaveValueAsync("Blood test results");
         await ShotAsync(loser, "clinicday-slot-taken");
 
         // One appointment in the slot, in the day view.

@@ -48,16 +48,16 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         // The practice manager: the doctor made a practitioner, today's hours on the page.
         var manager = await SignedInAsync(tour, $"{language}.pm");
         await VisitAsync(tour, manager, "/Appointments/Practitioners", "GET /Appointments/Practitioners", "with a candidate");
-        await manager.Locator("#UserId").SelectOptionAsync(doctor.Id.ToString());
+        await manager.Locator("#Form_UserId").SelectOptionAsync(doctor.Id.ToString());
         await SubmitAsync(manager, "[data-testid='add-practitioner']");
         await tour.CheckAsync(manager, "GET /Appointments/Practitioners/{id:guid}", "new, no hours");
         await manager.Locator("[data-testid='hours-form']").EvaluateAsync("f => f.noValidate = true");
-        await manager.Locator("#Day").SelectOptionAsync(soon.DayOfWeek.ToString());
+        await manager.Locator("#HoursForm_Day").SelectOptionAsync(soon.DayOfWeek.ToString());
         await SubmitAsync(manager, "[data-testid='hours-form']");
         await tour.CheckAsync(manager, "GET /Appointments/Practitioners/{id:guid}", "hours refused (no times)");
-        await manager.Locator("#Day").SelectOptionAsync(soon.DayOfWeek.ToString());
-        await manager.FillAsync("#HoursStartsAt", "00:00");
-        await manager.FillAsync("#HoursEndsAt", "23:59");
+        await manager.Locator("#HoursForm_Day").SelectOptionAsync(soon.DayOfWeek.ToString());
+        await manager.FillAsync("#HoursForm_StartsAt", "00:00");
+        await manager.FillAsync("#HoursForm_EndsAt", "23:59");
         await SubmitAsync(manager, "[data-testid='hours-form']");
         await Assertions.Expect(manager.GetByTestId("hours")).ToHaveCountAsync(1);
         await tour.CheckAsync(manager, "GET /Appointments/Practitioners/{id:guid}", "with hours");
@@ -104,25 +104,25 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         await desk.Locator("[data-testid='book-form']").EvaluateAsync("f => f.noValidate = true");
         await SubmitAsync(desk, "[data-testid='book-form']");
         await tour.CheckAsync(desk, "GET /Appointments/Book", "refused (no time, no reason)");
-        await desk.FillAsync("#Time", time);
-        await desk.FillAsync("#Reason", language == "es" ? "Receta repetida" : "Repeat prescription");
+        await desk.FillAsync("#Form_Time", time);
+        await desk.FillAsync("#Form_Reason", language == "es" ? "Receta repetida" : "Repeat prescription");
         await SubmitAsync(desk, "[data-testid='book-form']");
         await Assertions.Expect(desk.GetByTestId("status")).ToBeVisibleAsync();
         var appointment = new Uri(desk.Url).AbsolutePath;
         await tour.CheckAsync(desk, "GET /Appointments/{id:guid}", "booked");
         await VisitAsync(tour, desk, appointment + "/Move", "GET /Appointments/{id:guid}/Move", "filled");
-        await desk.FillAsync("#Time", soon.AddMinutes(30).ToString("HH:mm", CultureInfo.InvariantCulture));
+        await desk.FillAsync("#Form_Time", soon.AddMinutes(30).ToString("HH:mm", CultureInfo.InvariantCulture));
         await SubmitAsync(desk, "[data-testid='move-form']");
         await tour.CheckAsync(desk, "GET /Appointments/{id:guid}", "moved");
 
         // The same slot for another patient: taken, with the next free slots; then another day, outside the hours.
         var moved = soon.AddMinutes(30).ToString("HH:mm", CultureInfo.InvariantCulture);
         await GoAsync(desk, $"/Appointments/Book?patientId={other}&practitionerId={doctor.Id}&date={date}&time={moved}&minutes=15");
-        await desk.FillAsync("#Reason", "Check-up");
+        await desk.FillAsync("#Form_Reason", "Check-up");
         await SubmitAsync(desk, "[data-testid='book-form']");
         await Assertions.Expect(desk.GetByTestId("next-free")).ToBeVisibleAsync();
         await tour.CheckAsync(desk, "GET /Appointments/Book", "refused (slot taken, next free slots)");
-        await desk.FillAsync("#Date", soon.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await desk.FillAsync("#Form_Date", soon.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await SubmitAsync(desk, "[data-testid='book-form']");
         await tour.CheckAsync(desk, "GET /Appointments/Book", "refused (outside hours, book anyway offered)");
 
@@ -229,21 +229,21 @@ public sealed class ClinicDayAccessibilityTests(BrowserPortal portal) : IClassFi
         await page.AfterNextLoadAsync(() => page.Keyboard.PressAsync("Enter"));
 
         // The form in its order: practitioner (typed to choose), type, date, time, length, reason; Enter books.
-        await TabToAsync(page, "#PractitionerId");
+        await TabToAsync(page, "#Form_PractitionerId");
         await page.Keyboard.TypeAsync("Dr Kim");
-        await Assertions.Expect(page.Locator("#PractitionerId option:checked")).ToHaveTextAsync("Dr Kim Keys");
+        await Assertions.Expect(page.Locator("#Form_PractitionerId option:checked")).ToHaveTextAsync("Dr Kim Keys");
         await page.Keyboard.PressAsync("Tab");
-        await AssertFocusAsync(page, "#Type");
+        await AssertFocusAsync(page, "#Form_Type");
         await page.Keyboard.PressAsync("Tab");
-        await AssertFocusAsync(page, "#Date");
+        await AssertFocusAsync(page, "#Form_Date");
         // Chromium's date field takes its order from the browser's own language (en-US here: month, day, year), not the page's.
         await page.Keyboard.TypeAsync(tomorrow.ToString("MMddyyyy", CultureInfo.InvariantCulture));
-        await Assertions.Expect(page.Locator("#Date")).ToHaveValueAsync(tomorrow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        await TabToAsync(page, "#Time");
+        await Assertions.Expect(page.Locator("#Form_Date")).ToHaveValueAsync(tomorrow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await TabToAsync(page, "#Form_Time");
         await page.Keyboard.TypeAsync("1030A");
-        await Assertions.Expect(page.Locator("#Time")).ToHaveValueAsync("10:30");
-        await TabToAsync(page, "#Minutes");
-        await TypeInNextAsync(page, "#Reason", "Blood pressure check");
+        await Assertions.Expect(page.Locator("#Form_Time")).ToHaveValueAsync("10:30");
+        await TabToAsync(page, "#Form_Minutes");
+        await TypeInNextAsync(page, "#Form_Reason", "Blood pressure check");
         await page.AfterNextLoadAsync(() => page.Keyboard.PressAsync("Enter"));
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex(@"/Appointments/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync("The appointment is booked.");

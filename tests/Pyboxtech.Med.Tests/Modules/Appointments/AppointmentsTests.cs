@@ -170,6 +170,10 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
         var message = document.GetElementById(input.GetAttribute("aria-describedby")!)!;
         Assert.Contains(expected, message.TextContent, StringComparison.Ordinal);
         Assert.Equal(message, input.ParentElement!.QuerySelector(".invalid-feedback"));
+        // The summary at the top links to the field, so a keyboard or screen-reader user lands on it.
+        var link = document.QuerySelectorAll("[data-testid=form-errors] a[data-field-link]")
+            .Single(a => a.TextContent.Contains(expected, StringComparison.Ordinal));
+        Assert.Equal(input, document.GetElementById(link.GetAttribute("href")![1..]));
         Assert.Equal(0, await CountAsync(practitioner));
     }
 
