@@ -23,6 +23,7 @@ public enum BookingProblem
     SlotTaken,
     Stale,
     NotAllowed,
+    NotStartedYet,
 }
 
 /// <summary>What someone asked to book (or move to), in the clinic's wall-clock time.</summary>
@@ -208,7 +209,8 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         var from = appointment.Status;
         if (appointment.ChangeStatus(to, by, clock.GetUtcNow(), to == AppointmentStatus.Cancelled ? cancelReason?.Trim() : null) is not { } change)
         {
-            return BookingProblem.NotAllowed;
+            // A step the status allows but the clock does not: "did not attend" before the appointment's time.
+            return Appointment.Next(from).Contains(to) ? BookingProblem.NotStartedYet : BookingProblem.NotAllowed;
         }
 
         db.Entry(appointment).Property(a => a.Version).OriginalValue = version;

@@ -182,7 +182,7 @@ public sealed class AppointmentsController(
     [RequirePermission<AppointmentsModule>(AccessLevel.Read)]
     public async Task<IActionResult> Appointment(Guid id, CancellationToken cancellationToken) =>
         await calendar.ViewAsync(id, cancellationToken) is var (entry, history)
-            ? View(new AppointmentViewModel(entry, history, AppointmentRules.Next(entry.Status), await CanWriteAsync(), new CancelAppointmentForm { Version = entry.Version }))
+            ? View(new AppointmentViewModel(entry, history, AppointmentRules.Next(entry.Status, entry.StartsAt, calendar.Now), await CanWriteAsync(), new CancelAppointmentForm { Version = entry.Version }))
             : NotFound();
 
     [HttpGet("{id:guid}/Move")]
@@ -292,7 +292,7 @@ public sealed class AppointmentsController(
         }
 
         var form = new CancelAppointmentForm { Reason = cancel?.Reason ?? "", Version = entry.Version };
-        return Invalid(View(nameof(Appointment), new AppointmentViewModel(entry, history, AppointmentRules.Next(entry.Status), await CanWriteAsync(), form)), status);
+        return Invalid(View(nameof(Appointment), new AppointmentViewModel(entry, history, AppointmentRules.Next(entry.Status, entry.StartsAt, calendar.Now), await CanWriteAsync(), form)), status);
     }
 
     private string Message(BookingProblem problem) => problem switch
@@ -308,6 +308,7 @@ public sealed class AppointmentsController(
         BookingProblem.SlotTaken => text["This slot has just been taken. Choose one of the next free slots below."].Value,
         BookingProblem.Stale => text["Someone else changed this appointment while you had it open. Check it and try again."].Value,
         BookingProblem.NotAllowed => text["This appointment can no longer be changed that way."].Value,
+        BookingProblem.NotStartedYet => text["A patient can be marked as not attending only once the appointment's time has come."].Value,
         _ => text["The appointment could not be saved."].Value,
     };
 

@@ -129,6 +129,13 @@ public sealed class Appointment
         _ => [],
     };
 
+    /// <summary>
+    /// The statuses an appointment starting at <paramref name="startsAt"/> may move to at <paramref name="now"/>: "did not
+    /// attend" only once its time has come (a patient cannot miss an appointment that has not begun).
+    /// </summary>
+    public static IReadOnlyList<AppointmentStatus> Next(AppointmentStatus from, DateTimeOffset startsAt, DateTimeOffset now) =>
+        Next(from).Where(s => s != AppointmentStatus.DidNotAttend || now >= startsAt).ToList();
+
     public bool CanCancel => Status is AppointmentStatus.Booked or AppointmentStatus.Arrived;
 
     public bool CanMove => Status == AppointmentStatus.Booked;
@@ -136,7 +143,7 @@ public sealed class Appointment
     /// <summary>Moves to <paramref name="to"/> if allowed, and returns the history line; null when the change is not allowed.</summary>
     public AppointmentStatusChange? ChangeStatus(AppointmentStatus to, Guid by, DateTimeOffset now, string? cancelReason = null)
     {
-        var allowed = to == AppointmentStatus.Cancelled ? CanCancel : Next(Status).Contains(to);
+        var allowed = to == AppointmentStatus.Cancelled ? CanCancel : Next(Status, StartsAt, now).Contains(to);
         if (!allowed)
         {
             return null;
@@ -244,5 +251,5 @@ internal static class AppointmentsModel
 /// <summary>The status rules, for pages (a controller's action named Appointment hides the entity's name there).</summary>
 public static class AppointmentRules
 {
-    public static IReadOnlyList<AppointmentStatus> Next(AppointmentStatus from) => Appointment.Next(from);
+    public static IReadOnlyList<AppointmentStatus> Next(AppointmentStatus from, DateTimeOffset startsAt, DateTimeOffset now) => Appointment.Next(from, startsAt, now);
 }

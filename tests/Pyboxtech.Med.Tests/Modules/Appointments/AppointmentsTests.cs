@@ -216,6 +216,29 @@ public sealed class AppointmentsTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task DidNotAttend_BeforeTheAppointmentsTime_IsNotOfferedAndAForgedOneChangesNothing()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookAsync(practitioner, NextMonday(), "09:30");
+        var page = new HtmlParser().ParseDocument(await _reception.GetStringAsync($"/Appointments/{id}"));
+        Assert.NotNull(page.QuerySelector("[data-testid=status-Arrived]"));
+        Assert.Null(page.QuerySelector("[data-testid=status-DidNotAttend]"));
+        var before = await portal.LastAuditSequenceAsync();
+
+        var version = await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+        var token = (await HtmlForm.LoadAsync(_reception, "/Appointments/WaitingRoom", "form[action='/Account/Logout']")).Fields[HtmlForm.AntiforgeryField];
+        var forged = await _reception.PostAsync(new Uri($"/Appointments/{id}/Status", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [HtmlForm.AntiforgeryField] = token, ["To"] = "DidNotAttend", ["Version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("only once the appointment's time has come", System.Net.WebUtility.HtmlDecode(await forged.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(AppointmentStatus.Booked, await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Status).SingleAsync()));
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => r.EventType == AppointmentsModule.StatusChanged);
+    }
+
+    [Fact]
     public async Task Statuses_ArrivedConsultationCompleted_AreKeptAsHistoryAndWrongStepsRefused()
     {
         var practitioner = await PractitionerAsync();
