@@ -43,6 +43,7 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     private static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
     private HttpClient _doctor = null!;
+    private MedUser _other = null!;
     private Guid _patient;
     private Guid _otherPatient;
     private Guid _strangersPatient;
@@ -51,13 +52,13 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     {
         var suffix = ClinicalAccessSetup.Suffix();
         var doctor = await ClinicalAccessSetup.UserAsync(portal, $"doc.{suffix}", "Dana Doc", "Doctor");
-        var other = await ClinicalAccessSetup.UserAsync(portal, $"other.{suffix}", "Otto Other", "Doctor");
+        _other = await ClinicalAccessSetup.UserAsync(portal, $"other.{suffix}", "Otto Other", "Doctor");
         await ClinicalAccessSetup.UserAsync(portal, "sys.docs", "Sys Admin", MedRole.SystemAdministrator);
         _patient = await ClinicalAccessSetup.PatientAsync(portal, "Documenta");
         _otherPatient = await ClinicalAccessSetup.PatientAsync(portal, "Secunda");
         _strangersPatient = await ClinicalAccessSetup.PatientAsync(portal, "Extranea");
         await ClinicalAccessSetup.TeamAsync(portal, $"Team {suffix}", doctor.Id, [], [_patient, _otherPatient]);
-        await ClinicalAccessSetup.TeamAsync(portal, $"Other {suffix}", other.Id, [], [_strangersPatient]);
+        await ClinicalAccessSetup.TeamAsync(portal, $"Other {suffix}", _other.Id, [], [_strangersPatient]);
         _doctor = await portal.SignInAsync(doctor.UserName!);
         if (await portal.WithDbAsync(db => db.Set<DocumentConnection>().AnyAsync()) is false)
         {
@@ -471,6 +472,137 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         Assert.Equal(["a/x.txt", "a/y.txt"], listed.Select(r => r.Path).Order(StringComparer.Ordinal));
         Assert.All(listed, r => Assert.Equal(3, r.Size));
         Assert.All(listed, r => Assert.NotNull(r.ETag));
+    }
+
+    [Theory]
+    [InlineData(507, "Nextcloud is full or the account's quota is used up (507). Free space or raise the quota.", DavProblem.InsufficientStorage)]
+    [InlineData(403, "Nextcloud refused to let this account write there (403). Give the account write permission on the root folder.", DavProblem.Forbidden)]
+    public async Task Upload_NextcloudFullOrRefusingTheFile_SaysSoPlainly_KeepsNoRowAndNoRemoteFile(int status, string message, DavProblem problem)
+    {
+        var count = await CountAsync(_patient);
+        var files = portal.Dav.AllFiles();
+        var before = await portal.LastAuditSequenceAsync();
+
+        HttpResponseMessage response;
+        await portal.Dav.AnswerAsync("PUT", status);
+        try
+        {
+            response = await UploadAsync(_patient, "Letter", "", ("letter.pdf", RandomPdf(3000)));
+        }
+        finally
+        {
+            await portal.Dav.BehaveAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"letter.pdf: not uploaded. {message} Nothing was kept; try again.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(count, await CountAsync(_patient));
+        Assert.Empty(portal.Dav.AllFiles().Except(files));
+        var refused = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == DocumentService.UploadRefused);
+        Assert.Equal((AuditOutcome.Failed, _patient.ToString(), $"upload refused: Nextcloud: {problem}"), (refused.Outcome, refused.SubjectId, refused.Details));
+    }
+
+    [Fact]
+    public async Task Download_NextcloudAnswersALoginPageInsteadOfTheFile_GetsAPlainMessageNotThePage_AndNothingIsRecordedAsSent()
+    {
+        var bytes = RandomPdf(4000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Result", "", ("scan.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient && d.FileName == "scan.pdf").Select(d => d.Id).SingleAsync());
+        var before = await portal.LastAuditSequenceAsync();
+
+        HttpResponseMessage download, view;
+        await portal.Dav.AnswerGetWithPageAsync("<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><form id=\"login\">Log in</form><script>var page = 'sso-login-page';</script></body></html>");
+        try
+        {
+            download = await _doctor.GetAsync($"/Documents/{_patient}/{id}/Download");
+            view = await _doctor.GetAsync($"/Documents/{_patient}/{id}/View");
+        }
+        finally
+        {
+            await portal.Dav.BehaveAsync();
+        }
+
+        foreach (var response in new[] { download, view })
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Null(response.Content.Headers.ContentDisposition);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains(HtmlForm.Errors(html), e => e.StartsWith("The address answers with a web page, not WebDAV.", StringComparison.Ordinal));
+            Assert.DoesNotContain("sso-login-page", html, StringComparison.Ordinal);
+            response.Dispose();
+        }
+
+        // Nothing claims the document reached the person; once Nextcloud serves files again, it is whole.
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => (r.EventType == DocumentService.Downloaded || r.EventType == DocumentService.Viewed)
+            && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+        Assert.Equal(bytes, await _doctor.GetByteArrayAsync($"/Documents/{_patient}/{id}/Download"));
+    }
+
+    /// <summary>
+    /// The patient's folder removed between the portal making it and the MOVE into it: Nextcloud answers 409 (some
+    /// versions 404), Apache mod_dav_fs 500. The portal makes the folder again and moves once more.
+    /// </summary>
+    [Theory]
+    [InlineData(409)]
+    [InlineData(404)]
+    [InlineData(0)] // no rule: Apache's own 500
+    public async Task Upload_PatientFolderGoneBeforeTheMove_IsMadeAgainAndTheUploadSucceeds(int status)
+    {
+        var mrn = await RecordNumberAsync(_patient);
+        var folder = portal.Dav.LocalPath($"{Root}/{mrn}");
+        var incoming = portal.Dav.LocalPath($"{Root}/{DocumentService.IncomingFolder}");
+        var waiting = Directory.Exists(incoming) ? Directory.GetFiles(incoming) : [];
+        var chunk = RandomPdf(64 * 1024);
+        var content = new CountingContent(chunk, repeat: 4, onRead: _ => { }, afterChunks: 2, atThatPoint: async () =>
+        {
+            // The PUT has begun (Apache opened its file in .incoming), so the patient's folder was made before it: remove it.
+            for (var i = 0; !(Directory.Exists(incoming) && Directory.GetFiles(incoming).Except(waiting).Any()); i++)
+            {
+                Assert.True(i < 200, "the upload to Nextcloud did not start");
+                await Task.Delay(50);
+            }
+
+            Directory.Delete(folder, recursive: true);
+        });
+
+        HttpResponseMessage response;
+        if (status != 0)
+        {
+            await portal.Dav.AnswerMoveIntoMissingFolderAsync(status);
+        }
+
+        try
+        {
+            response = await UploadAsync(_patient, "Result", "", ("late.pdf", content));
+        }
+        finally
+        {
+            if (status != 0)
+            {
+                await portal.Dav.BehaveAsync();
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var document = await portal.WithDbAsync(db => db.Set<Document>().SingleAsync(d => d.PatientId == _patient && d.FileName == "late.pdf"));
+        Assert.Equal(Enumerable.Repeat(chunk, 4).SelectMany(b => b), await File.ReadAllBytesAsync(portal.Dav.LocalPath($"{Root}/{document.RemotePath}")));
+        Assert.StartsWith($"{mrn}/", document.RemotePath, StringComparison.Ordinal);
+        Assert.DoesNotContain(portal.Dav.AllFiles(), f => f.Contains(document.Id.ToString(), StringComparison.Ordinal) && f != $"{Root}/{document.RemotePath}");
+    }
+
+    [Fact]
+    public async Task TestConnection_RootInAFolderThatDoesNotExist_SaysNoSuchFolder_WhileAMissingRootAloneIsMade()
+    {
+        var admin = await portal.SignInAsync("sys.docs");
+        var missing = $"no-such-{Guid.NewGuid():N}";
+
+        var nested = await TestConnectionAsync(admin, portal.Dav.ServerUrl.ToString(), WebDavServer.Password, root: $"{missing}/clinic");
+        var single = await TestConnectionAsync(admin, portal.Dav.ServerUrl.ToString(), WebDavServer.Password, root: $"{missing}-new");
+
+        Assert.Contains("Connection failed. The folder does not exist in Nextcloud. Check the user name and the root folder.", nested, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(portal.Dav.FilesRoot, missing)));
+        Assert.Contains("Connection works.", single, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(portal.Dav.FilesRoot, $"{missing}-new")));
     }
 
     private async Task<IReadOnlyList<IntegrityFinding>> RunIntegrityCheckAsync()
