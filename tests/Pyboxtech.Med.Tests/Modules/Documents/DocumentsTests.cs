@@ -605,6 +605,74 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         Assert.True(Directory.Exists(Path.Combine(portal.Dav.FilesRoot, $"{missing}-new")));
     }
 
+    [Fact]
+    public async Task Documents_ThroughAGrant_AreListedAndDownloadedWithTheGrantAudited_AndRefusedOnceItIsRevoked()
+    {
+        var bytes = RandomPdf(2000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Letter", "", ("shared.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).Select(d => d.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await ClinicalAccessSetup.GrantAsync(_doctor, _patient, ClinicalAccessSetup.Grant(_other.Id))).StatusCode);
+        var grantee = await portal.SignInAsync(_other.UserName!);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var list = await grantee.GetAsync($"/Documents/{_patient}");
+        using var download = await grantee.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains($"data-document-id=\"{id}\"", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        foreach (var type in new[] { DocumentService.Listed, DocumentService.Downloaded })
+        {
+            var row = Assert.Single(rows, r => r.EventType == type && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+            Assert.Equal((_other.Id, _patient.ToString(), AccessBasisName.Grant), (row.UserId, row.SubjectId, row.AccessBasis));
+        }
+
+        var revoke = await HtmlForm.LoadAsync(_doctor, $"/Sharing/{_patient}/New", "[data-testid=revoke-form]");
+        Assert.Equal(HttpStatusCode.Redirect, (await revoke.SubmitAsync([])).StatusCode);
+        before = await portal.LastAuditSequenceAsync();
+
+        var listAfter = await grantee.GetAsync($"/Documents/{_patient}");
+        var downloadAfter = await grantee.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.Forbidden, listAfter.StatusCode);
+        Assert.DoesNotContain("shared.pdf", await listAfter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, downloadAfter.StatusCode);
+        Assert.NotEqual(bytes, await downloadAfter.Content.ReadAsByteArrayAsync());
+        var refusals = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == DocumentService.Refused).ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.All(refusals, r => Assert.Equal((AuditOutcome.Denied, _other.Id, _patient.ToString()), (r.Outcome, r.UserId, r.SubjectId)));
+    }
+
+    [Fact]
+    public async Task Documents_AfterBreakTheGlass_AreListedAndDownloaded_AndEveryRowSaysEmergency()
+    {
+        var bytes = RandomPdf(2000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Result", "", ("allergies.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).Select(d => d.Id).SingleAsync());
+        var outsider = await portal.SignInAsync(_other.UserName!);
+        var offer = await outsider.GetAsync($"/Documents/{_patient}");
+        Assert.Equal(HttpStatusCode.Forbidden, offer.StatusCode);
+        Assert.Contains($"href=\"/Records/{_patient}\"", await offer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await ClinicalAccessSetup.BreakAsync(outsider, _patient, "Unconscious in the waiting room, need allergies")).StatusCode);
+        var before = await portal.LastAuditSequenceAsync();
+        var list = await outsider.GetAsync($"/Documents/{_patient}");
+        using var download = await outsider.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains("allergies.pdf", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        foreach (var type in new[] { DocumentService.Listed, DocumentService.Downloaded })
+        {
+            var row = Assert.Single(rows, r => r.EventType == type && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+            Assert.Equal((_other.Id, _patient.ToString(), AccessBasisName.Emergency, PurposeOfUse.EmergencyTreatment), (row.UserId, row.SubjectId, row.AccessBasis, row.PurposeOfUse));
+        }
+    }
+
     private async Task<IReadOnlyList<IntegrityFinding>> RunIntegrityCheckAsync()
     {
         using var scope = portal.Services.CreateScope();
