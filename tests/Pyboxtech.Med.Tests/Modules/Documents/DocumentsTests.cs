@@ -673,6 +673,52 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         }
     }
 
+    /// <summary>
+    /// A file is what its first bytes say: one that opens as a PDF is kept as a PDF even when it also carries a web page.
+    /// It is only ever sent as a PDF or an attachment, with nosniff, so no browser runs it as a page.
+    /// </summary>
+    [Fact]
+    public async Task Upload_PdfThatCarriesHtmlAndScript_IsKeptAsAPdf_AndNeverServedAsAPage()
+    {
+        var polyglot = Encoding.ASCII.GetBytes("%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n");
+
+        var response = await UploadAsync(_patient, "Letter", "", ("both.pdf", polyglot));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var document = await portal.WithDbAsync(db => db.Set<Document>().SingleAsync(d => d.PatientId == _patient && d.FileName == "both.pdf"));
+        Assert.Equal("application/pdf", document.MediaType);
+        using var download = await _doctor.GetAsync($"/Documents/{_patient}/{document.Id}/Download");
+        using var view = await _doctor.GetAsync($"/Documents/{_patient}/{document.Id}/View");
+        Assert.Equal(("attachment", "application/octet-stream"), (download.Content.Headers.ContentDisposition!.DispositionType, download.Content.Headers.ContentType!.MediaType));
+        Assert.Equal(("inline", "application/pdf"), (view.Content.Headers.ContentDisposition!.DispositionType, view.Content.Headers.ContentType!.MediaType));
+        foreach (var sent in new[] { download, view })
+        {
+            Assert.Equal("nosniff", Assert.Single(sent.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal(polyglot, await sent.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Upload_SameFileThreeTimes_KeepsEach_AndTheNoticeNamesTheFirst()
+    {
+        var bytes = RandomPdf(2500);
+
+        var notices = new List<string?>();
+        foreach (var name in new[] { "first.pdf", "second.pdf", "third.pdf" })
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Referral", "", (name, bytes))).StatusCode);
+            var page = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}"));
+            notices.Add(page.QuerySelector("[data-testid=notice]")?.TextContent);
+        }
+
+        Assert.Equal("first.pdf: uploaded.", notices[0]);
+        Assert.Matches(@"^second\.pdf: uploaded\. It has the same content as first\.pdf, uploaded on .+; both are kept\.$", notices[1]);
+        Assert.Matches(@"^third\.pdf: uploaded\. It has the same content as first\.pdf, uploaded on .+; both are kept\.$", notices[2]);
+        var kept = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).ToListAsync());
+        Assert.Equal(["first.pdf", "second.pdf", "third.pdf"], kept.Select(d => d.FileName).Order(StringComparer.Ordinal));
+        Assert.All(kept, d => Assert.Equal(bytes, File.ReadAllBytes(portal.Dav.LocalPath($"{Root}/{d.RemotePath}"))));
+    }
+
     private async Task<IReadOnlyList<IntegrityFinding>> RunIntegrityCheckAsync()
     {
         using var scope = portal.Services.CreateScope();
