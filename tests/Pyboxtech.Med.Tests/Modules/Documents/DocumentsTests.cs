@@ -5,6 +5,8 @@ using System.Text;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Auditing;
@@ -717,6 +719,68 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         var kept = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).ToListAsync());
         Assert.Equal(["first.pdf", "second.pdf", "third.pdf"], kept.Select(d => d.FileName).Order(StringComparer.Ordinal));
         Assert.All(kept, d => Assert.Equal(bytes, File.ReadAllBytes(portal.Dav.LocalPath($"{Root}/{d.RemotePath}"))));
+    }
+
+    [Fact]
+    public async Task List_ThirtyDocuments_GivesTwoPagesNewestFirst_TheSecondWithTheFiveOldest()
+    {
+        var names = Enumerable.Range(1, 30).Select(i => $"doc-{i:00}.pdf").ToArray();
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Other", "", names[..20].Select(n => (n, RandomPdf(600))).ToArray())).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Other", "", names[20..].Select(n => (n, RandomPdf(600))).ToArray())).StatusCode);
+        var newestFirst = Enumerable.Reverse(names).ToArray();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var first = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}"));
+        var second = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}?page=2"));
+
+        Assert.Equal(newestFirst[..25], first.QuerySelectorAll("[data-testid=document-name]").Select(e => e.TextContent));
+        Assert.Equal($"/Documents/{_patient}?page=2", first.QuerySelector("[data-testid=next-page]")?.GetAttribute("href"));
+        Assert.Equal(newestFirst[25..], second.QuerySelectorAll("[data-testid=document-name]").Select(e => e.TextContent));
+        Assert.Null(second.QuerySelector("[data-testid=next-page]"));
+        // The audit row of the second page names exactly the five documents it showed.
+        var shown = second.QuerySelectorAll("[data-testid=document-row]").Select(r => r.GetAttribute("data-document-id")!).ToList();
+        var listed = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == DocumentService.Listed).Select(r => r.Details).ToList();
+        Assert.Equal(2, listed.Count);
+        Assert.Equal($"5 document(s) listed: {string.Join(' ', shown)}", listed[1]);
+    }
+
+    /// <summary>The maintenance service as it runs at start (its own first wait on a clock the test moves): the real one-day cut-off.</summary>
+    [Fact]
+    public async Task StartupSweep_RemovesUploadTemporariesOlderThanADay_AndKeepsAYoungerOne()
+    {
+        using (var scope = portal.Services.CreateScope())
+        {
+            var target = await scope.ServiceProvider.GetRequiredService<DocumentConnectionStore>().TargetAsync(CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<WebDavClient>().EnsureFolderAsync(target!, DocumentService.IncomingFolder, CancellationToken.None);
+        }
+
+        var incoming = portal.Dav.LocalPath($"{Root}/{DocumentService.IncomingFolder}");
+        var old = Path.Combine(incoming, $"{Guid.NewGuid()}.part");
+        var young = Path.Combine(incoming, $"{Guid.NewGuid()}.part");
+        await File.WriteAllBytesAsync(old, RandomPdf(100));
+        await File.WriteAllBytesAsync(young, RandomPdf(100));
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-25));
+        File.SetLastWriteTimeUtc(young, DateTime.UtcNow.AddHours(-23));
+        var log = new CapturedLog();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var maintenance = new DocumentsMaintenance(
+            portal.Services.GetRequiredService<IServiceScopeFactory>(), new IntegrityProgress(), clock, loggers.CreateLogger<DocumentsMaintenance>());
+
+        await maintenance.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 300 && !log.Entries.Any(e => e.Contains("unfinished upload", StringComparison.Ordinal)); i++)
+        {
+            // Its first wait may start after StartAsync has returned (ExecuteAsync runs on a thread of its own): move
+            // the clock past it until the sweep has run (never as far as the daily check).
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(100);
+        }
+
+        await maintenance.StopAsync(CancellationToken.None);
+
+        Assert.Contains(log.Entries, e => e.Contains("Removed 1 unfinished upload(s) from Nextcloud", StringComparison.Ordinal));
+        Assert.False(File.Exists(old));
+        Assert.True(File.Exists(young));
     }
 
     private async Task<IReadOnlyList<IntegrityFinding>> RunIntegrityCheckAsync()
