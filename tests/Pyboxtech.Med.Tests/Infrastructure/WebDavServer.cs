@@ -14,6 +14,10 @@ namespace Pyboxtech.Med.Tests.Infrastructure;
 /// Start: <c>await WebDavServer.StartAsync()</c>; <see cref="BaseUrl"/> (the user's files URL, ending in '/'),
 /// <see cref="User"/>, <see cref="Password"/>, <see cref="FilesRoot"/> (the folder on disk behind it, to change a
 /// file behind the portal's back); <see cref="StopAsync"/> / <see cref="RestartAsync"/> to cut it mid-test.
+/// Answers Apache's own modules never give but a Nextcloud does (507 full, 403 on a read-only share, a login page in
+/// place of a file, 404 or 409 for a MOVE into a missing folder) come from mod_rewrite rules in front of mod_dav:
+/// <see cref="AnswerAsync"/>, <see cref="AnswerMoveIntoMissingFolderAsync"/>, <see cref="AnswerGetWithPageAsync"/>;
+/// <see cref="BehaveAsync"/> takes them away. Each restarts the server on its port.
 /// </summary>
 public sealed class WebDavServer : IAsyncDisposable
 {
@@ -22,6 +26,7 @@ public sealed class WebDavServer : IAsyncDisposable
 
     private readonly string _home;
     private Process? _process;
+    private string[] _rules = [];
 
     private WebDavServer(string home, int port)
     {
@@ -112,6 +117,40 @@ public sealed class WebDavServer : IAsyncDisposable
         await LaunchAsync();
     }
 
+    /// <summary>Every <paramref name="method"/> request for the user's files gets <paramref name="status"/> (Apache's error page) and changes nothing.</summary>
+    public Task AnswerAsync(string method, int status) => RuleAsync(
+        $"RewriteCond %{{REQUEST_METHOD}} ={method}",
+        $"RewriteRule ^/remote\\.php/dav/files/{User}/ - [R={status},L]");
+
+    /// <summary>
+    /// A MOVE whose destination folder is not there gets <paramref name="status"/>, as Nextcloud versions answer (409 or
+    /// 404), where mod_dav_fs answers 500 ("could not rename").
+    /// </summary>
+    public Task AnswerMoveIntoMissingFolderAsync(int status) => RuleAsync(
+        "RewriteCond %{REQUEST_METHOD} =MOVE",
+        $"RewriteCond %{{HTTP:Destination}} /remote\\.php/dav/files/{User}/(.+)/[^/]+$",
+        $"RewriteCond {FilesRoot}/%1 !-d",
+        $"RewriteRule ^ - [R={status},L]");
+
+    /// <summary>Every GET of a file is answered 200 with <paramref name="html"/> as text/html, as a Nextcloud behind a login page (SSO, maintenance) does.</summary>
+    public async Task AnswerGetWithPageAsync(string html)
+    {
+        var page = Path.Combine(_home, "page.html");
+        await File.WriteAllTextAsync(page, html);
+        await RuleAsync(
+            "RewriteCond %{REQUEST_METHOD} =GET",
+            $"RewriteRule ^/remote\\.php/dav/files/{User}/.*[^/]$ {page} [T=text/html,L]");
+    }
+
+    /// <summary>Back to plain Apache mod_dav_fs.</summary>
+    public Task BehaveAsync() => RuleAsync();
+
+    private async Task RuleAsync(params string[] rules)
+    {
+        _rules = rules;
+        await RestartAsync();
+    }
+
     /// <summary>The path on disk of a remote path under the user's files ("MRN100001/x.pdf").</summary>
     public string LocalPath(string remotePath) => Path.Combine(FilesRoot, remotePath.TrimStart('/').Replace('/', Path.DirectorySeparatorChar));
 
@@ -196,6 +235,9 @@ public sealed class WebDavServer : IAsyncDisposable
             LoadModule alias_module {modules}/mod_alias.so
             LoadModule dav_module {modules}/mod_dav.so
             LoadModule dav_fs_module {modules}/mod_dav_fs.so
+            LoadModule rewrite_module {modules}/mod_rewrite.so
+            RewriteEngine {(_rules.Length == 0 ? "Off" : "On")}
+            {string.Join("\n", _rules)}
             {root}DAVLockDB {_home}/locks/lockdb
             LimitRequestBody 0
             Alias /remote.php/dav/files/{User} {FilesRoot}

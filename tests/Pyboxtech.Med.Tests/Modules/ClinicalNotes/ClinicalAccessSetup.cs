@@ -1,13 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Pyboxtech.Med.Tests.Infrastructure;
+using Pyboxtech.Med.Web.Auditing;
 using Pyboxtech.Med.Web.Modules.Patients;
 using Pyboxtech.Med.Web.Security.Identity;
 using Pyboxtech.Med.Web.Security.PatientAccess;
 
 namespace Pyboxtech.Med.Tests.Modules.ClinicalNotes;
 
-/// <summary>Teams, members and patients set up in the database, and a person's basis read as the record page would.</summary>
+/// <summary>
+/// Teams, members and patients set up in the database, and a person's basis read as the record page would; a grant and
+/// break-the-glass started through their own forms, as a clinician does.
+/// </summary>
 internal static class ClinicalAccessSetup
 {
     public static async Task<MedUser> UserAsync(PortalFactory portal, string userName, string displayName, params string[] roles) =>
@@ -51,6 +55,15 @@ internal static class ClinicalAccessSetup
         using var scope = portal.Services.CreateScope();
         return await scope.ServiceProvider.GetRequiredService<PatientAccessQuery>().BasisAsync(userId, patientId, false, CancellationToken.None);
     }
+
+    public static Dictionary<string, string> Grant(Guid grantee, string level = "Read", string reason = "Shared care for diabetes review", string days = "30") =>
+        new() { ["GranteeId"] = grantee.ToString(), ["Level"] = level, ["Reason"] = reason, ["Days"] = days };
+
+    public static async Task<HttpResponseMessage> GrantAsync(HttpClient client, Guid patient, Dictionary<string, string> values) =>
+        await (await HtmlForm.LoadAsync(client, $"/Sharing/{patient}/New", "#grant-form")).SubmitAsync(values);
+
+    public static async Task<HttpResponseMessage> BreakAsync(HttpClient client, Guid patient, string reason, string purpose = PurposeOfUse.EmergencyTreatment) =>
+        await (await HtmlForm.LoadAsync(client, $"/Emergency/{patient}")).SubmitAsync(new() { ["Reason"] = reason, ["Purpose"] = purpose });
 
     public static string Suffix() => Guid.NewGuid().ToString("N")[..8];
 }

@@ -40,9 +40,6 @@ public sealed class EmergencyAccessTests(FakeClockPortal portal) : IClassFixture
         return patient;
     }
 
-    private static async Task<HttpResponseMessage> BreakAsync(HttpClient client, Guid patient, string reason, string purpose = PurposeOfUse.EmergencyTreatment) =>
-        await (await HtmlForm.LoadAsync(client, $"/Emergency/{patient}")).SubmitAsync(new() { ["Reason"] = reason, ["Purpose"] = purpose });
-
     [Theory]
     [InlineData("Needs allergies")]
     [InlineData("N e e d s   a l l e r g y")]

@@ -55,12 +55,6 @@ public sealed class SharingTests(FakeClockPortal portal) : IClassFixture<FakeClo
         return patient;
     }
 
-    private static Dictionary<string, string> Grant(Guid grantee, string level = "Read", string reason = "Shared care for diabetes review", string days = "30") =>
-        new() { ["GranteeId"] = grantee.ToString(), ["Level"] = level, ["Reason"] = reason, ["Days"] = days };
-
-    private static async Task<HttpResponseMessage> GrantAsync(HttpClient client, Guid patient, Dictionary<string, string> values) =>
-        await (await HtmlForm.LoadAsync(client, $"/Sharing/{patient}/New", "#grant-form")).SubmitAsync(values);
-
     [Fact]
     public async Task Grant_ByATeamMember_GivesTheGranteeAGrantBasisUntilItExpires()
     {

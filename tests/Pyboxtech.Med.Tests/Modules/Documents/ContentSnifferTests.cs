@@ -9,6 +9,7 @@ public sealed class ContentSnifferTests
 {
     [Theory]
     [InlineData("%PDF-1.4\n...", "application/pdf")]
+    [InlineData("%PDF-1.7\n<html><script>alert(1)</script></html>", "application/pdf")] // polyglot, PDF first: a PDF, only ever served as one
     [InlineData("II*\0rest", "image/tiff")]
     [InlineData("MM\0*rest", "image/tiff")]
     [InlineData("Plain words, señora, 120/80 ✓\r\n", "text/plain; charset=utf-8")]

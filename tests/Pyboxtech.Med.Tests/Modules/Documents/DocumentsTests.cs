@@ -5,6 +5,8 @@ using System.Text;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Pyboxtech.Med.Tests.Infrastructure;
 using Pyboxtech.Med.Tests.Modules.ClinicalNotes;
 using Pyboxtech.Med.Web.Auditing;
@@ -43,6 +45,7 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     private static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
 
     private HttpClient _doctor = null!;
+    private MedUser _other = null!;
     private Guid _patient;
     private Guid _otherPatient;
     private Guid _strangersPatient;
@@ -51,13 +54,13 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     {
         var suffix = ClinicalAccessSetup.Suffix();
         var doctor = await ClinicalAccessSetup.UserAsync(portal, $"doc.{suffix}", "Dana Doc", "Doctor");
-        var other = await ClinicalAccessSetup.UserAsync(portal, $"other.{suffix}", "Otto Other", "Doctor");
+        _other = await ClinicalAccessSetup.UserAsync(portal, $"other.{suffix}", "Otto Other", "Doctor");
         await ClinicalAccessSetup.UserAsync(portal, "sys.docs", "Sys Admin", MedRole.SystemAdministrator);
         _patient = await ClinicalAccessSetup.PatientAsync(portal, "Documenta");
         _otherPatient = await ClinicalAccessSetup.PatientAsync(portal, "Secunda");
         _strangersPatient = await ClinicalAccessSetup.PatientAsync(portal, "Extranea");
         await ClinicalAccessSetup.TeamAsync(portal, $"Team {suffix}", doctor.Id, [], [_patient, _otherPatient]);
-        await ClinicalAccessSetup.TeamAsync(portal, $"Other {suffix}", other.Id, [], [_strangersPatient]);
+        await ClinicalAccessSetup.TeamAsync(portal, $"Other {suffix}", _other.Id, [], [_strangersPatient]);
         _doctor = await portal.SignInAsync(doctor.UserName!);
         if (await portal.WithDbAsync(db => db.Set<DocumentConnection>().AnyAsync()) is false)
         {
@@ -471,6 +474,313 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
         Assert.Equal(["a/x.txt", "a/y.txt"], listed.Select(r => r.Path).Order(StringComparer.Ordinal));
         Assert.All(listed, r => Assert.Equal(3, r.Size));
         Assert.All(listed, r => Assert.NotNull(r.ETag));
+    }
+
+    [Theory]
+    [InlineData(507, "Nextcloud is full or the account's quota is used up (507). Free space or raise the quota.", DavProblem.InsufficientStorage)]
+    [InlineData(403, "Nextcloud refused to let this account write there (403). Give the account write permission on the root folder.", DavProblem.Forbidden)]
+    public async Task Upload_NextcloudFullOrRefusingTheFile_SaysSoPlainly_KeepsNoRowAndNoRemoteFile(int status, string message, DavProblem problem)
+    {
+        var count = await CountAsync(_patient);
+        var files = portal.Dav.AllFiles();
+        var before = await portal.LastAuditSequenceAsync();
+
+        HttpResponseMessage response;
+        await portal.Dav.AnswerAsync("PUT", status);
+        try
+        {
+            response = await UploadAsync(_patient, "Letter", "", ("letter.pdf", RandomPdf(3000)));
+        }
+        finally
+        {
+            await portal.Dav.BehaveAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"letter.pdf: not uploaded. {message} Nothing was kept; try again.", HtmlForm.Errors(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(count, await CountAsync(_patient));
+        Assert.Empty(portal.Dav.AllFiles().Except(files));
+        var refused = Assert.Single(await portal.AuditRowsAfterAsync(before), r => r.EventType == DocumentService.UploadRefused);
+        Assert.Equal((AuditOutcome.Failed, _patient.ToString(), $"upload refused: Nextcloud: {problem}"), (refused.Outcome, refused.SubjectId, refused.Details));
+    }
+
+    [Fact]
+    public async Task Download_NextcloudAnswersALoginPageInsteadOfTheFile_GetsAPlainMessageNotThePage_AndNothingIsRecordedAsSent()
+    {
+        var bytes = RandomPdf(4000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Result", "", ("scan.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient && d.FileName == "scan.pdf").Select(d => d.Id).SingleAsync());
+        var before = await portal.LastAuditSequenceAsync();
+
+        HttpResponseMessage download, view;
+        await portal.Dav.AnswerGetWithPageAsync("<!DOCTYPE html><html><head><title>Nextcloud</title></head><body><form id=\"login\">Log in</form><script>var page = 'sso-login-page';</script></body></html>");
+        try
+        {
+            download = await _doctor.GetAsync($"/Documents/{_patient}/{id}/Download");
+            view = await _doctor.GetAsync($"/Documents/{_patient}/{id}/View");
+        }
+        finally
+        {
+            await portal.Dav.BehaveAsync();
+        }
+
+        foreach (var response in new[] { download, view })
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+            Assert.Null(response.Content.Headers.ContentDisposition);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains(HtmlForm.Errors(html), e => e.StartsWith("The address answers with a web page, not WebDAV.", StringComparison.Ordinal));
+            Assert.DoesNotContain("sso-login-page", html, StringComparison.Ordinal);
+            response.Dispose();
+        }
+
+        // Nothing claims the document reached the person; once Nextcloud serves files again, it is whole.
+        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => (r.EventType == DocumentService.Downloaded || r.EventType == DocumentService.Viewed)
+            && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+        Assert.Equal(bytes, await _doctor.GetByteArrayAsync($"/Documents/{_patient}/{id}/Download"));
+    }
+
+    /// <summary>
+    /// The patient's folder removed between the portal making it and the MOVE into it: Nextcloud answers 409 (some
+    /// versions 404), Apache mod_dav_fs 500. The portal makes the folder again and moves once more.
+    /// </summary>
+    [Theory]
+    [InlineData(409)]
+    [InlineData(404)]
+    [InlineData(0)] // no rule: Apache's own 500
+    public async Task Upload_PatientFolderGoneBeforeTheMove_IsMadeAgainAndTheUploadSucceeds(int status)
+    {
+        var mrn = await RecordNumberAsync(_patient);
+        var folder = portal.Dav.LocalPath($"{Root}/{mrn}");
+        var incoming = portal.Dav.LocalPath($"{Root}/{DocumentService.IncomingFolder}");
+        var waiting = Directory.Exists(incoming) ? Directory.GetFiles(incoming) : [];
+        var chunk = RandomPdf(64 * 1024);
+        var content = new CountingContent(chunk, repeat: 4, onRead: _ => { }, afterChunks: 2, atThatPoint: async () =>
+        {
+            // The PUT has begun (Apache opened its file in .incoming), so the patient's folder was made before it: remove it.
+            for (var i = 0; !(Directory.Exists(incoming) && Directory.GetFiles(incoming).Except(waiting).Any()); i++)
+            {
+                Assert.True(i < 200, "the upload to Nextcloud did not start");
+                await Task.Delay(50);
+            }
+
+            Directory.Delete(folder, recursive: true);
+        });
+
+        HttpResponseMessage response;
+        if (status != 0)
+        {
+            await portal.Dav.AnswerMoveIntoMissingFolderAsync(status);
+        }
+
+        try
+        {
+            response = await UploadAsync(_patient, "Result", "", ("late.pdf", content));
+        }
+        finally
+        {
+            if (status != 0)
+            {
+                await portal.Dav.BehaveAsync();
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var document = await portal.WithDbAsync(db => db.Set<Document>().SingleAsync(d => d.PatientId == _patient && d.FileName == "late.pdf"));
+        Assert.Equal(Enumerable.Repeat(chunk, 4).SelectMany(b => b), await File.ReadAllBytesAsync(portal.Dav.LocalPath($"{Root}/{document.RemotePath}")));
+        Assert.StartsWith($"{mrn}/", document.RemotePath, StringComparison.Ordinal);
+        Assert.DoesNotContain(portal.Dav.AllFiles(), f => f.Contains(document.Id.ToString(), StringComparison.Ordinal) && f != $"{Root}/{document.RemotePath}");
+    }
+
+    [Fact]
+    public async Task TestConnection_RootInAFolderThatDoesNotExist_SaysNoSuchFolder_WhileAMissingRootAloneIsMade()
+    {
+        var admin = await portal.SignInAsync("sys.docs");
+        var missing = $"no-such-{Guid.NewGuid():N}";
+
+        var nested = await TestConnectionAsync(admin, portal.Dav.ServerUrl.ToString(), WebDavServer.Password, root: $"{missing}/clinic");
+        var single = await TestConnectionAsync(admin, portal.Dav.ServerUrl.ToString(), WebDavServer.Password, root: $"{missing}-new");
+
+        Assert.Contains("Connection failed. The folder does not exist in Nextcloud. Check the user name and the root folder.", nested, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(portal.Dav.FilesRoot, missing)));
+        Assert.Contains("Connection works.", single, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(portal.Dav.FilesRoot, $"{missing}-new")));
+    }
+
+    [Fact]
+    public async Task Documents_ThroughAGrant_AreListedAndDownloadedWithTheGrantAudited_AndRefusedOnceItIsRevoked()
+    {
+        var bytes = RandomPdf(2000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Letter", "", ("shared.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).Select(d => d.Id).SingleAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await ClinicalAccessSetup.GrantAsync(_doctor, _patient, ClinicalAccessSetup.Grant(_other.Id))).StatusCode);
+        var grantee = await portal.SignInAsync(_other.UserName!);
+        var before = await portal.LastAuditSequenceAsync();
+
+        var list = await grantee.GetAsync($"/Documents/{_patient}");
+        using var download = await grantee.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains($"data-document-id=\"{id}\"", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        foreach (var type in new[] { DocumentService.Listed, DocumentService.Downloaded })
+        {
+            var row = Assert.Single(rows, r => r.EventType == type && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+            Assert.Equal((_other.Id, _patient.ToString(), AccessBasisName.Grant), (row.UserId, row.SubjectId, row.AccessBasis));
+        }
+
+        var revoke = await HtmlForm.LoadAsync(_doctor, $"/Sharing/{_patient}/New", "[data-testid=revoke-form]");
+        Assert.Equal(HttpStatusCode.Redirect, (await revoke.SubmitAsync([])).StatusCode);
+        before = await portal.LastAuditSequenceAsync();
+
+        var listAfter = await grantee.GetAsync($"/Documents/{_patient}");
+        var downloadAfter = await grantee.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.Forbidden, listAfter.StatusCode);
+        Assert.DoesNotContain("shared.pdf", await listAfter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, downloadAfter.StatusCode);
+        Assert.NotEqual(bytes, await downloadAfter.Content.ReadAsByteArrayAsync());
+        var refusals = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == DocumentService.Refused).ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.All(refusals, r => Assert.Equal((AuditOutcome.Denied, _other.Id, _patient.ToString()), (r.Outcome, r.UserId, r.SubjectId)));
+    }
+
+    [Fact]
+    public async Task Documents_AfterBreakTheGlass_AreListedAndDownloaded_AndEveryRowSaysEmergency()
+    {
+        var bytes = RandomPdf(2000);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Result", "", ("allergies.pdf", bytes))).StatusCode);
+        var id = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).Select(d => d.Id).SingleAsync());
+        var outsider = await portal.SignInAsync(_other.UserName!);
+        var offer = await outsider.GetAsync($"/Documents/{_patient}");
+        Assert.Equal(HttpStatusCode.Forbidden, offer.StatusCode);
+        Assert.Contains($"href=\"/Records/{_patient}\"", await offer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await ClinicalAccessSetup.BreakAsync(outsider, _patient, "Unconscious in the waiting room, need allergies")).StatusCode);
+        var before = await portal.LastAuditSequenceAsync();
+        var list = await outsider.GetAsync($"/Documents/{_patient}");
+        using var download = await outsider.GetAsync($"/Documents/{_patient}/{id}/Download");
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Contains("allergies.pdf", await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(bytes, await download.Content.ReadAsByteArrayAsync());
+        var rows = await portal.AuditRowsAfterAsync(before);
+        foreach (var type in new[] { DocumentService.Listed, DocumentService.Downloaded })
+        {
+            var row = Assert.Single(rows, r => r.EventType == type && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+            Assert.Equal((_other.Id, _patient.ToString(), AccessBasisName.Emergency, PurposeOfUse.EmergencyTreatment), (row.UserId, row.SubjectId, row.AccessBasis, row.PurposeOfUse));
+        }
+    }
+
+    /// <summary>
+    /// A file is what its first bytes say: one that opens as a PDF is kept as a PDF even when it also carries a web page.
+    /// It is only ever sent as a PDF or an attachment, with nosniff, so no browser runs it as a page.
+    /// </summary>
+    [Fact]
+    public async Task Upload_PdfThatCarriesHtmlAndScript_IsKeptAsAPdf_AndNeverServedAsAPage()
+    {
+        var polyglot = Encoding.ASCII.GetBytes("%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n");
+
+        var response = await UploadAsync(_patient, "Letter", "", ("both.pdf", polyglot));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var document = await portal.WithDbAsync(db => db.Set<Document>().SingleAsync(d => d.PatientId == _patient && d.FileName == "both.pdf"));
+        Assert.Equal("application/pdf", document.MediaType);
+        using var download = await _doctor.GetAsync($"/Documents/{_patient}/{document.Id}/Download");
+        using var view = await _doctor.GetAsync($"/Documents/{_patient}/{document.Id}/View");
+        Assert.Equal(("attachment", "application/octet-stream"), (download.Content.Headers.ContentDisposition!.DispositionType, download.Content.Headers.ContentType!.MediaType));
+        Assert.Equal(("inline", "application/pdf"), (view.Content.Headers.ContentDisposition!.DispositionType, view.Content.Headers.ContentType!.MediaType));
+        foreach (var sent in new[] { download, view })
+        {
+            Assert.Equal("nosniff", Assert.Single(sent.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal(polyglot, await sent.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Upload_SameFileThreeTimes_KeepsEach_AndTheNoticeNamesTheFirst()
+    {
+        var bytes = RandomPdf(2500);
+
+        var notices = new List<string?>();
+        foreach (var name in new[] { "first.pdf", "second.pdf", "third.pdf" })
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Referral", "", (name, bytes))).StatusCode);
+            var page = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}"));
+            notices.Add(page.QuerySelector("[data-testid=notice]")?.TextContent);
+        }
+
+        Assert.Equal("first.pdf: uploaded.", notices[0]);
+        Assert.Matches(@"^second\.pdf: uploaded\. It has the same content as first\.pdf, uploaded on .+; both are kept\.$", notices[1]);
+        Assert.Matches(@"^third\.pdf: uploaded\. It has the same content as first\.pdf, uploaded on .+; both are kept\.$", notices[2]);
+        var kept = await portal.WithDbAsync(db => db.Set<Document>().Where(d => d.PatientId == _patient).ToListAsync());
+        Assert.Equal(["first.pdf", "second.pdf", "third.pdf"], kept.Select(d => d.FileName).Order(StringComparer.Ordinal));
+        Assert.All(kept, d => Assert.Equal(bytes, File.ReadAllBytes(portal.Dav.LocalPath($"{Root}/{d.RemotePath}"))));
+    }
+
+    [Fact]
+    public async Task List_ThirtyDocuments_GivesTwoPagesNewestFirst_TheSecondWithTheFiveOldest()
+    {
+        var names = Enumerable.Range(1, 30).Select(i => $"doc-{i:00}.pdf").ToArray();
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Other", "", names[..20].Select(n => (n, RandomPdf(600))).ToArray())).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Other", "", names[20..].Select(n => (n, RandomPdf(600))).ToArray())).StatusCode);
+        var newestFirst = Enumerable.Reverse(names).ToArray();
+        var before = await portal.LastAuditSequenceAsync();
+
+        var first = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}"));
+        var second = new HtmlParser().ParseDocument(await _doctor.GetStringAsync($"/Documents/{_patient}?page=2"));
+
+        Assert.Equal(newestFirst[..25], first.QuerySelectorAll("[data-testid=document-name]").Select(e => e.TextContent));
+        Assert.Equal($"/Documents/{_patient}?page=2", first.QuerySelector("[data-testid=next-page]")?.GetAttribute("href"));
+        Assert.Equal(newestFirst[25..], second.QuerySelectorAll("[data-testid=document-name]").Select(e => e.TextContent));
+        Assert.Null(second.QuerySelector("[data-testid=next-page]"));
+        // The audit row of the second page names exactly the five documents it showed.
+        var shown = second.QuerySelectorAll("[data-testid=document-row]").Select(r => r.GetAttribute("data-document-id")!).ToList();
+        var listed = (await portal.AuditRowsAfterAsync(before)).Where(r => r.EventType == DocumentService.Listed).Select(r => r.Details).ToList();
+        Assert.Equal(2, listed.Count);
+        Assert.Equal($"5 document(s) listed: {string.Join(' ', shown)}", listed[1]);
+    }
+
+    /// <summary>The maintenance service as it runs at start (its own first wait on a clock the test moves): the real one-day cut-off.</summary>
+    [Fact]
+    public async Task StartupSweep_RemovesUploadTemporariesOlderThanADay_AndKeepsAYoungerOne()
+    {
+        using (var scope = portal.Services.CreateScope())
+        {
+            var target = await scope.ServiceProvider.GetRequiredService<DocumentConnectionStore>().TargetAsync(CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<WebDavClient>().EnsureFolderAsync(target!, DocumentService.IncomingFolder, CancellationToken.None);
+        }
+
+        var incoming = portal.Dav.LocalPath($"{Root}/{DocumentService.IncomingFolder}");
+        var old = Path.Combine(incoming, $"{Guid.NewGuid()}.part");
+        var young = Path.Combine(incoming, $"{Guid.NewGuid()}.part");
+        await File.WriteAllBytesAsync(old, RandomPdf(100));
+        await File.WriteAllBytesAsync(young, RandomPdf(100));
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-25));
+        File.SetLastWriteTimeUtc(young, DateTime.UtcNow.AddHours(-23));
+        var log = new CapturedLog();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(log));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var maintenance = new DocumentsMaintenance(
+            portal.Services.GetRequiredService<IServiceScopeFactory>(), new IntegrityProgress(), clock, loggers.CreateLogger<DocumentsMaintenance>());
+
+        await maintenance.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 300 && !log.Entries.Any(e => e.Contains("unfinished upload", StringComparison.Ordinal)); i++)
+        {
+            // Its first wait may start after StartAsync has returned (ExecuteAsync runs on a thread of its own): move
+            // the clock past it until the sweep has run (never as far as the daily check).
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(100);
+        }
+
+        await maintenance.StopAsync(CancellationToken.None);
+
+        Assert.Contains(log.Entries, e => e.Contains("Removed 1 unfinished upload(s) from Nextcloud", StringComparison.Ordinal));
+        Assert.False(File.Exists(old));
+        Assert.True(File.Exists(young));
     }
 
     private async Task<IReadOnlyList<IntegrityFinding>> RunIntegrityCheckAsync()
