@@ -409,6 +409,9 @@ public sealed partial class DocumentsController(
         }
         catch (WebDavException e) when (!Response.HasStarted)
         {
+            // The attempt is in the trail even though Nextcloud could not give the file (as a failed archive is).
+            await documents.RecordAsync(shownInline ? DocumentService.Viewed : DocumentService.Downloaded, AuditOutcome.Failed, patientId,
+                $"document {documentId}; Nextcloud: {e.Problem}; not sent", cancellationToken);
             await ErrorAsync(header, Problem(e.Problem), cancellationToken);
         }
         catch (Exception e) when ((e is WebDavException or IOException or HttpRequestException) && Response.HasStarted)

@@ -505,7 +505,7 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
     }
 
     [Fact]
-    public async Task Download_NextcloudAnswersALoginPageInsteadOfTheFile_GetsAPlainMessageNotThePage_AndNothingIsRecordedAsSent()
+    public async Task Download_NextcloudAnswersALoginPageInsteadOfTheFile_GetsAPlainMessageNotThePage_AndTheAttemptIsAuditedAsFailed()
     {
         var bytes = RandomPdf(4000);
         Assert.Equal(HttpStatusCode.Redirect, (await UploadAsync(_patient, "Result", "", ("scan.pdf", bytes))).StatusCode);
@@ -534,9 +534,13 @@ public sealed class DocumentsTests(DocumentsPortal portal) : IClassFixture<Docum
             response.Dispose();
         }
 
-        // Nothing claims the document reached the person; once Nextcloud serves files again, it is whole.
-        Assert.DoesNotContain(await portal.AuditRowsAfterAsync(before), r => (r.EventType == DocumentService.Downloaded || r.EventType == DocumentService.Viewed)
-            && r.Details!.Contains(id.ToString(), StringComparison.Ordinal));
+        // Each attempt is in the trail as failed, and nothing claims the document reached the person; once Nextcloud
+        // serves files again, it is whole.
+        var attempts = (await portal.AuditRowsAfterAsync(before)).Where(r => (r.EventType == DocumentService.Downloaded || r.EventType == DocumentService.Viewed)
+            && r.Details!.Contains(id.ToString(), StringComparison.Ordinal)).ToList();
+        Assert.Equal([DocumentService.Downloaded, DocumentService.Viewed], attempts.Select(r => r.EventType));
+        Assert.All(attempts, r => Assert.Equal((AuditOutcome.Failed, _patient.ToString()), (r.Outcome, r.SubjectId)));
+        Assert.All(attempts, r => Assert.EndsWith("not sent", r.Details, StringComparison.Ordinal));
         Assert.Equal(bytes, await _doctor.GetByteArrayAsync($"/Documents/{_patient}/{id}/Download"));
     }
 
