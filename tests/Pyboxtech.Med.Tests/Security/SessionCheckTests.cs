@@ -8,7 +8,7 @@ namespace Pyboxtech.Med.Tests.Security;
 /// <summary>
 /// The session check each request makes in one query: what changes in the database, by this instance, another one or
 /// by hand, takes effect at the very next request (there is no cache to miss it), and a busy session costs no write
-/// per request: its last use is recorded at most once a minute and its ticket never rewritten.
+/// per request: its last use is recorded at most once a minute, on its own row, and its ticket never rewritten.
 /// </summary>
 public sealed class SessionCheckTests(SessionCheckTests.Portal portal) : IClassFixture<SessionCheckTests.Portal>
 {
@@ -71,9 +71,16 @@ public sealed class SessionCheckTests(SessionCheckTests.Portal portal) : IClassF
         Assert.Equal("/Account/TwoFactor", held.Headers.Location?.OriginalString);
     }
 
+    /// <summary>
+    /// At exactly a minute since the last recorded use the use is recorded (a minute is the precision), and only on this
+    /// session's row: a colleague's idle session keeps its last use, or it would never time out.
+    /// </summary>
     [Fact]
-    public async Task ABusySession_RecordsItsLastUseAtMostOnceAMinute_AndNeverRewritesItsTicket()
+    public async Task ABusySession_RecordsItsLastUseOnceAMinute_OnItsOwnRowOnly_AndNeverRewritesItsTicket()
     {
+        portal.StandOnAStorableInstant();
+        await SignedInAsync("idle.colleague");
+        var colleague = Assert.Single(await SessionsOfAsync("idle.colleague"));
         var client = await SignedInAsync("busy.bee");
         var first = Assert.Single(await SessionsOfAsync("busy.bee"));
 
@@ -87,12 +94,28 @@ public sealed class SessionCheckTests(SessionCheckTests.Portal portal) : IClassF
         Assert.Equal(first.LastSeenAt, withinTheMinute.LastSeenAt);
         Assert.Equal(first.Ticket, withinTheMinute.Ticket);
 
-        portal.Clock.Advance(TimeSpan.FromSeconds(15));
+        portal.Clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
 
-        var afterTheMinute = Assert.Single(await SessionsOfAsync("busy.bee"));
-        Assert.Equal(portal.Clock.GetUtcNow(), afterTheMinute.LastSeenAt, TimeSpan.FromMilliseconds(1));
-        Assert.Equal(first.Ticket, afterTheMinute.Ticket);
+        var atTheMinute = Assert.Single(await SessionsOfAsync("busy.bee"));
+        Assert.Equal(first.LastSeenAt.AddMinutes(1), atTheMinute.LastSeenAt);
+        Assert.Equal(portal.Clock.GetUtcNow(), atTheMinute.LastSeenAt);
+        Assert.Equal(first.Ticket, atTheMinute.Ticket);
+        Assert.Equal(colleague.LastSeenAt, Assert.Single(await SessionsOfAsync("idle.colleague")).LastSeenAt);
+    }
+
+    /// <summary>A lockout that ends at this very instant no longer ends the session; one that ends a microsecond later does.</summary>
+    [Fact]
+    public async Task ALockoutEndingNow_LetsTheSessionGoOn_OneEndingAMicrosecondLaterEndsIt()
+    {
+        var now = portal.StandOnAStorableInstant();
+        var client = await SignedInAsync("lockout.ends");
+
+        await SqlAsync($"UPDATE account.users SET lockout_end = '{now:O}' WHERE user_name = 'lockout.ends'");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/", UriKind.Relative))).StatusCode);
+
+        await SqlAsync($"UPDATE account.users SET lockout_end = '{now.AddMicroseconds(1):O}' WHERE user_name = 'lockout.ends'");
+        await AssertSignedOutAsync(client);
     }
 
     private async Task<HttpClient> SignedInAsync(string userName)

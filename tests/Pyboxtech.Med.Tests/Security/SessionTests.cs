@@ -53,12 +53,18 @@ public sealed class SessionTests(SessionTests.Portal portal) : IClassFixture<Ses
     /// <summary>
     /// The limits to the microsecond PostgreSQL keeps: a session is still good at exactly fifteen idle minutes (or twelve
     /// hours open) and ended one microsecond later. Two sessions of one sign-in instant, so that asking with the first
-    /// does not move the second's last use. The clock is set from the stored instants, not from its own ticks.
+    /// does not move the second's last use. The clock is set from the stored instants, not from its own ticks. Two
+    /// facts, not one theory: Stryker's per-test coverage lost one row of the theory, so its mutant at the idle limit
+    /// was only run against the other row and reported as survived (run 27, docs/testing.md).
     /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Session_AtItsLimitExactly_IsStillGood_AMicrosecondLaterItHasEnded(bool lifetime)
+    [Fact]
+    public Task Session_IdleAtItsLimitExactly_IsStillGood_AMicrosecondLaterItHasEnded() => AtTheLimitExactlyAsync(lifetime: false);
+
+    /// <inheritdoc cref="Session_IdleAtItsLimitExactly_IsStillGood_AMicrosecondLaterItHasEnded"/>
+    [Fact]
+    public Task Session_OpenForItsLifetimeExactly_IsStillGood_AMicrosecondLaterItHasEnded() => AtTheLimitExactlyAsync(lifetime: true);
+
+    private async Task AtTheLimitExactlyAsync(bool lifetime)
     {
         var userName = lifetime ? "exact.lifetime" : "exact.idle";
         await portal.CreateUserAsync(userName, "Ezra Exact");
