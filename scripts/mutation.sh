@@ -61,11 +61,15 @@ fi
 python3 - "$output/reports/mutation-report.json" "$elapsed" "${PYBOX_MUTATION_BREAK:-95}" <<'PY'
 import json, sys
 report, elapsed, limit = json.load(open(sys.argv[1])), int(sys.argv[2]), float(sys.argv[3])
-columns = ["Killed", "Timeout", "Survived", "NoCoverage", "CompileError", "RuntimeError"]
+columns = ["Killed", "Timeout", "Survived", "NoCoverage", "CompileError", "RuntimeError", "Marked"]
 rows, survivors, total = [], [], {c: 0 for c in columns}
 for path, file in sorted(report["files"].items()):
     counts = {c: 0 for c in columns}
     for m in file["mutants"]:
+        # Ignored by a "// Stryker disable" comment in the code (an equivalent mutant, or one Stryker cannot switch on,
+        # the reason beside it), as opposed to Stryker's own filters ("Removed by ..."): shown, not counted in the score.
+        if m["status"] == "Ignored" and not (m.get("statusReason") or "").startswith("Removed by"):
+            m["status"] = "Marked"
         if m["status"] in counts:
             counts[m["status"]] += 1
             total[m["status"]] += 1
@@ -79,12 +83,13 @@ def score(c):
     covered = c["Killed"] + c["Timeout"] + c["Survived"]
     return 100.0 * (c["Killed"] + c["Timeout"]) / covered if covered else 100.0
 
-header = f'{"File":<44} {"killed":>6} {"timeout":>7} {"survived":>8} {"no cov":>6} {"compile":>7} {"score":>6}'
+header = f'{"File":<44} {"killed":>6} {"timeout":>7} {"survived":>8} {"no cov":>6} {"compile":>7} {"marked":>6} {"score":>6}'
 print(header)
 print("-" * len(header))
 for name, c in rows + [("All", total)]:
-    print(f'{name:<44} {c["Killed"]:>6} {c["Timeout"]:>7} {c["Survived"]:>8} {c["NoCoverage"]:>6} {c["CompileError"]:>7} {score(c):>5.1f}%')
-print("score: killed or timed out, of the mutants some test covers. Run time: %d min %02d s." % divmod(elapsed, 60))
+    print(f'{name:<44} {c["Killed"]:>6} {c["Timeout"]:>7} {c["Survived"]:>8} {c["NoCoverage"]:>6} {c["CompileError"]:>7} {c["Marked"]:>6} {score(c):>5.1f}%')
+print("score: killed or timed out, of the mutants some test covers. marked: left out by a Stryker comment in the code")
+print("that gives the reason (equivalent, or one Stryker cannot switch on): not tested, not counted. Run time: %d min %02d s." % divmod(elapsed, 60))
 if survivors:
     print("\nNot caught by any test:")
     print("\n".join(survivors))
