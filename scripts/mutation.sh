@@ -7,6 +7,7 @@
 #
 #   bash scripts/mutation.sh                         every rule file
 #   bash scripts/mutation.sh Auditing/AuditHash.cs   only the files given (paths under src/Pyboxtech.Med.Web/)
+#   bash scripts/mutation.sh Auditing/               every rule file in a folder
 #
 # Prints the score per file (killed or timed out, of the mutants some test covers) and every survivor, and exits
 # non-zero when the score of the covered mutants is under PYBOX_MUTATION_BREAK (default 95). The HTML report is in
@@ -30,10 +31,13 @@ python3 - "$root/tests/Pyboxtech.Med.Tests" "$output/stryker-config.json" "$@" <
 import json, sys
 folder, target, asked = sys.argv[1], sys.argv[2], sys.argv[3:]
 rules = json.load(open(f"{folder}/mutation-rules.json"))["rules"]
-unknown = [f for f in asked if f not in {r["file"] for r in rules}]
+# A name ending in "/" asks for every rule file in that folder ("Auditing/", "Modules/Appointments/").
+def picks(name, rule):
+    return rule["file"].startswith(name) if name.endswith("/") else rule["file"] == name
+unknown = [f for f in asked if not any(picks(f, r) for r in rules)]
 if unknown:
-    sys.exit(f"Not a rule file in mutation-rules.json: {', '.join(unknown)}")
-chosen = [r for r in rules if not asked or r["file"] in asked]
+    sys.exit(f"Not a rule file or a folder of rule files in mutation-rules.json: {', '.join(unknown)}")
+chosen = [r for r in rules if not asked or any(picks(f, r) for f in asked)]
 tests = sorted({t for r in chosen for t in r["tests"]})
 config = json.load(open(f"{folder}/stryker-config.json"))
 config["stryker-config"]["mutate"] = ["**/" + r["file"] for r in chosen]
