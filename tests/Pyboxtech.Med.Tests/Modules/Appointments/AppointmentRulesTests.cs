@@ -83,6 +83,22 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
             rows.Select(r => (r.EventType, r.Details)));
     }
 
+    /// <summary>
+    /// A desk whose page is older than a colleague's change is told the appointment changed meanwhile, even when the step
+    /// it offers is no longer allowed at all: "reload, someone else changed it" is what happened, not "not allowed".
+    /// </summary>
+    [Fact]
+    public async Task StatusChange_FromAPageOlderThanAColleaguesChange_IsStale_EvenWhereTheStepIsNoLongerAllowed()
+    {
+        var practitioner = await PractitionerAsync();
+        var id = await BookedAsync(Request(practitioner, 9, 0, 15));
+        var seen = await VersionAsync(id);
+        Assert.Equal(BookingProblem.None, await BookAsync((book, ct) => book.ChangeStatusAsync(id, AppointmentStatus.Cancelled, seen, "Rang to cancel", _desk, ct)));
+
+        Assert.Equal(BookingProblem.Stale, await BookAsync((book, ct) => book.ChangeStatusAsync(id, AppointmentStatus.Arrived, seen, null, _desk, ct)));
+        Assert.Equal(AppointmentStatus.Cancelled, await portal.WithDbAsync(db => db.Set<Appointment>().Where(a => a.Id == id).Select(a => a.Status).SingleAsync()));
+    }
+
     [Fact]
     public async Task StatusChange_ItsRow_SaysFromWhichToWhich_AndOnlyACancellationKeepsAReason()
     {
