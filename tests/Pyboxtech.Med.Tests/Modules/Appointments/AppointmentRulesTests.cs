@@ -259,7 +259,7 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
     }
 
     [Fact]
-    public async Task Hours_AnotherPractitionersLeaveThatDay_LeavesThisOnesHoursAlone()
+    public async Task Hours_AnotherPractitionersLeaveThatDay_LeavesThisOnesHoursAndFreeSlotsAlone()
     {
         var away = await PractitionerAsync();
         var patient = await OwnPatientAsync();
@@ -270,6 +270,8 @@ public sealed class AppointmentRulesTests(InterleavedPortal portal) : IClassFixt
             return db.SaveChangesAsync();
         });
 
+        Assert.Equal([Instant(9, 0)], await BookAsync((book, ct) => book.FreeSlotsAsync(here, Monday, 15, 1, null, ct)));
+        Assert.NotEqual(Monday, ClinicClock.LocalDate((await BookAsync((book, ct) => book.FreeSlotsAsync(away, Monday, 15, 1, null, ct)))[0], Sydney));
         Assert.Equal(BookingProblem.OutsideHours, (await BookAsync((book, ct) => book.BookAsync(Request(away, 10, 0, 15, patient), _desk, ct))).Problem);
         Assert.Equal(BookingProblem.None, (await BookAsync((book, ct) => book.BookAsync(Request(here, 10, 0, 15, patient), _desk, ct))).Problem);
     }
